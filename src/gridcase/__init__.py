@@ -1,0 +1,107 @@
+"""gridcase: event-sourced case management for grid-based enterprise service (网格化企业服务).
+
+Enterprises raise demands (诉求); officers visit them on a cadence; every matter is
+dispatched, accepted or returned, handled against working-day deadlines, escalated,
+confirmed and rated by the enterprise, and signed off. Each jurisdiction's handling
+path is a declarative rule file; every step is an immutable event.
+
+Embedding in a few lines::
+
+    import gridcase
+    from gridcase import Action, ActOnCase, SubmitDemand
+
+    engine = gridcase.open_engine("sqlite:///gridcase.db")   # or postgresql://…
+    result = engine.submit(SubmitDemand(jurisdiction="malu", enterprise=code,
+                                        category="consultation", title="…",
+                                        actor=code, role="enterprise", command_id="…"))
+    engine.act(ActOnCase(result.case_id, Action.DISPATCH, "center-1", "center",
+                         command_id="…", payload={"unit": "planning"}))
+
+See ``docs/embedding.md``. Everything named in ``__all__`` is the public API; other
+modules may change between releases (``CHANGELOG.md`` says what changed for embedders).
+"""
+
+from gridcase.calendar import Deadline, WorkingCalendar, load_calendar, national_calendar
+from gridcase.clock import CST, Clock, ManualClock, SystemClock
+from gridcase.domain.actions import Action, Channel, Satisfaction
+from gridcase.domain.case_state import CaseState, OpenClock, Outcome, Owner, Step, Submission
+from gridcase.domain.commands import ActOnCase, Actor, SubmitDemand
+from gridcase.domain.credit_code import CreditCode, parse_credit_code
+from gridcase.domain.enterprise import ScopeEntry, ScopeExit
+from gridcase.domain.organisation import OrganisationType
+from gridcase.domain.payloads import EvidenceRef
+from gridcase.engine import AdvanceReport, Engine, open_engine
+from gridcase.errors import (
+    Conflict,
+    GridcaseError,
+    InvalidCreditCode,
+    InvalidInput,
+    NotAuthorised,
+    NotFound,
+    OutOfScope,
+    Problem,
+    QuotaExceeded,
+    RefusedByRule,
+    RuleFileError,
+    StaleTimestamp,
+    UnknownActor,
+)
+from gridcase.projections.ledger import LedgerRow, ProblemLedger
+from gridcase.results import CommandResult, RecordedStep
+from gridcase.roster import Roster
+from gridcase.workflow.loader import RuleBook, load_rules
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CST",
+    "ActOnCase",
+    "Action",
+    "Actor",
+    "AdvanceReport",
+    "CaseState",
+    "Channel",
+    "Clock",
+    "CommandResult",
+    "Conflict",
+    "CreditCode",
+    "Deadline",
+    "Engine",
+    "EvidenceRef",
+    "GridcaseError",
+    "InvalidCreditCode",
+    "InvalidInput",
+    "LedgerRow",
+    "ManualClock",
+    "NotAuthorised",
+    "NotFound",
+    "OpenClock",
+    "OrganisationType",
+    "OutOfScope",
+    "Outcome",
+    "Owner",
+    "Problem",
+    "ProblemLedger",
+    "QuotaExceeded",
+    "RecordedStep",
+    "RefusedByRule",
+    "Roster",
+    "RuleBook",
+    "RuleFileError",
+    "Satisfaction",
+    "ScopeEntry",
+    "ScopeExit",
+    "StaleTimestamp",
+    "Step",
+    "Submission",
+    "SubmitDemand",
+    "SystemClock",
+    "UnknownActor",
+    "WorkingCalendar",
+    "__version__",
+    "load_calendar",
+    "load_rules",
+    "national_calendar",
+    "open_engine",
+    "parse_credit_code",
+]

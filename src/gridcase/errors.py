@@ -1,0 +1,136 @@
+"""The errors gridcase raises, as one small typed hierarchy.
+
+An embedding portal needs to tell four situations apart without parsing messages:
+the input itself is malformed (fix the request), the rules forbid the step (tell the
+user why, citing the rule), the actor may not do it (deny), or another writer got there
+first (reload and retry). Every error carries structured fields next to its message so
+that a portal can render them, and no error is raised after anything was written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "Conflict",
+    "GridcaseError",
+    "InvalidCreditCode",
+    "InvalidInput",
+    "NotAuthorised",
+    "NotFound",
+    "OutOfScope",
+    "Problem",
+    "QuotaExceeded",
+    "RefusedByRule",
+    "RuleFileError",
+    "StaleTimestamp",
+    "UnknownActor",
+]
+
+
+class GridcaseError(Exception):
+    """Base of every error gridcase raises on purpose."""
+
+
+class InvalidInput(GridcaseError, ValueError):
+    """A value given to gridcase is malformed: fix the request and send it again.
+
+    ``field`` names the offending input where there is one.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class InvalidCreditCode(InvalidInput):
+    """A unified social credit code (统一社会信用代码) fails GB 32100-2015."""
+
+    def __init__(self, code: str, problem: str) -> None:
+        super().__init__(
+            f"invalid unified social credit code {code!r}: {problem}", field="credit_code"
+        )
+        self.code = code
+        self.problem = problem
+
+
+class StaleTimestamp(InvalidInput):
+    """A command is dated before the last event of what it acts on.
+
+    History is append-only and in time order; a late-arriving command must be
+    re-dated by its sender, never slotted into the past.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="at")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a rule or calendar file, located as precisely as we can."""
+
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        path = f" [{self.path}]" if self.path else ""
+        return f"{where}:{path} {self.message}"
+
+
+class RuleFileError(GridcaseError):
+    """A rule or calendar file was refused on load; ``problems`` lists every finding."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"{len(self.problems)} problem(s) in rule file:\n{lines}")
+
+
+class RefusedByRule(GridcaseError):
+    """The jurisdiction's rules forbid this step now.
+
+    ``rule`` names the rule (for instance ``malu:transition dispatch``) and ``cite``
+    the paragraph of the source document it encodes, so the refusal can be shown to an
+    official as "the rules say".
+    """
+
+    def __init__(self, message: str, *, rule: str, cite: str | None = None) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.cite = cite
+
+
+class OutOfScope(RefusedByRule):
+    """The enterprise is outside the jurisdiction's scope (for example an individual business in Bijie)."""
+
+
+class QuotaExceeded(RefusedByRule):
+    """An assignment would exceed a person's quota (for example Weifang's commissioners)."""
+
+
+class NotAuthorised(GridcaseError):
+    """The actor may not perform this command (wrong role, not the owner, not the enterprise)."""
+
+    def __init__(self, message: str, *, actor: str, role: str | None = None) -> None:
+        super().__init__(message)
+        self.actor = actor
+        self.role = role
+
+
+class UnknownActor(NotAuthorised):
+    """The actor is not in the roster: deny by default."""
+
+
+class Conflict(GridcaseError):
+    """Another writer changed the same record first; nothing of this command was written.
+
+    Reload and decide again.
+    """
+
+
+class NotFound(GridcaseError, LookupError):
+    """The case, enterprise, person or rule set does not exist."""

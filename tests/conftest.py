@@ -1,0 +1,77 @@
+"""Shared test configuration: hypothesis profiles and the PostgreSQL switch.
+
+PostgreSQL tests run when ``GRIDCASE_TEST_POSTGRES`` names a server (CI sets it to
+``postgresql://postgres@127.0.0.1:5432/test``); without it they skip and say so. When
+it is set, an unreachable server fails the run: CI must never pass by skipping.
+Every PostgreSQL test works in a schema of its own, dropped afterwards, so nothing an
+earlier run left behind can matter.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("dev", max_examples=40, deadline=None)
+settings.register_profile(
+    "ci",
+    max_examples=400,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+PG_ENV = "GRIDCASE_TEST_POSTGRES"
+
+
+def _pg_base_url() -> str:
+    url = os.environ.get(PG_ENV, "").strip()
+    if not url:
+        pytest.skip(
+            f"PostgreSQL tests are off: set {PG_ENV}=postgresql://postgres@127.0.0.1:5432/test"
+        )
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    """The PostgreSQL URL from the environment, checked to answer."""
+    url = _pg_base_url()
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=5) as conn:
+            conn.execute("SELECT 1")
+    except Exception as exc:
+        pytest.fail(f"{PG_ENV} is set to {url!r} but the server does not answer: {exc}")
+    return url
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    """A gridcase URL on a fresh schema of its own, dropped after the test."""
+    import psycopg
+
+    schema = f"gc_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    sep = "&" if "?" in pg_server else "?"
+    try:
+        yield f"{pg_server}{sep}schema={schema}"
+    finally:
+        with psycopg.connect(pg_server, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh store on each backend: a SQLite file, and a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'gridcase.db'}"
+    return str(request.getfixturevalue("pg_url"))

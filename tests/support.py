@@ -1,0 +1,42 @@
+"""Helpers shared by the tests: engines on throwaway stores, valid credit codes."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from gridcase.clock import CST, ManualClock
+from gridcase.domain.credit_code import ALPHABET, check_character
+from gridcase.engine import Engine
+
+REPO = Path(__file__).resolve().parents[1]
+RULES = REPO / "rules"
+
+
+def credit_code(seed: int, *, prefix: str = "91", division: str = "310114") -> str:
+    """A valid unified social credit code, different for every seed (same seed, same code)."""
+    rng = random.Random(seed)
+    body = "".join(rng.choice(ALPHABET) for _ in range(9))
+    first17 = f"{prefix}{division}{body}"
+    return first17 + check_character(first17)
+
+
+def cst(*args: int) -> datetime:
+    """A moment in China Standard Time: ``cst(2026, 2, 13, 9)``."""
+    return datetime(*args, tzinfo=CST)  # type: ignore[misc]
+
+
+@contextmanager
+def engine_on(
+    url: str, start: datetime, rules: Path | str = RULES
+) -> Iterator[tuple[Engine, ManualClock]]:
+    """An engine on ``url`` driven by a manual clock starting at ``start``."""
+    clock = ManualClock(start)
+    engine = Engine(url, rules=rules, clock=clock)
+    try:
+        yield engine, clock
+    finally:
+        engine.close()
