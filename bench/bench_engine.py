@@ -1,0 +1,156 @@
+"""How fast the engine records and replays cases, against bare eventsourcing, in one run.
+
+Prints figures, asserts nothing. The baseline is the eventsourcing library's own SQLite
+application saving an aggregate of five plain events per save (the figure the engine
+issue quotes: ~2,350 saves/s on this kind of machine), measured here in the same run
+on the same disk, so the ratio says what gridcase's work costs on top: rule decisions,
+working-day deadlines, actor and idempotency look-ups, and the command and case-index
+rows written in the same transaction.
+
+    .venv/bin/python bench/bench_engine.py [--cases 300] [--url sqlite:///path]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+
+from gridcase import Action, ActOnCase, Engine, ManualClock, SubmitDemand
+from gridcase.clock import CST
+from gridcase.domain.credit_code import ALPHABET, check_character
+
+RULES = Path(__file__).resolve().parents[1] / "rules"
+
+
+class Plain(Aggregate):
+    @event("Created")
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.notes: list[str] = []
+
+    @event("Noted")
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+
+def baseline(db: Path, n: int) -> tuple[float, float]:
+    app: Application[Any] = Application(
+        env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(db)}
+    )
+    ids = []
+    t0 = time.perf_counter()
+    for i in range(n):
+        agg = Plain(name=f"case {i}")
+        for k in range(4):
+            agg.note(text=f"step {k}")
+        app.save(agg)
+        ids.append(agg.id)
+    saves = n / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    for agg_id in ids:
+        app.repository.get(agg_id)
+    events_per_s = 5 * n / (time.perf_counter() - t0)
+    app.close()
+    return saves, events_per_s
+
+
+def code(i: int) -> str:
+    body = "".join(ALPHABET[(i // 31**k) % 31] for k in range(9))
+    first17 = f"91310114{body}"
+    return first17 + check_character(first17)
+
+
+def gridcase_run(url: str, n: int) -> tuple[float, float, float]:
+    from datetime import datetime
+
+    clock = ManualClock(datetime(2026, 3, 2, 9, tzinfo=CST))
+    engine = Engine(url, rules=RULES, clock=clock)
+    engine.register_person(
+        jurisdiction="malu", person_id="c", name="c", roles=["center"], command_id="p1"
+    )
+    engine.register_person(
+        jurisdiction="malu",
+        person_id="u",
+        name="u",
+        roles=["unit"],
+        units=["planning"],
+        command_id="p2",
+    )
+    for i in range(n):
+        engine.register_enterprise(
+            jurisdiction="malu",
+            credit_code=code(i),
+            name=f"企业{i}",
+            command_id=f"e{i}",
+            in_scope_from=date(2024, 1, 1),
+        )
+    ids = []
+    commands = 0
+    t0 = time.perf_counter()
+    for i in range(n):
+        ent = code(i)
+        case_id = engine.submit(
+            SubmitDemand(
+                jurisdiction="malu",
+                enterprise=ent,
+                category="consultation",
+                title="t",
+                actor=ent,
+                role="enterprise",
+                command_id=f"s{i}",
+            )
+        ).case_id
+        engine.act(
+            ActOnCase(
+                case_id, Action.DISPATCH, "c", "center", f"d{i}", payload={"unit": "planning"}
+            )
+        )
+        engine.act(ActOnCase(case_id, Action.ACCEPT, "u", "unit", f"a{i}"))
+        engine.act(
+            ActOnCase(case_id, Action.RESOLVE, "u", "unit", f"r{i}", payload={"result": "ok"})
+        )
+        engine.act(ActOnCase(case_id, Action.CONFIRM_COMPLETION, ent, "enterprise", f"c{i}"))
+        commands += 5
+        ids.append(case_id)
+        clock.advance(timedelta(seconds=30))
+    elapsed = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for case_id in ids:
+        engine.case(case_id)
+    events_per_s = 5 * n / (time.perf_counter() - t0)
+    engine.close()
+    return commands / elapsed, n / elapsed, events_per_s
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=300)
+    parser.add_argument(
+        "--url", default=None, help="gridcase store URL (default: a temporary SQLite file)"
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        base_saves, base_replay = baseline(Path(tmp) / "baseline.db", args.cases)
+        url = args.url or f"sqlite:///{Path(tmp) / 'gridcase.db'}"
+        per_command, per_case, replay = gridcase_run(url, args.cases)
+    print(f"cases: {args.cases}, 5 events each (submit, dispatch, accept, resolve, confirm)")
+    print(
+        f"baseline eventsourcing: {base_saves:8.0f} saves/s (5 events per save)   replay {base_replay:9.0f} events/s"
+    )
+    print(
+        f"gridcase commands:      {per_command:8.0f} commands/s (1 event per command)  = {per_case:.0f} cases/s"
+    )
+    print(f"gridcase replay:        {replay:9.0f} events/s (engine.case: load, decode, fold)")
+    print(f"ratio commands/s : baseline saves/s = {per_command / base_saves:.2f}")
+    print(f"ratio replay : baseline replay      = {replay / base_replay:.2f}")
+
+
+if __name__ == "__main__":
+    main()

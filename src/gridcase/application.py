@@ -1,0 +1,38 @@
+"""The eventsourcing application that stores gridcase's events.
+
+One application, one notification log: cases, enterprises, people, grids, visits and
+the published rule texts all go into the same ordered log, so every projection can be
+rebuilt by reading one sequence from the start.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import JSONTranscoder, Transcoding
+
+__all__ = ["DateAsISO", "GridcaseApplication"]
+
+
+class DateAsISO(Transcoding):
+    """Dates (scope changes, effective dates) travel as ISO text."""
+
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class GridcaseApplication(Application[Any]):
+    name = "gridcase"
+    log_section_size = 1000
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())

@@ -1,0 +1,152 @@
+"""Text for people: a case's history and the problem ledger, as an auditor reads them.
+
+Used by the command line and the demo; the library itself returns values, never text.
+Times are China time. A step gridcase took because a period ended at 24:00 is shown as
+"24:00" of the day that ended, which is how the sources count (it is stored as 00:00
+of the next day).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from gridcase.calendar import to_cst
+from gridcase.domain.case_state import CLOCK_EXPIRED, CaseState, Step
+from gridcase.projections.ledger import LedgerRow
+from gridcase.results import RecordedStep
+from gridcase.workflow.compiler import CompiledRules
+
+__all__ = ["case_summary", "history_lines", "ledger_lines", "moment", "step_to_dict"]
+
+
+def moment(at: datetime, *, end_of_day: bool = False) -> str:
+    """``2026-02-28 24:00`` for an end of day, else ``2026-02-28 09:30``."""
+    local = to_cst(at)
+    if end_of_day and local.time() == time(0, 0):
+        return f"{(local - timedelta(days=1)).date().isoformat()} 24:00"
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def _state_name(rules: CompiledRules | None, state: str) -> str:
+    if rules is None or state not in rules.rules.states:
+        return state
+    return f"{state} {rules.rules.states[state].name.zh}"
+
+
+def _step_text(step: Step, rules: CompiledRules | None) -> str:
+    out = step.outcome
+    what = (
+        step.kind
+        if step.kind != CLOCK_EXPIRED
+        else f"clock {step.clock} ran out (miss {step.misses})"
+    )
+    owner = (
+        f"{out.owner.role}{'/' + out.owner.party if out.owner and out.owner.party else ''}"
+        if out.owner
+        else "-"
+    )
+    parts = [f"{what:<28} → {_state_name(rules, out.state)} [{owner}]"]
+    if out.level:
+        parts.append(f"level {out.level}")
+    for oc in out.clocks_started:
+        flag = " provisional" if oc.deadline.provisional else ""
+        parts.append(f"+{oc.clock} due {oc.deadline.due_date.isoformat()}{flag}")
+    for name in out.clocks_stopped:
+        if name not in {oc.clock for oc in out.clocks_started}:
+            parts.append(f"-{name}")
+    if step.submission is not None and step.submission.visit_id:
+        parts.append(f"raised in visit {step.submission.visit_id}")
+    if step.reason and step.kind != CLOCK_EXPIRED:
+        parts.append(f"reason: {step.reason}")
+    if step.payload:
+        shown = {k: v for k, v in step.payload.items() if k != "documents"}
+        if shown:
+            parts.append(", ".join(f"{k}={v}" for k, v in shown.items()))
+    parts.extend(f"note: {n}" for n in step.notes)
+    return "  ".join(parts)
+
+
+def history_lines(steps: Sequence[RecordedStep], rules: CompiledRules | None = None) -> list[str]:
+    """One line per recorded step: version, moment, actor and role, what happened."""
+    lines = []
+    for rec in steps:
+        s = rec.step
+        when = moment(s.at, end_of_day=s.kind == CLOCK_EXPIRED or s.actor == "system")
+        lines.append(
+            f"{rec.version:>3}  {when}  {s.actor[:20]:<20} {s.role:<12} {_step_text(s, rules)}"
+        )
+    return lines
+
+
+def case_summary(state: CaseState, rules: CompiledRules | None = None) -> list[str]:
+    """What the case is now: state, owner, level, clocks, misses."""
+    sub = state.submission
+    owner = (
+        f"{state.owner.role}{'/' + state.owner.party if state.owner.party else ''}"
+        if state.owner
+        else "-"
+    )
+    lines = [
+        f"case {state.case_id}  {sub.jurisdiction} rules {sub.rules_version} ({sub.rules_hash[:12]})",
+        f"  {sub.title}  [{sub.category}]  enterprise {sub.enterprise}  via {sub.channel}",
+        f"  submitted {moment(state.submitted_at)}, last step {moment(state.last_at, end_of_day=True)}",
+        f"  state {_state_name(rules, state.state)}{' (closed)' if state.final else ''}, owner {owner}, "
+        f"level {state.level}{', unit ' + state.unit if state.unit else ''}",
+    ]
+    for oc in state.clocks.values():
+        d = oc.deadline
+        prov = "  PROVISIONAL (a year without a State Council notice)" if d.provisional else ""
+        lines.append(
+            f"  clock {oc.clock}: due {moment(d.deadline, end_of_day=True)} (calendar {d.calendar_version[:12]}){prov}"
+        )
+    if state.misses:
+        lines.append("  missed: " + ", ".join(f"{k} ×{v}" for k, v in state.misses.items()))
+    if state.flags:
+        lines.append("  flags: " + ", ".join(sorted(state.flags)))
+    return lines
+
+
+def ledger_lines(rows: Iterable[LedgerRow]) -> list[str]:
+    """The problem ledger as a fixed-width table."""
+    header = f"{'submitted':<16} {'enterprise':<18} {'category':<13} {'state':<22} {'owner':<18} {'next due':<10} {'missed':<14} {'rating':<20} title"
+    lines = [header, "-" * len(header)]
+    for r in rows:
+        owner = f"{r.owner_role}/{r.owner_party}" if r.owner_party else (r.owner_role or "-")
+        missed = ",".join(f"{k}×{v}" for k, v in r.misses.items()) or "-"
+        due = r.next_due.isoformat() if r.next_due else "-"
+        lines.append(
+            f"{moment(r.submitted_at):<16} {r.enterprise:<18} {r.category:<13} {r.state:<22} {owner[:18]:<18} "
+            f"{due:<10} {missed[:14]:<14} {(r.satisfaction or '-'):<20} {r.title}"
+        )
+    return lines
+
+
+def step_to_dict(rec: RecordedStep) -> dict[str, Any]:
+    """A recorded step as JSON-ready data."""
+    s = rec.step
+    out = s.outcome
+    return {
+        "version": rec.version,
+        "kind": s.kind,
+        "at": to_cst(s.at).isoformat(),
+        "actor": s.actor,
+        "role": s.role,
+        "reason": s.reason,
+        "payload": dict(s.payload),
+        "clock": s.clock,
+        "misses": s.misses,
+        "notes": list(s.notes),
+        "state": out.state,
+        "final": out.final,
+        "level": out.level,
+        "owner": {"role": out.owner.role, "party": out.owner.party} if out.owner else None,
+        "unit": out.unit,
+        "flags_set": list(out.flags_set),
+        "flags_cleared": list(out.flags_cleared),
+        "clocks_started": [
+            {"clock": oc.clock, **oc.deadline.to_dict()} for oc in out.clocks_started
+        ],
+        "clocks_stopped": list(out.clocks_stopped),
+    }

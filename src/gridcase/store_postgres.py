@@ -1,0 +1,112 @@
+"""The PostgreSQL side of :mod:`gridcase.store` (needs the ``gridcase[postgres]`` extra).
+
+Imported by eventsourcing through the recorder topic only when a ``postgresql://`` URL
+is used, so the embedded SQLite default never needs psycopg.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+
+from gridcase.store import (
+    CASE_COLUMNS,
+    CaseRow,
+    CommandRow,
+    case_params,
+    case_row,
+    rows_from_kwargs,
+)
+
+__all__ = ["GridcasePostgresRecorder"]
+
+
+class GridcasePostgresRecorder(PostgresApplicationRecorder):
+    """eventsourcing's PostgreSQL application recorder, plus gridcase's command and case tables."""
+
+    def _table(self, name: str) -> str:
+        return f'"{self.datastore.schema}"."{name}"'
+
+    def create_table(self) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.datastore.schema}"')
+        super().create_table()
+        statements = [
+            f"CREATE TABLE IF NOT EXISTS {self._table('gridcase_commands')} ("
+            "command_id text PRIMARY KEY, originator_id uuid NOT NULL, "
+            "first_version bigint NOT NULL, last_version bigint NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self._table('gridcase_cases')} ("
+            "case_id text PRIMARY KEY, jurisdiction text NOT NULL, enterprise text NOT NULL, "
+            "category text NOT NULL, state text NOT NULL, final integer NOT NULL, level integer NOT NULL, "
+            "owner_role text, owner_party text, unit text, next_deadline bigint, "
+            "submitted_at bigint NOT NULL, last_at bigint NOT NULL, version bigint NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS gridcase_cases_due ON {self._table('gridcase_cases')} (next_deadline)",
+        ]
+        with self.datastore.transaction(commit=True) as curs:
+            for statement in statements:
+                curs.execute(statement)
+
+    def _insert_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        commands, cases = rows_from_kwargs(kwargs)
+        for cmd in commands:
+            curs.execute(
+                f"INSERT INTO {self._table('gridcase_commands')} VALUES (%s, %s, %s, %s)",
+                (cmd.command_id, cmd.originator_id, cmd.first_version, cmd.last_version),
+            )
+        for row in cases:
+            curs.execute(
+                f"INSERT INTO {self._table('gridcase_cases')} ({CASE_COLUMNS}) "
+                "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) "
+                "ON CONFLICT (case_id) DO UPDATE SET "
+                + ", ".join(f"{col} = EXCLUDED.{col}" for col in CASE_COLUMNS.split(", ")[1:]),
+                case_params(row),
+            )
+        super()._insert_events(curs, stored_events, **kwargs)
+
+    def lookup_command(self, command_id: str) -> CommandRow | None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                f"SELECT * FROM {self._table('gridcase_commands')} WHERE command_id = %s",
+                (command_id,),
+            )
+            r = curs.fetchone()
+        if r is None:
+            return None
+        return CommandRow(
+            r["command_id"], r["originator_id"], r["first_version"], r["last_version"]
+        )
+
+    def due_cases(self, until: int, limit: int) -> list[UUID]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                f"SELECT case_id FROM {self._table('gridcase_cases')} WHERE next_deadline IS NOT NULL "
+                "AND next_deadline <= %s ORDER BY next_deadline, case_id LIMIT %s",
+                (until, limit),
+            )
+            return [UUID(r["case_id"]) for r in curs.fetchall()]
+
+    def select_cases(self, jurisdiction: str | None = None) -> list[CaseRow]:
+        sql = f"SELECT {CASE_COLUMNS} FROM {self._table('gridcase_cases')}"
+        params: tuple[Any, ...] = ()
+        if jurisdiction is not None:
+            sql += " WHERE jurisdiction = %s"
+            params = (jurisdiction,)
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(sql + " ORDER BY submitted_at, case_id", params)
+            return [case_row(r) for r in curs.fetchall()]
+
+    def replace_case_rows(self, rows: Sequence[CaseRow]) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(f"DELETE FROM {self._table('gridcase_cases')}")
+            for row in rows:
+                curs.execute(
+                    f"INSERT INTO {self._table('gridcase_cases')} ({CASE_COLUMNS}) "
+                    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                    case_params(row),
+                )

@@ -1,0 +1,387 @@
+"""The checks a rule file must pass before any case runs on it.
+
+The pydantic schema (:mod:`gridcase.workflow.model`) checks the shape of a file; these
+check its meaning, the way python-statemachine refuses an invalid definition when it
+is built: names that point nowhere, states no case can reach, states a case can never
+leave, clocks that nothing stops, a ladder with gaps, guards on flags nobody sets, and
+paragraphs with neither a citation nor a stated assumption. Every finding carries the
+path of the offending element, so the loader can name the file and line.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Iterable
+
+from gridcase.domain.actions import SYSTEM_ROLE, Action
+from gridcase.domain.payloads import PAYLOAD_MODELS, payload_fields
+from gridcase.workflow.model import (
+    EscalateEffect,
+    GridMembership,
+    PerformEffect,
+    RoleKind,
+    RuleSet,
+    StartEffect,
+    Transition,
+    WorkingDaysFromPayload,
+)
+
+__all__ = ["Finding", "check_ruleset", "clock_open_states", "target_states"]
+
+LADDER_OWNER = "ladder"
+
+Finding = tuple[tuple[str | int, ...], str]
+
+
+def target_states(t: Transition) -> list[str]:
+    """The states a transition can lead to (its own sources when it stays put)."""
+    return [t.to] if t.to is not None else list(t.from_)
+
+
+def _sourced(
+    path: tuple[str | int, ...], cite: str | None, assumption: str | None, what: str
+) -> Iterable[Finding]:
+    if not cite and not assumption:
+        yield (
+            path,
+            f"{what} needs a 'cite' (the paragraph it encodes) or an 'assumption' (why, where the source is silent)",
+        )
+
+
+def clock_open_states(rules: RuleSet) -> dict[str, set[str]]:
+    """For each clock, the states in which it may be running (an over-approximation)."""
+    final = {s for s, st in rules.states.items() if st.final}
+    open_in: dict[str, set[str]] = defaultdict(set)
+    starts: list[tuple[str, list[str]]] = []
+    for t in rules.transitions:
+        for c in (*t.start, *t.restart):
+            starts.append((c, [s for s in target_states(t) if s not in final]))
+    changed = True
+    for c, states in starts:
+        open_in[c].update(states)
+    while changed:
+        changed = False
+        for name, clock in rules.clocks.items():
+            for effect in clock.on_expiry:
+                if isinstance(effect, StartEffect):
+                    for other in effect.clocks:
+                        before = len(open_in[other])
+                        open_in[other] |= open_in[name]
+                        changed |= len(open_in[other]) != before
+        for t in rules.transitions:
+            for c, where in list(open_in.items()):
+                if c in t.stop or not set(t.from_) & where:
+                    continue
+                for s in target_states(t):
+                    if s not in final and s not in where:
+                        where.add(s)
+                        changed = True
+    return dict(open_in)
+
+
+def check_ruleset(rules: RuleSet) -> list[Finding]:
+    """Every semantic problem in ``rules``; an empty list means the file may be used."""
+    found: list[Finding] = []
+    roles = set(rules.roles)
+    states = set(rules.states)
+    clocks = set(rules.clocks)
+    final = {s for s, st in rules.states.items() if st.final}
+
+    for reserved in (SYSTEM_ROLE, LADDER_OWNER):
+        if reserved in roles:
+            found.append(
+                (("roles", reserved), f"'{reserved}' is reserved and cannot be declared as a role")
+            )
+
+    # -- the ladder -----------------------------------------------------------------
+    levels = [lv.level for lv in rules.ladder]
+    for i, lv in enumerate(rules.ladder):
+        if lv.role not in roles:
+            found.append((("ladder", i, "role"), f"unknown role {lv.role!r}"))
+        found.extend(_sourced(("ladder", i), lv.cite, lv.assumption, "a ladder level"))
+    if levels and sorted(levels) != list(range(len(levels))):
+        found.append(
+            (
+                ("ladder",),
+                f"ladder levels must be 0..{len(levels) - 1} without gaps or repeats, got {levels}",
+            )
+        )
+    elif levels != sorted(levels):
+        found.append((("ladder",), "ladder levels must be listed from the bottom (0) up"))
+
+    # -- states ---------------------------------------------------------------------
+    if not final:
+        found.append((("states",), "no final state: a case could never be signed off"))
+    for name, st in rules.states.items():
+        if st.owner is None and not st.final:
+            found.append(
+                (
+                    ("states", name, "owner"),
+                    "a non-final state needs an owner: every matter has an owner at every moment",
+                )
+            )
+        elif st.owner == LADDER_OWNER and len(rules.ladder) == 0:
+            found.append((("states", name, "owner"), "owner 'ladder' needs an escalation ladder"))
+        elif st.owner is not None and st.owner != LADDER_OWNER and st.owner not in roles:
+            found.append((("states", name, "owner"), f"unknown role {st.owner!r}"))
+
+    # -- categories -----------------------------------------------------------------
+    for name, cat in rules.categories.items():
+        found.extend(_sourced(("categories", name), cat.cite, cat.assumption, "a category"))
+        for c in cat.clocks:
+            if c not in clocks:
+                found.append((("categories", name, "clocks", c), f"unknown clock {c!r}"))
+
+    # -- transitions ----------------------------------------------------------------
+    seen: dict[tuple[str, Action], list[int]] = defaultdict(list)
+    flags_set: set[str] = set()
+    started: set[str] = set()
+    stopped: set[str] = set()
+    submits = [i for i, t in enumerate(rules.transitions) if t.action is Action.SUBMIT]
+    if len(submits) != 1:
+        found.append(
+            (("transitions",), f"exactly one 'submit' transition is needed, found {len(submits)}")
+        )
+    for i, t in enumerate(rules.transitions):
+        path: tuple[str | int, ...] = ("transitions", i)
+        found.extend(_sourced(path, t.cite, t.assumption, f"transition '{t.action.value}'"))
+        if t.action is Action.SUBMIT:
+            if t.from_:
+                found.append(((*path, "from"), "'submit' creates the case: it has no 'from'"))
+            if t.to is None:
+                found.append(((*path, "to"), "'submit' needs a 'to' state"))
+        elif not t.from_:
+            found.append(
+                ((*path, "from"), f"'{t.action.value}' needs the states it is allowed in ('from')")
+            )
+        for j, s in enumerate(t.from_):
+            if s not in states:
+                found.append(((*path, "from", j), f"unknown state {s!r}"))
+            elif s in final:
+                found.append(
+                    ((*path, "from", j), f"state {s!r} is final: nothing may happen after it")
+                )
+            seen[(s, t.action)].append(i)
+        if t.to is not None and t.to not in states:
+            found.append(((*path, "to"), f"unknown state {t.to!r}"))
+        for j, r in enumerate(t.by):
+            if r != SYSTEM_ROLE and r not in roles:
+                found.append(((*path, "by", j), f"unknown role {r!r}"))
+        for field in ("start", "stop", "restart", "renew"):
+            for j, c in enumerate(getattr(t, field)):
+                if c not in clocks:
+                    found.append(((*path, field, j), f"unknown clock {c!r}"))
+        started.update(t.start, t.restart)
+        stopped.update(t.stop, t.restart, t.renew)
+        flags_set.update(t.set)
+        accepted = payload_fields(t.action)
+        for f in t.when:
+            if f not in accepted:
+                found.append(((*path, "when", f), f"'{t.action.value}' has no payload field {f!r}"))
+        for j, f in enumerate(t.guards.payload):
+            if f not in accepted:
+                found.append(
+                    (
+                        (*path, "guards", "payload", j),
+                        f"'{t.action.value}' has no payload field {f!r} (it has: {', '.join(sorted(accepted))})",
+                    )
+                )
+        model_fields = PAYLOAD_MODELS[t.action].model_fields
+        for j, f in enumerate(t.guards.payload_true):
+            if f not in model_fields or model_fields[f].annotation is not bool:
+                found.append(
+                    (
+                        (*path, "guards", "payload_true", j),
+                        f"'{t.action.value}' has no yes/no payload field {f!r}",
+                    )
+                )
+        if t.guards.new_unit and "unit" not in accepted:
+            found.append(((*path, "guards", "new_unit"), f"'{t.action.value}' carries no unit"))
+        if t.action is Action.ESCALATE:
+            if len(rules.ladder) < 2:
+                found.append((path, "'escalate' needs a ladder of at least two levels"))
+            if t.ladder not in (None, "up"):
+                found.append(((*path, "ladder"), "'escalate' always moves up the ladder"))
+        elif t.ladder == "up":
+            found.append(((*path, "ladder"), "only 'escalate' moves up the ladder"))
+        for c in t.start:
+            duration = rules.clocks[c].duration if c in rules.clocks else None
+            if (
+                isinstance(duration, WorkingDaysFromPayload)
+                and duration.working_days_from_payload not in t.guards.payload
+            ):
+                found.append(
+                    (
+                        (*path, "start"),
+                        f"clock {c!r} takes its limit from payload field '{duration.working_days_from_payload}', which this transition must require (guards.payload)",
+                    )
+                )
+    for (s, action), indices in seen.items():
+        if len(indices) < 2:
+            continue
+        for k, i in enumerate(indices):
+            t = rules.transitions[i]
+            if not t.when and k != len(indices) - 1:
+                found.append(
+                    (
+                        ("transitions", i),
+                        f"'{action.value}' from {s!r} is also defined by transitions[{indices[k + 1]}]; only the last of them may omit 'when'",
+                    )
+                )
+            for j in indices[:k]:
+                other = rules.transitions[j]
+                shared = set(t.when) & set(other.when)
+                if (
+                    t.when
+                    and other.when
+                    and not any(set(t.when[f]).isdisjoint(other.when[f]) for f in shared)
+                ):
+                    found.append(
+                        (
+                            ("transitions", i, "when"),
+                            f"'{action.value}' from {s!r}: 'when' overlaps with transitions[{j}], so the choice would be ambiguous",
+                        )
+                    )
+    for i, t in enumerate(rules.transitions):
+        for field in ("flags_any", "flags_all"):
+            for j, f in enumerate(getattr(t.guards, field)):
+                if f not in flags_set:
+                    found.append(
+                        (
+                            ("transitions", i, "guards", field, j),
+                            f"flag {f!r} is never set by any transition",
+                        )
+                    )
+
+    # -- clocks ---------------------------------------------------------------------
+    open_in = clock_open_states(rules)
+    allowed: dict[tuple[str, Action], Transition] = {}
+    for t in rules.transitions:
+        for s in t.from_:
+            allowed.setdefault((s, t.action), t)
+    for name, clock in rules.clocks.items():
+        path = ("clocks", name)
+        found.extend(_sourced(path, clock.cite, clock.assumption, "a clock"))
+        for k, effect in enumerate(clock.on_expiry):
+            if isinstance(effect, StartEffect):
+                for j, c in enumerate(effect.clocks):
+                    if c not in clocks:
+                        found.append(((*path, "on_expiry", k, "clocks", j), f"unknown clock {c!r}"))
+                    elif isinstance(rules.clocks[c].duration, WorkingDaysFromPayload):
+                        found.append(
+                            (
+                                (*path, "on_expiry", k, "clocks", j),
+                                f"clock {c!r} takes its limit from a step's payload; an expiry cannot start it (it may restart it)",
+                            )
+                        )
+                    started.add(c)
+            if isinstance(effect, EscalateEffect):
+                effect_action = Action.ESCALATE
+            elif isinstance(effect, PerformEffect):
+                effect_action = effect.action
+            else:
+                continue
+            if effect_action is Action.ESCALATE and len(rules.ladder) < 2:
+                found.append(
+                    ((*path, "on_expiry", k), "escalating needs a ladder of at least two levels")
+                )
+            for s in sorted(open_in.get(name, ())):
+                rule = allowed.get((s, effect_action))
+                if rule is None or SYSTEM_ROLE not in rule.by:
+                    found.append(
+                        (
+                            (*path, "on_expiry", k),
+                            f"when {name!r} runs out in state {s!r}, '{effect_action.value}' is not allowed for 'system' there",
+                        )
+                    )
+    for name in rules.clocks:
+        if name not in started:
+            found.append((("clocks", name), f"clock {name!r} is never started"))
+        elif name not in stopped:
+            found.append((("clocks", name), f"clock {name!r} is started but nothing stops it"))
+
+    # -- reachability ---------------------------------------------------------------
+    if len(submits) == 1 and rules.transitions[submits[0]].to in states:
+        start = rules.transitions[submits[0]].to
+        assert start is not None
+        edges: dict[str, set[str]] = defaultdict(set)
+        for t in rules.transitions:
+            for s in t.from_:
+                edges[s].update(target_states(t))
+        reached = {start}
+        queue = deque([start])
+        while queue:
+            for nxt in edges[queue.popleft()]:
+                if nxt not in reached:
+                    reached.add(nxt)
+                    queue.append(nxt)
+        for s in rules.states:
+            if s not in reached:
+                found.append((("states", s), f"state {s!r} cannot be reached from {start!r}"))
+        reverse: dict[str, set[str]] = defaultdict(set)
+        for s, nexts in edges.items():
+            for n in nexts:
+                reverse[n].add(s)
+        can_finish = set(final)
+        queue = deque(final)
+        while queue:
+            for prev in reverse[queue.popleft()]:
+                if prev not in can_finish:
+                    can_finish.add(prev)
+                    queue.append(prev)
+        for s in rules.states:
+            if s in reached and s not in can_finish:
+                found.append(
+                    (("states", s), f"non-final state {s!r} has no way out to a final state")
+                )
+
+    # -- roster and visits ----------------------------------------------------------
+    roster = rules.roster
+    if roster is not None:
+        found.extend(_sourced(("roster",), roster.cite, roster.assumption, "the roster"))
+        if roster.responsible_role not in roles:
+            found.append(
+                (("roster", "responsible_role"), f"unknown role {roster.responsible_role!r}")
+            )
+        elif rules.roles[roster.responsible_role].kind is not RoleKind.PERSON:
+            found.append(
+                (
+                    ("roster", "responsible_role"),
+                    f"role {roster.responsible_role!r} is not of kind 'person': only a person can be responsible for an enterprise",
+                )
+            )
+        if roster.grid_membership is GridMembership.ONE_GRID and not roster.grid_kinds:
+            found.append((("roster", "grid_membership"), "'one_grid' needs at least one grid kind"))
+        for name, position in roster.team.items():
+            path = ("roster", "team", name)
+            if position.role not in roles:
+                found.append(((*path, "role"), f"unknown role {position.role!r}"))
+            if position.max is not None and position.min > position.max:
+                found.append((path, f"min {position.min} is more than max {position.max}"))
+            found.extend(_sourced(path, position.cite, position.assumption, "a team position"))
+        for name, quota in roster.quotas.items():
+            path = ("roster", "quotas", name)
+            if quota.enterprises is None and quota.projects is None and quota.combined is None:
+                found.append((path, "a quota caps enterprises, projects or both combined"))
+            found.extend(_sourced(path, quota.cite, quota.assumption, "a quota"))
+    if rules.visits is not None:
+        cad = rules.visits.cadence
+        if (cad.every_weeks is None) == (cad.every_months is None):
+            found.append((("visits", "cadence"), "give exactly one of every_weeks or every_months"))
+        found.extend(_sourced(("visits", "cadence"), cad.cite, cad.assumption, "a visit cadence"))
+        allowed_channels = set(rules.visits.channels)
+        if not allowed_channels:
+            found.append(
+                (("visits", "channels"), "at least one channel is needed to record a visit")
+            )
+        for j, channel in enumerate(cad.counting_channels):
+            if channel not in allowed_channels:
+                found.append(
+                    (
+                        ("visits", "cadence", "counting_channels", j),
+                        f"channel {channel.value!r} counts but is not among visits.channels",
+                    )
+                )
+        if not cad.counting_channels:
+            found.append((("visits", "cadence", "counting_channels"), "no visit would ever count"))
+    return found

@@ -1,0 +1,133 @@
+"""Pictures of a handling path: Mermaid text, and Graphviz DOT for an SVG.
+
+Officials review a rule change by looking at it. The diagram is drawn from the checked
+rule set itself (not from a separate drawing), so it cannot drift from what the engine
+runs: every transition with the roles that may take it and the clocks it starts and
+stops, the final states, and the clocks' durations in a legend.
+"""
+
+from __future__ import annotations
+
+from gridcase.workflow.model import (
+    CalendarDays,
+    DayOfMonth,
+    Duration,
+    FirstWorkingDayOfNextMonth,
+    Meeting,
+    NextWorkingDayAt,
+    RuleSet,
+    Transition,
+    WorkingDays,
+    WorkingDaysFromPayload,
+)
+
+__all__ = ["describe_duration", "to_dot", "to_mermaid"]
+
+
+def describe_duration(d: Duration | None) -> str:
+    """A duration in words, as a table or a legend shows it."""
+    if d is None:
+        return "not running"
+    if isinstance(d, WorkingDays):
+        return f"{d.working_days} working day{'s' if d.working_days != 1 else ''}"
+    if isinstance(d, CalendarDays):
+        return f"{d.calendar_days} calendar day{'s' if d.calendar_days != 1 else ''}"
+    if isinstance(d, NextWorkingDayAt):
+        return f"next working day at {d.next_working_day_at.strftime('%H:%M')}"
+    if isinstance(d, FirstWorkingDayOfNextMonth):
+        return "first working day of next month"
+    if isinstance(d, DayOfMonth):
+        roll = "" if d.roll == "none" else f", rolled {d.roll} to a working day"
+        return f"day {d.day_of_month} of next month{roll}"
+    if isinstance(d, Meeting):
+        m = d.meeting
+        at = m.at.strftime("%H:%M")
+        if m.monthly:
+            return f"next monthly meeting (first working day, {at})"
+        every = "every week" if (m.every_weeks or 1) == 1 else f"every {m.every_weeks} weeks"
+        day = f" on {m.weekday.value}" if m.weekday else ""
+        return f"next meeting ({every}{day}, {at})"
+    if isinstance(d, WorkingDaysFromPayload):
+        return f"working days set per case ({d.working_days_from_payload})"
+    raise TypeError(f"unknown duration {d!r}")
+
+
+def _label(t: Transition) -> str:
+    parts = [t.action.value]
+    if t.when:
+        parts.append(
+            " ".join(f"{k}={'/'.join(str(v) for v in vals)}" for k, vals in t.when.items())
+        )
+    parts.append("by " + "/".join(t.by))
+    clocks = []
+    if t.start or t.restart:
+        clocks.append("starts " + ", ".join([*t.restart, *t.start]))
+    if t.stop:
+        clocks.append("stops " + ", ".join(t.stop))
+    if t.renew:
+        clocks.append("renews " + ", ".join(t.renew))
+    if t.action.value == "escalate":
+        clocks.append("one level up")
+    return " · ".join(parts + clocks)
+
+
+def _safe(text: str) -> str:
+    """Mermaid labels may not contain ':' ';' '#' or quotes."""
+    for ch, rep in ((":", " "), (";", ","), ("#", "No."), ('"', "'")):
+        text = text.replace(ch, rep)
+    return text
+
+
+def to_mermaid(rules: RuleSet) -> str:
+    """A Mermaid ``stateDiagram-v2`` of the handling path."""
+    lines = ["stateDiagram-v2", "    direction LR"]
+    for name, st in rules.states.items():
+        owner = f" · {st.owner}" if st.owner else ""
+        lines.append(
+            f'    state "{_safe(st.name.zh)} / {_safe(st.name.en)}{_safe(owner)}" as {name}'
+        )
+    for t in rules.transitions:
+        if not t.from_:
+            lines.append(f"    [*] --> {t.to}: {_safe(_label(t))}")
+            continue
+        for s in t.from_:
+            lines.append(f"    {s} --> {t.to or s}: {_safe(_label(t))}")
+    for name, st in rules.states.items():
+        if st.final:
+            lines.append(f"    {name} --> [*]")
+    if rules.clocks:
+        legend = "<br/>".join(
+            _safe(f"{name} = {describe_duration(c.duration)}") for name, c in rules.clocks.items()
+        )
+        first = next(iter(rules.states))
+        lines.append(f"    note right of {first}")
+        lines.append(f"        clocks<br/>{legend}")
+        lines.append("    end note")
+    return "\n".join(lines) + "\n"
+
+
+def _dot_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def to_dot(rules: RuleSet) -> str:
+    """The same diagram as Graphviz DOT (``dot -Tsvg`` turns it into SVG)."""
+    lines = [
+        f"digraph {_dot_quote(rules.jurisdiction.id)} {{",
+        "  rankdir=LR;",
+        '  node [shape=box, style=rounded, fontname="Noto Sans CJK SC, sans-serif"];',
+        '  edge [fontname="Noto Sans CJK SC, sans-serif", fontsize=10];',
+        '  __start [shape=point, label=""];',
+    ]
+    for name, st in rules.states.items():
+        shape = ", peripheries=2" if st.final else ""
+        label = f"{st.name.zh}\\n{st.name.en}" + (f"\\n({st.owner})" if st.owner else "")
+        lines.append(f'  {_dot_quote(name)} [label="{label}"{shape}];')
+    for t in rules.transitions:
+        sources = t.from_ or ["__start"]
+        for s in sources:
+            lines.append(
+                f"  {_dot_quote(s)} -> {_dot_quote(t.to or s)} [label={_dot_quote(_label(t))}];"
+            )
+    lines.append("}")
+    return "\n".join(lines) + "\n"
