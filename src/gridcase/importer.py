@@ -1,0 +1,578 @@
+"""Importing an enterprise roster (with grids, responsible people, map numbers) from CSV or Excel.
+
+Jurisdictions keep their lists in spreadsheets (Yingkou's 《营口片区网格化企业明细表》.xlsx),
+so the import reads CSV (UTF-8, or GB 18030 as Chinese Excel saves it) and .xlsx, with
+Chinese or English headers (:data:`COLUMNS`; docs/roster.md). It is all or nothing by
+default: every row is validated first (credit code and check character, required
+columns, organisation type against the scope, tier, known grid, known person holding the
+responsible role, quota, unique map number, duplicates within the file, already
+registered), every bad row is reported with its line number and reason, and nothing is
+written if any row is bad. With ``valid_only`` the valid rows are imported and the bad
+ones reported.
+
+Saving goes in bounded batches (``batch_size`` aggregates, default 1,000: a single save of
+tens of thousands of aggregates is slow on SQLite and hangs eventsourcing's PostgreSQL
+recorder). Each batch is one transaction with command id ``{command_id}#{n}``; an import
+whose first batch is already recorded is reported as carried out before. An interrupted
+import is finished by importing the same file again under a new command id with
+``valid_only``: the rows already saved are reported as registered and skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gridcase.domain.credit_code import parse_credit_code
+from gridcase.domain.enterprise import Enterprise, MapNumberClaim, ScopeEntry
+from gridcase.domain.person import ENTERPRISE, Person
+from gridcase.domain.recorded import recorded_at
+from gridcase.errors import GridcaseError, InvalidInput
+from gridcase.roster import check_organisation, check_responsible, check_tier, roster_rules
+from gridcase.store import GridcaseRecorder
+from gridcase.workflow.compiler import CompiledRules
+from gridcase.workflow.model import GridMembership
+
+if TYPE_CHECKING:
+    from eventsourcing.domain import Aggregate
+
+    from gridcase.engine import Engine
+    from gridcase.projections.roster import RosterProjection
+
+__all__ = [
+    "COLUMNS",
+    "ImportRefused",
+    "ImportReport",
+    "Progress",
+    "RosterRow",
+    "RowProblem",
+    "import_roster",
+    "read_roster",
+]
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "credit_code": ("统一社会信用代码", "信用代码", "credit_code"),
+    "name": ("企业名称", "名称", "name"),
+    "organisation_type": ("组织类型", "organisation_type"),
+    "industry": ("行业", "所属行业", "industry"),
+    "location": ("属地", "乡镇街道", "所在地", "location"),
+    "tier": ("层级", "企业类别", "tier"),
+    "grid": ("网格", "所属网格", "grid", "grids"),
+    "responsible": ("负责人", "网格员", "服务管家", "服务专员", "responsible"),
+    "map_number": ("地图编号", "编号", "map_number"),
+    "in_scope_from": ("纳入日期", "纳入时间", "in_scope_from"),
+    "basis": ("纳入依据", "basis"),
+}
+"""Each column's accepted headers (case and surrounding spaces ignored)."""
+
+REQUIRED = ("credit_code", "name")
+
+_SEPARATORS = re.compile(r"[;；、,，|/]")
+
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(stage, done, total)``; stages are ``read``, ``validate`` and ``save``."""
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """What is wrong with one line of the file."""
+
+    line: int
+    message: str
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f" [{self.column}]" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One data row, with the line it was read from and its cells by column name."""
+
+    line: int
+    cells: dict[str, str | date]
+
+    def text(self, column: str) -> str:
+        value = self.cells.get(column, "")
+        return value.isoformat() if isinstance(value, date) else value.strip()
+
+
+class ImportRefused(InvalidInput):
+    """Rows of the file are bad, and the import was all-or-nothing: nothing was written."""
+
+    def __init__(self, problems: Sequence[RowProblem], rows: int) -> None:
+        self.problems = tuple(problems)
+        self.rows = rows
+        lines = len({p.line for p in self.problems})
+        shown = "\n".join(f"  {p}" for p in self.problems[:20])
+        more = f"\n  … and {len(self.problems) - 20} more" if len(self.problems) > 20 else ""
+        super().__init__(
+            f"{lines} of {rows} row(s) are bad; nothing was imported:\n{shown}{more}", field="file"
+        )
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did."""
+
+    rows: int
+    imported: int
+    problems: tuple[RowProblem, ...] = ()
+    batches: int = 0
+    duplicate: bool = False
+    """The import's command id had been carried out before: nothing new was written."""
+    ignored_columns: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "imported": self.imported,
+            "skipped": self.rows - self.imported if not self.duplicate else 0,
+            "batches": self.batches,
+            "duplicate": self.duplicate,
+            "ignored_columns": list(self.ignored_columns),
+            "problems": [
+                {"line": p.line, "column": p.column, "message": p.message} for p in self.problems
+            ],
+        }
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def _header_map(headers: Sequence[str]) -> tuple[dict[int, str], list[str]]:
+    by_name = {alias.casefold(): col for col, aliases in COLUMNS.items() for alias in aliases}
+    mapping: dict[int, str] = {}
+    ignored: list[str] = []
+    for i, raw in enumerate(headers):
+        name = str(raw or "").strip().lstrip("\ufeff")
+        col = by_name.get(name.casefold())
+        if col is None:
+            if name:
+                ignored.append(name)
+            continue
+        if col in mapping.values():
+            raise InvalidInput(f"column {col} appears twice in the header ({name!r})", field="file")
+        mapping[i] = col
+    missing = [c for c in REQUIRED if c not in mapping.values()]
+    if missing:
+        wanted = "; ".join(f"{c} ({' / '.join(COLUMNS[c])})" for c in missing)
+        raise InvalidInput(f"the header lacks required column(s): {wanted}", field="file")
+    return mapping, ignored
+
+
+def _cell(value: Any) -> str | date:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _rows(records: Iterator[tuple[int, Sequence[Any]]]) -> tuple[list[RosterRow], list[str]]:
+    for _line, header in records:
+        if any(str(c or "").strip() for c in header):
+            mapping, ignored = _header_map([str(c or "") for c in header])
+            break
+    else:
+        raise InvalidInput("the file has no header row", field="file")
+    rows: list[RosterRow] = []
+    for line, record in records:
+        cells = {col: _cell(record[i]) if i < len(record) else "" for i, col in mapping.items()}
+        if not any(isinstance(v, date) or v.strip() for v in cells.values()):
+            continue
+        rows.append(RosterRow(line, cells))
+    return rows, ignored
+
+
+def _csv_records(data: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise InvalidInput(
+                "the CSV file is neither UTF-8 nor GB 18030 text", field="file"
+            ) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    for record in reader:
+        yield reader.line_num, record
+
+
+def _xlsx_records(path: Path) -> Iterator[tuple[int, Sequence[Any]]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise InvalidInput(
+            f"{path.name} is not a readable .xlsx workbook: {exc}", field="file"
+        ) from None
+    try:
+        sheet = book.worksheets[0]
+        yield from enumerate(sheet.iter_rows(values_only=True), start=1)
+    finally:
+        book.close()
+
+
+def read_roster(path: str | Path) -> tuple[list[RosterRow], list[str]]:
+    """The data rows of a roster file (.csv or .xlsx), and the header cells it ignored."""
+    p = Path(path)
+    if not p.is_file():
+        raise InvalidInput(f"no such file {p}", field="file")
+    suffix = p.suffix.lower()
+    if suffix == ".csv":
+        return _rows(_csv_records(p.read_bytes()))
+    if suffix in {".xlsx", ".xlsm"}:
+        return _rows(_xlsx_records(p))
+    raise InvalidInput(f"{p.name}: import reads .csv or .xlsx files", field="file")
+
+
+# -- validating --------------------------------------------------------------------------
+
+
+@dataclass
+class _Planned:
+    """A valid row, ready to become events."""
+
+    line: int
+    code: str
+    name: str
+    organisation_type: str
+    industry: str | None
+    location: str | None
+    tier: str | None
+    since: date
+    basis: str
+    map_number: str | None
+    grids: list[tuple[str, str]]
+    """(grid id, kind)."""
+    responsible: list[tuple[str, str | None]]
+    """(person id, grid id or None)."""
+
+
+@dataclass
+class _Validator:
+    engine: Engine
+    view: RosterProjection
+    jurisdiction: str
+    default_since: date
+    rules_by_day: dict[date, CompiledRules] = field(default_factory=dict)
+    seen_codes: dict[str, int] = field(default_factory=dict)
+    seen_numbers: dict[str, int] = field(default_factory=dict)
+    people: dict[str, Person] = field(default_factory=dict)
+    """Copies of the roster's people carrying the file's assignments so far (quota)."""
+
+    def rules(self, day: date) -> CompiledRules:
+        found = self.rules_by_day.get(day)
+        if found is None:
+            found = self.engine.rules.in_force(self.jurisdiction, day)
+            self.rules_by_day[day] = found
+        return found
+
+    def person(self, person_id: str) -> Person | None:
+        if person_id in self.people:
+            return self.people[person_id]
+        original = self.view.people(self.jurisdiction).get(person_id)
+        if original is None:
+            return None
+        copy = Person.__new__(Person)
+        copy.__dict__.update(original.__dict__)
+        copy.assignments = list(original.assignments)
+        copy._pending_events = []  # the copy's own events, never the projection's
+        self.people[person_id] = copy
+        return copy
+
+    def check(self, row: RosterRow) -> tuple[_Planned | None, list[RowProblem]]:
+        problems: list[RowProblem] = []
+
+        def bad(message: str, column: str | None = None) -> tuple[None, list[RowProblem]]:
+            problems.append(RowProblem(row.line, message, column))
+            return None, problems
+
+        try:
+            code = parse_credit_code(row.text("credit_code"))
+        except InvalidInput as exc:
+            return bad(str(exc), "credit_code")
+        name = row.text("name")
+        if not name:
+            return bad("the enterprise name is empty", "name")
+        first = self.seen_codes.get(code.value)
+        if first is not None:
+            return bad(f"{code} appears again (first on line {first})", "credit_code")
+        self.seen_codes[code.value] = row.line
+        if self.view.enterprise(self.jurisdiction, code.value) is not None:
+            return bad(f"{code} is already registered in {self.jurisdiction}", "credit_code")
+        raw_since = row.cells.get("in_scope_from", "")
+        if isinstance(raw_since, date):
+            since = raw_since
+        elif raw_since.strip():
+            try:
+                since = date.fromisoformat(raw_since.strip())
+            except ValueError:
+                return bad(f"{raw_since!r} is not a date (YYYY-MM-DD)", "in_scope_from")
+        else:
+            since = self.default_since
+        basis = row.text("basis") or ScopeEntry.LISTED.value
+        if basis not in {e.value for e in ScopeEntry}:
+            known = ", ".join(e.value for e in ScopeEntry)
+            return bad(f"unknown basis {basis!r} (known: {known})", "basis")
+        try:
+            rules = self.rules(since)
+            org = check_organisation(rules, code, row.text("organisation_type") or None)
+            tier = row.text("tier") or None
+            check_tier(rules, tier)
+        except GridcaseError as exc:
+            rule = getattr(exc, "rule", None)
+            column = getattr(exc, "field", None)
+            if column is None:  # the scope rule, read from the type given or from the code
+                column = "organisation_type" if row.text("organisation_type") else "credit_code"
+            return bad(f"{exc}" + (f" (rule {rule})" if rule else ""), column)
+        roster = rules.rules.roster
+        number = row.text("map_number") or None
+        if number is not None:
+            holder = self.view.map_number_holder(self.jurisdiction, number)
+            earlier = self.seen_numbers.get(number)
+            if holder is not None:
+                return bad(f"map number {number} is already held by {holder}", "map_number")
+            if earlier is not None:
+                return bad(f"map number {number} is also on line {earlier}", "map_number")
+            self.seen_numbers[number] = row.line
+        elif roster is not None and roster.require_map_number:
+            return bad(
+                f"{self.jurisdiction} gives every enterprise a map number; this row has none",
+                "map_number",
+            )
+        grids: list[tuple[str, str]] = []
+        grid_ids = [g.strip() for g in _SEPARATORS.split(row.text("grid")) if g.strip()]
+        known_grids = self.view.grids(self.jurisdiction)
+        for g in grid_ids:
+            grid = known_grids.get(g)
+            if grid is None:
+                return bad(f"no grid {g!r} in {self.jurisdiction}", "grid")
+            grids.append((g, grid.kind))
+        if grids:
+            if roster is None:
+                return bad(f"{self.jurisdiction} has no grids (no 'roster' section)", "grid")
+            if roster.grid_membership is GridMembership.ONE_GRID and len(grids) > 1:
+                return bad(
+                    f"an enterprise sits in one grid in {self.jurisdiction}, got {len(grids)}",
+                    "grid",
+                )
+            kinds = Counter(k for _, k in grids)
+            twice = [k for k, n in kinds.items() if n > 1]
+            if twice:
+                return bad(
+                    f"two grids of kind {twice[0]!r}: an enterprise sits in one of each kind",
+                    "grid",
+                )
+        entries = [p.strip() for p in _SEPARATORS.split(row.text("responsible")) if p.strip()]
+        responsible: list[tuple[str, str | None]] = []
+        for i, entry in enumerate(entries):
+            person_id, at_sign, in_grid = entry.partition("@")
+            person_id = person_id.strip()
+            grid_of: str | None
+            if at_sign:
+                grid_of = in_grid.strip()
+                if grid_of not in grid_ids:
+                    return bad(
+                        f"{entry!r} names grid {grid_of!r}, which is not in this row's grids",
+                        "responsible",
+                    )
+            elif len(grid_ids) <= 1:
+                grid_of = grid_ids[0] if grid_ids else None
+            elif len(entries) == len(grid_ids):
+                grid_of = grid_ids[i]
+            else:
+                return bad(
+                    f"the row has {len(grid_ids)} grids and {len(entries)} responsible people: "
+                    "write person@grid, or one person per grid in the same order",
+                    "responsible",
+                )
+            responsible.append((person_id, grid_of))
+        if roster is not None and roster.one_responsible_per_enterprise:
+            per_grid = Counter(g for _, g in responsible)
+            if any(n > 1 for n in per_grid.values()):
+                return bad(
+                    f"{self.jurisdiction} has one responsible person per enterprise (per grid)",
+                    "responsible",
+                )
+        for person_id, grid_of in responsible:
+            try:
+                roster_rules(rules)
+                person = check_responsible(
+                    rules, self.person(person_id), person_id, ENTERPRISE, code.value, since
+                )
+            except GridcaseError as exc:
+                rule = getattr(exc, "rule", None)
+                return bad(f"{exc}" + (f" (rule {rule})" if rule else ""), "responsible")
+            person.take(kind=ENTERPRISE, subject=code.value, grid=grid_of, on=since)
+            person.collect_events()
+        return (
+            _Planned(
+                line=row.line,
+                code=code.value,
+                name=name,
+                organisation_type=org.value,
+                industry=row.text("industry") or None,
+                location=row.text("location") or None,
+                tier=tier,
+                since=since,
+                basis=basis,
+                map_number=number,
+                grids=grids,
+                responsible=responsible,
+            ),
+            problems,
+        )
+
+
+# -- saving ------------------------------------------------------------------------------
+
+
+def _batches(planned: Sequence[_Planned], batch_size: int) -> Iterator[list[_Planned]]:
+    batch: list[_Planned] = []
+    people: set[str] = set()
+    count = 0
+    for p in planned:
+        new_people = {pid for pid, _ in p.responsible} - people
+        size = 1 + (1 if p.map_number else 0) + len(new_people)
+        if batch and count + size > batch_size:
+            yield batch
+            batch, people, count = [], set(), 0
+            new_people = {pid for pid, _ in p.responsible}
+            size = 1 + (1 if p.map_number else 0) + len(new_people)
+        batch.append(p)
+        people |= new_people
+        count += size
+    if batch:
+        yield batch
+
+
+def _events(
+    jurisdiction: str, p: _Planned, people: dict[str, Person], reason: str
+) -> list[Aggregate]:
+    ent = Enterprise(
+        jurisdiction=jurisdiction,
+        credit_code=p.code,
+        name=p.name,
+        organisation_type=p.organisation_type,
+        industry=p.industry,
+        location=p.location,
+        tier=p.tier,
+    )
+    ent.enter_scope(on=p.since, basis=p.basis, reason=reason)
+    out: list[Aggregate] = [ent]
+    if p.map_number is not None:
+        ent.set_map_number(number=p.map_number)
+        out.append(
+            MapNumberClaim(jurisdiction=jurisdiction, number=p.map_number, credit_code=p.code)
+        )
+    for grid_id, kind in p.grids:
+        ent.join_grid(grid=grid_id, kind=kind, on=p.since, reason=reason)
+    for person_id, grid_of in p.responsible:
+        ent.assign_responsible(person_id=person_id, grid=grid_of, on=p.since, reason=reason)
+        people[person_id].take(kind=ENTERPRISE, subject=p.code, grid=grid_of, on=p.since)
+    return out
+
+
+def import_roster(
+    engine: Engine,
+    path: str | Path,
+    *,
+    jurisdiction: str,
+    command_id: str,
+    in_scope_from: date | None = None,
+    valid_only: bool = False,
+    batch_size: int = 1000,
+    progress: Progress | None = None,
+    at: datetime | None = None,
+) -> ImportReport:
+    """Import an enterprise roster file into ``jurisdiction``'s registry.
+
+    Args:
+        in_scope_from: the scope entry date for rows without an ``in_scope_from`` cell
+            (default: the date of ``at``, else today on the engine's clock).
+        valid_only: import the valid rows even if some are bad (they are reported).
+        batch_size: at most this many aggregates per save.
+        progress: told how far reading, validating and saving have got.
+
+    Raises:
+        ImportRefused: some rows are bad and ``valid_only`` is not set (nothing written).
+        InvalidInput: the file cannot be read, or its header lacks a required column.
+    """
+    command_id = engine.check_command_id(command_id)
+    moment = engine.stamp(at)
+    engine.known_jurisdiction(jurisdiction)
+    if batch_size < 1:
+        raise InvalidInput("batch_size must be at least 1", field="batch_size")
+    recorder = engine.application.recorder
+    if (
+        isinstance(recorder, GridcaseRecorder)
+        and recorder.lookup_command(f"{command_id}#1") is not None
+    ):
+        return ImportReport(rows=0, imported=0, duplicate=True)
+    # Validation simulates assignments on people to count quotas; those trial events,
+    # like the real ones, carry the import's moment.
+    with recorded_at(moment):
+        rows, ignored = read_roster(path)
+        total = len(rows)
+        if progress:
+            progress("read", total, total)
+        validator = _Validator(
+            engine, engine.roster.view(), jurisdiction, in_scope_from or moment.date()
+        )
+        planned: list[_Planned] = []
+        problems: list[RowProblem] = []
+        for i, row in enumerate(rows, start=1):
+            plan, found = validator.check(row)
+            problems.extend(found)
+            if plan is not None:
+                planned.append(plan)
+            if progress and (i % 500 == 0 or i == total):
+                progress("validate", i, total)
+        if problems and not valid_only:
+            raise ImportRefused(problems, total)
+        people: dict[str, Person] = {}
+        reason = f"imported from {Path(path).name}"
+        done = 0
+        batches = 0
+        for batch in _batches(planned, batch_size):
+            for p in batch:
+                for person_id, _ in p.responsible:
+                    if person_id not in people:
+                        loaded = engine.roster.person(jurisdiction, person_id)
+                        people[person_id] = loaded
+            aggregates: list[Aggregate] = []
+            for p in batch:
+                aggregates.extend(_events(jurisdiction, p, people, reason))
+            touched = [
+                people[pid] for pid in dict.fromkeys(pid for p in batch for pid, _ in p.responsible)
+            ]
+            batches += 1
+            engine.save(
+                [*aggregates, *touched], primary=aggregates[0], command_id=f"{command_id}#{batches}"
+            )
+            done += len(batch)
+            if progress:
+                progress("save", done, len(planned))
+        return ImportReport(
+            rows=total,
+            imported=done,
+            problems=tuple(problems),
+            batches=batches,
+            ignored_columns=tuple(ignored),
+        )

@@ -1,0 +1,150 @@
+"""The problem ledger (问题台账): one row per case, folded from the case events.
+
+Every source keeps a ledger of matters: Bijie's problem ledger with its responsible
+leader, measures and time limit; Qingdao's issue ledger with its time limits and
+satisfaction; Malu's unfinished matters for the center's regular meetings. They are
+views of the same events, never typed twice. The ledger reads only the events' common
+shape (kind, outcome, payload), so it serves every jurisdiction without knowing its
+rules, and it can be rebuilt from scratch, or as of any past moment, from the log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application
+
+from gridcase.domain.actions import Action
+from gridcase.domain.case import Case
+from gridcase.domain.case_state import CLOCK_EXPIRED
+from gridcase.projections.log import Projection, event_topics, read_log
+
+__all__ = ["LedgerRow", "ProblemLedger"]
+
+
+@dataclass
+class LedgerRow:
+    """One matter as the ledger shows it."""
+
+    case_id: UUID
+    jurisdiction: str
+    enterprise: str
+    title: str
+    category: str
+    channel: str
+    submitted_at: datetime
+    state: str = ""
+    final: bool = False
+    owner_role: str | None = None
+    owner_party: str | None = None
+    unit: str | None = None
+    level: int = 0
+    open_deadlines: dict[str, date] = field(default_factory=dict)
+    """Running clocks and the last day of each."""
+    misses: dict[str, int] = field(default_factory=dict)
+    """How many times each clock ran out."""
+    delay_reasons: list[str] = field(default_factory=list)
+    responsible_leader: str | None = None
+    measures: str | None = None
+    time_limit_working_days: int | None = None
+    result: str | None = None
+    satisfaction: str | None = None
+    escalations: int = 0
+    returns: int = 0
+    closed_at: datetime | None = None
+    last_at: datetime | None = None
+    steps: int = 0
+
+    @property
+    def next_due(self) -> date | None:
+        return min(self.open_deadlines.values(), default=None)
+
+    @property
+    def overdue(self) -> bool:
+        """A clock ran out on this matter at least once."""
+        return any(self.misses.values())
+
+
+class ProblemLedger(Projection):
+    """The ledger of every case, kept by folding case events in log order."""
+
+    topics = event_topics(Case)
+
+    def __init__(self, *, as_of: datetime | None = None) -> None:
+        super().__init__()
+        self.as_of = as_of
+        self.rows: dict[UUID, LedgerRow] = {}
+
+    @classmethod
+    def build(cls, app: Application[Any], *, as_of: datetime | None = None) -> ProblemLedger:
+        """The ledger rebuilt from the start of the log (up to ``as_of``, if given)."""
+        ledger = cls(as_of=as_of)
+        ledger.fold_all(read_log(app, topics=cls.topics))
+        return ledger
+
+    def fold(self, event: Any) -> None:
+        if not isinstance(event, Case.Event):
+            return
+        if self.as_of is not None and event.timestamp > self.as_of:
+            return
+        if isinstance(event, Case.Submitted):
+            row = LedgerRow(
+                case_id=event.originator_id,
+                jurisdiction=event.jurisdiction,
+                enterprise=event.enterprise,
+                title=event.title,
+                category=event.category,
+                channel=event.channel,
+                submitted_at=event.timestamp,
+            )
+            self.rows[row.case_id] = row
+        else:
+            found = self.rows.get(event.originator_id)
+            if found is None:  # the submission lies after ``as_of``
+                return
+            row = found
+        row.state = event.state
+        row.final = event.final
+        row.owner_role = event.owner_role
+        row.owner_party = event.owner_party
+        row.unit = event.unit
+        row.level = event.level
+        row.last_at = event.timestamp
+        row.steps += 1
+        for name in event.clocks_stopped:
+            row.open_deadlines.pop(name, None)
+        for started in event.clocks_started:
+            row.open_deadlines[started["clock"]] = date.fromisoformat(started["due_date"])
+        payload = event.payload
+        kind = event.kind
+        if kind == CLOCK_EXPIRED:
+            assert isinstance(event, Case.ClockExpired)
+            row.misses[event.clock] = event.misses
+        elif kind == Action.RECORD_DELAY_REASON and event.reason:
+            row.delay_reasons.append(event.reason)
+        elif kind == Action.SET_PLAN:
+            row.responsible_leader = payload.get("responsible_leader", row.responsible_leader)
+            row.measures = payload.get("measures", row.measures)
+            row.time_limit_working_days = payload.get(
+                "time_limit_working_days", row.time_limit_working_days
+            )
+        elif kind == Action.RESOLVE:
+            row.result = payload.get("result", row.result)
+        elif kind == Action.RATE:
+            row.satisfaction = payload.get("satisfaction", row.satisfaction)
+        elif kind == Action.ESCALATE:
+            row.escalations += 1
+        elif kind == Action.REQUEST_RETURN:
+            row.returns += 1
+        if event.final:
+            row.closed_at = event.timestamp
+
+    def for_jurisdiction(self, jurisdiction: str | None = None) -> list[LedgerRow]:
+        """Rows, oldest submission first, optionally of one jurisdiction."""
+        rows = [
+            r for r in self.rows.values() if jurisdiction is None or r.jurisdiction == jurisdiction
+        ]
+        return sorted(rows, key=lambda r: (r.submitted_at, str(r.case_id)))

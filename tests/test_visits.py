@@ -1,0 +1,203 @@
+"""Visits (走访): recorded with findings and evidence, refused when the rules say so, linked to cases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from tests.roster_support import EVIDENCE, FIXTURE_RULES, enterprise, person
+from tests.support import credit_code, cst, engine_on
+
+from gridcase.domain.enterprise import ScopeExit
+from gridcase.domain.payloads import EvidenceRef
+from gridcase.engine import Engine
+from gridcase.errors import InvalidInput, NotAuthorised, OutOfScope, RefusedByRule, UnknownActor
+
+CODE = credit_code(1)
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    with engine_on(f"sqlite:///{tmp_path / 't.db'}", cst(2026, 3, 2, 9), rules=FIXTURE_RULES) as (
+        e,
+        _,
+    ):
+        person(e, "twogrids", "li", ["officer"])
+        person(e, "commissioners", "ting", ["commissioner"], rank="department_level")
+        enterprise(e, "twogrids", CODE, date(2026, 1, 5))
+        enterprise(e, "commissioners", CODE, date(2026, 1, 5))
+        yield e
+
+
+def visit(e: Engine, **overrides: object) -> object:
+    args: dict[str, object] = {
+        "jurisdiction": "twogrids",
+        "enterprise": CODE,
+        "visitor": "li",
+        "visited_at": cst(2026, 2, 3, 10),
+        "channel": "on_site",
+        "evidence": [EVIDENCE],
+        "findings": {"operations": "正常生产", "difficulties": "用工紧张"},
+        "command_id": "v1",
+    }
+    args.update(overrides)
+    return e.roster.record_visit(**args)  # type: ignore[arg-type]
+
+
+def notifications(e: Engine) -> int:
+    return len(e.application.recorder.select_notifications(start=None, limit=100_000))
+
+
+class TestRecording:
+    def test_what_a_visit_keeps(self, engine: Engine) -> None:
+        """Who, which enterprise, when, how, findings and evidence by digest are kept."""
+        visit(engine, visit_id="V-001")
+        v = engine.roster.visit("twogrids", "V-001")
+        assert (v.enterprise, v.visitor, v.channel, v.purpose) == (CODE, "li", "on_site", "service")
+        assert v.at == cst(2026, 2, 3, 10)
+        assert v.day == date(2026, 2, 3)
+        assert v.findings == {"operations": "正常生产", "difficulties": "用工紧张"}
+        assert v.evidence_refs == (EvidenceRef(**EVIDENCE),)  # type: ignore[arg-type]
+
+    def test_the_china_date_counts(self, engine: Engine) -> None:
+        """A visit at 23:30 UTC on 2 February took place on 3 February in China."""
+        from datetime import UTC, datetime
+
+        visit(engine, visited_at=datetime(2026, 2, 2, 23, 30, tzinfo=UTC), visit_id="V-utc")
+        assert engine.roster.visit("twogrids", "V-utc").day == date(2026, 2, 3)
+
+    def test_same_command_twice_records_once(self, engine: Engine) -> None:
+        """Re-sending the visit with its command id writes nothing new."""
+        visit(engine)
+        count = notifications(engine)
+        assert visit(engine).duplicate  # type: ignore[attr-defined]
+        assert notifications(engine) == count
+
+    def test_phone_and_wechat_where_allowed(self, engine: Engine) -> None:
+        """Weifang-like rules record WeChat contacts (they just do not count towards the cadence)."""
+        visit(engine, jurisdiction="commissioners", visitor="ting", channel="wechat", evidence=[])
+
+
+class TestRefusals:
+    @pytest.mark.parametrize(
+        ("overrides", "error", "text"),
+        [
+            ({"visitor": "ghost"}, UnknownActor, "not in the twogrids roster"),
+            ({"visitor": "system"}, NotAuthorised, "does not visit"),
+            (
+                {"visited_at": cst(2026, 1, 4, 10)},
+                OutOfScope,
+                "not in twogrids's scope on 2026-01-04",
+            ),
+            ({"channel": "wechat"}, RefusedByRule, "does not record visits by wechat"),
+            ({"channel": "fax"}, InvalidInput, "unknown visit channel"),
+            (
+                {"evidence": [{"sha256": "xyz", "size": 1, "media_type": "image/png"}]},
+                InvalidInput,
+                "sha256",
+            ),
+            ({"findings": {"mood": "good"}}, InvalidInput, "mood"),
+            ({"visited_at": cst(2026, 3, 9, 9)}, InvalidInput, "in the future"),
+        ],
+    )
+    def test_refused_and_nothing_written(
+        self, engine: Engine, overrides: dict[str, object], error: type[Exception], text: str
+    ) -> None:
+        """A bad visit is refused with a typed error naming what is wrong, and writes nothing."""
+        before = notifications(engine)
+        with pytest.raises(error, match=text):
+            visit(engine, **overrides)
+        assert notifications(engine) == before
+
+    def test_inspection_forbidden_naming_the_rule(self, engine: Engine) -> None:
+        """Bijie-like: a visit recorded as an inspection is refused, citing 严禁将上门服务变味为检查工作."""
+        with pytest.raises(RefusedByRule) as info:
+            visit(engine, purpose="inspection")
+        assert info.value.rule == "twogrids@test.1 visits.forbid_inspection"
+        assert "严禁将上门服务变味为检查工作" in (info.value.cite or "")
+
+    def test_inspection_allowed_elsewhere(self, engine: Engine) -> None:
+        """Where the rules do not forbid it, an inspection is recorded as such."""
+        visit(
+            engine, jurisdiction="commissioners", visitor="ting", purpose="inspection", evidence=[]
+        )
+        assert engine.roster.visit("commissioners", "v1").purpose == "inspection"
+
+    def test_evidence_required(self, engine: Engine) -> None:
+        """Bijie-like: a visit without evidence is refused, naming visits.require_evidence."""
+        with pytest.raises(RefusedByRule) as info:
+            visit(engine, evidence=[])
+        assert info.value.rule == "twogrids@test.1 visits.require_evidence"
+
+    def test_after_the_enterprise_left(self, engine: Engine) -> None:
+        """A visit dated after the enterprise moved out is refused as out of scope."""
+        engine.roster.leave_scope(
+            jurisdiction="twogrids",
+            credit_code=CODE,
+            on=date(2026, 2, 1),
+            basis=ScopeExit.MOVED_OUT,
+            reason="迁出",
+            command_id="out",
+        )
+        with pytest.raises(OutOfScope):
+            visit(engine)
+        visit(engine, visited_at=cst(2026, 1, 30, 9), command_id="v-before")
+
+
+class TestCasesFromVisits:
+    def test_linked_both_ways(self, engine: Engine) -> None:
+        """A demand raised in a visit records the visit, and the visit records the case."""
+        visit(engine, visit_id="V-9")
+        result = engine.roster.raise_demand(
+            jurisdiction="twogrids",
+            visit_id="V-9",
+            category="general",
+            title="用工紧张",
+            actor="li",
+            role="officer",
+            command_id="case-1",
+            at=cst(2026, 2, 3, 11),
+        )
+        state = engine.case(result.case_id)
+        assert state.submission.visit_id == "V-9"
+        assert state.submission.channel == "visit"
+        assert engine.roster.visit("twogrids", "V-9").cases == [result.case_id]
+
+    def test_resending_completes_the_link_once(self, engine: Engine) -> None:
+        """Re-sending the same demand neither opens a second case nor links it twice."""
+        visit(engine, visit_id="V-9")
+        args = {
+            "jurisdiction": "twogrids",
+            "visit_id": "V-9",
+            "category": "general",
+            "title": "t",
+            "actor": "li",
+            "role": "officer",
+            "command_id": "case-1",
+            "at": cst(2026, 2, 3, 11),
+        }
+        first = engine.roster.raise_demand(**args)  # type: ignore[arg-type]
+        again = engine.roster.raise_demand(**args)  # type: ignore[arg-type]
+        assert again.duplicate
+        assert again.case_id == first.case_id
+        assert engine.roster.visit("twogrids", "V-9").cases == [first.case_id]
+
+    def test_one_visit_many_cases(self, engine: Engine) -> None:
+        """A visit can open several cases."""
+        visit(engine, visit_id="V-9")
+        ids = [
+            engine.roster.raise_demand(
+                jurisdiction="twogrids",
+                visit_id="V-9",
+                category="general",
+                title=f"t{i}",
+                actor="li",
+                role="officer",
+                command_id=f"case-{i}",
+                at=cst(2026, 2, 3, 11),
+            ).case_id
+            for i in range(2)
+        ]
+        assert engine.roster.visit("twogrids", "V-9").cases == ids
