@@ -6,12 +6,14 @@ is used, so the embedded SQLite default never needs psycopg.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg.errors import DuplicateObject
 
 from gridcase.store import (
     CASE_COLUMNS,
@@ -32,10 +34,37 @@ class GridcasePostgresRecorder(PostgresApplicationRecorder):
         return f'"{self.datastore.schema}"."{name}"'
 
     def create_table(self) -> None:
-        with self.datastore.transaction(commit=True) as curs:
+        """Create the schema, eventsourcing's tables and ours, in one serialised transaction.
+
+        PostgreSQL DDL is not safe to run from two sessions at once: two engines opening
+        the same schema together fail with "tuple concurrently updated" (eventsourcing's
+        ``CREATE OR REPLACE FUNCTION``) or a duplicate ``pg_type`` row. Portals open many
+        engines at once (one per worker), so every opener takes the same transaction-level
+        advisory lock, keyed by schema, and does all of its DDL inside that transaction;
+        a second opener waits, then finds everything in place.
+        """
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor() as curs,
+        ):
+            curs.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))",
+                (f"gridcase.create_table:{self.datastore.schema}",),
+            )
             curs.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.datastore.schema}"')
-        super().create_table()
-        statements = [
+            for statement in self.sql_create_statements:
+                if "CREATE TYPE" in statement.as_string():
+                    # No IF NOT EXISTS for types: a savepoint keeps the transaction alive.
+                    with contextlib.suppress(DuplicateObject), conn.transaction():
+                        curs.execute(statement, prepare=False)
+            self._create_table(curs)
+            for ddl in self._gridcase_statements():
+                curs.execute(ddl)
+        self.datastore.register_type_adapters()
+
+    def _gridcase_statements(self) -> list[str]:
+        return [
             f"CREATE TABLE IF NOT EXISTS {self._table('gridcase_commands')} ("
             "command_id text PRIMARY KEY, originator_id uuid NOT NULL, "
             "first_version bigint NOT NULL, last_version bigint NOT NULL)",
@@ -46,9 +75,6 @@ class GridcasePostgresRecorder(PostgresApplicationRecorder):
             "submitted_at bigint NOT NULL, last_at bigint NOT NULL, version bigint NOT NULL)",
             f"CREATE INDEX IF NOT EXISTS gridcase_cases_due ON {self._table('gridcase_cases')} (next_deadline)",
         ]
-        with self.datastore.transaction(commit=True) as curs:
-            for statement in statements:
-                curs.execute(statement)
 
     def _insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
