@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 from tests.support import RULES, credit_code, cst
 
-from gridcase import Action, ActOnCase, Engine, ManualClock, SubmitDemand
+import gridcase.engine
+from gridcase import Action, ActOnCase, Engine, ManualClock, RefusedByRule, SubmitDemand
 from gridcase.cli import main
 from gridcase.projections.ledger import ProblemLedger
 
@@ -154,3 +155,20 @@ class TestCasesCommands:
             main, ["cases", "advance", "--url", url, "--now", "2026-04-24T09:00+08:00"]
         )
         assert again.output.startswith("fired 0 step(s)")
+
+    def test_advance_names_a_case_it_could_not_fire_and_exits_1(
+        self, store: tuple[str, Any], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A scheduler running ``cases advance`` learns which case failed, and why, from stderr and the status."""
+        url, case_id = store
+
+        def refuse(*_: Any) -> Any:
+            raise RefusedByRule("auto-confirmation is no longer allowed", rule="malu:test")
+
+        monkeypatch.setattr(gridcase.engine, "decide_expiries", refuse)
+        result = CliRunner().invoke(
+            main, ["cases", "advance", "--url", url, "--now", "2026-04-24T09:00+08:00"]
+        )
+        assert result.exit_code == 1
+        assert result.output.startswith("fired 0 step(s) on 0 case(s)")
+        assert f"not fired: case {case_id}: RefusedByRule: auto-confirmation" in result.output

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from tests.support import RULES, credit_code, cst
 
+import gridcase.engine
 from gridcase import (
     Action,
     ActOnCase,
@@ -347,6 +348,35 @@ class StoreContract:
         history = engine.history(case_id)
         assert len(history) == 3
         assert history[-1].step.kind in {"accept", "request_return"}
+
+    def test_one_case_that_cannot_fire_does_not_stop_the_others(
+        self, engine: Engine, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """advance() reports a case whose clocks cannot be decided, fires the rest, and retries it next time."""
+        broken = self.submit(engine, "submit-broken").case_id
+        healthy = self.submit(engine, "submit-healthy").case_id
+        real = gridcase.engine.decide_expiries
+
+        def refuse_for_broken(rules: Any, calendar: Any, state: Any, now: Any) -> Any:
+            if state.case_id == broken:
+                raise RefusedByRule("test: this case's expiry cannot be decided", rule="test")
+            return real(rules, calendar, state, now)
+
+        monkeypatch.setattr(gridcase.engine, "decide_expiries", refuse_for_broken)
+        clock.set(cst(2026, 3, 4, 9))  # the 1-working-day dispatch limit ended at 24:00 on 3 March
+        report = engine.advance()
+        assert [r.case_id for r in report.fired] == [healthy]
+        assert [(f.case_id, type(f.error)) for f in report.failed] == [(broken, RefusedByRule)]
+        assert len(engine.history(broken)) == 1  # nothing written for the broken case
+
+        again = engine.advance()
+        assert again.fired == ()
+        assert [f.case_id for f in again.failed] == [broken]  # still due, reported again
+
+        monkeypatch.setattr(gridcase.engine, "decide_expiries", real)
+        mended = engine.advance()
+        assert [r.case_id for r in mended.fired] == [broken]
+        assert mended.failed == ()
 
     # -- durability and pinning ------------------------------------------------------
 

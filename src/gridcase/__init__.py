@@ -30,7 +30,7 @@ from gridcase.domain.credit_code import CreditCode, parse_credit_code
 from gridcase.domain.enterprise import ScopeEntry, ScopeExit
 from gridcase.domain.organisation import OrganisationType
 from gridcase.domain.payloads import EvidenceRef
-from gridcase.engine import AdvanceReport, Engine, open_engine
+from gridcase.engine import AdvanceFailure, AdvanceReport, Engine, open_engine
 from gridcase.errors import (
     Conflict,
     GridcaseError,
@@ -58,6 +58,7 @@ __all__ = [
     "ActOnCase",
     "Action",
     "Actor",
+    "AdvanceFailure",
     "AdvanceReport",
     "CaseState",
     "Channel",

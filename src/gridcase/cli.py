@@ -12,6 +12,7 @@ below, and reuse the ``parse_*`` callbacks, ``library_errors`` and ``emit_json``
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
@@ -616,6 +617,14 @@ def cases_advance(now: datetime | None, url: str | None, rules_folder: Path | No
     click.echo(
         f"fired {report.steps} step(s) on {len(report.fired)} case(s) up to {report.now.isoformat()}"
     )
+    for failure in report.failed:
+        click.echo(
+            f"not fired: case {failure.case_id}: {type(failure.error).__name__}: {failure.error}",
+            err=True,
+        )
+    if report.failed:
+        # The other cases fired; a scheduler still needs to see that some did not.
+        sys.exit(1)
 
 
 # -- roster: enterprises, people, grids, visits, coverage ----------------------------

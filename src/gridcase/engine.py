@@ -34,6 +34,7 @@ from gridcase.domain.published_rules import PublishedRules
 from gridcase.domain.recorded import recorded_at
 from gridcase.errors import (
     Conflict,
+    GridcaseError,
     InvalidInput,
     NotFound,
     OutOfScope,
@@ -49,7 +50,14 @@ from gridcase.workflow.compiler import CompiledRules
 from gridcase.workflow.decide import decide_action, decide_expiries, decide_submission
 from gridcase.workflow.loader import RuleBook, parse_rules
 
-__all__ = ["AdvanceReport", "CommandResult", "Engine", "RecordedStep", "open_engine"]
+__all__ = [
+    "AdvanceFailure",
+    "AdvanceReport",
+    "CommandResult",
+    "Engine",
+    "RecordedStep",
+    "open_engine",
+]
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -57,11 +65,25 @@ DEFAULT_FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
+class AdvanceFailure:
+    """A case whose run-out clocks could not be decided, and why.
+
+    ``advance`` keeps going past such a case: one case broken by a rule edit or bad
+    data must not stop the clocks of every other case in the store. The case stays
+    due, so the next ``advance`` tries it again and reports it again until it is mended.
+    """
+
+    case_id: UUID
+    error: GridcaseError
+
+
+@dataclass(frozen=True)
 class AdvanceReport:
-    """What ``advance(now)`` fired, case by case."""
+    """What ``advance(now)`` fired, case by case, and which cases it could not fire."""
 
     now: datetime
     fired: tuple[CommandResult, ...]
+    failed: tuple[AdvanceFailure, ...] = ()
 
     @property
     def steps(self) -> int:
@@ -417,17 +439,25 @@ class Engine:
         """Fire every clock that ran out at or before ``now``, case by case, in time order.
 
         Idempotent: a second call with the same ``now`` finds nothing left to fire.
+        A case whose clocks cannot be decided (a typed :class:`GridcaseError`) is
+        reported in ``failed`` and skipped; the other cases still fire.
         """
         moment = self.stamp(now, field="now")
         fired: list[CommandResult] = []
+        failed: list[AdvanceFailure] = []
         seen: set[UUID] = set()
         while True:
             due = [c for c in self._recorder.due_cases(_epoch(moment), batch) if c not in seen]
             if not due:
-                return AdvanceReport(moment, tuple(fired))
+                return AdvanceReport(moment, tuple(fired), tuple(failed))
             for case_id in due:
                 seen.add(case_id)
-                result = self._fire(case_id, moment)
+                try:
+                    result = self._fire(case_id, moment)
+                except GridcaseError as exc:
+                    # Typed refusals only: a storage failure still stops the run.
+                    failed.append(AdvanceFailure(case_id, exc))
+                    continue
                 if result is not None:
                     fired.append(result)
 

@@ -404,6 +404,7 @@ class _Run:
                 action = step.act.value
         before = self._state(case_name)
         self._move_clock(moment)
+        not_fired: GridcaseError | None = None
         try:
             result: Iterable[CommandResult]
             if isinstance(step, SubmitStep):
@@ -443,11 +444,16 @@ class _Run:
                 report = self.engine.advance(moment)
                 wanted = self.cases.get(case_name) if case_name else None
                 result = [r for r in report.fired if r.case_id == wanted]
+                # A scenario's cases are all its own: any case advance could not fire is
+                # the scenario's refusal, shown like any other.
+                not_fired = report.failed[0].error if report.failed else None
             for r in result:
                 for recorded in r.steps:
                     events.append(recorded.step.kind)
                     if recorded.step.kind == CLOCK_EXPIRED and recorded.step.clock:
                         expired.append(recorded.step.clock)
+            if not_fired is not None:
+                raise not_fired
         except GridcaseError as exc:
             refusal = exc
         after = self._state(case_name)
