@@ -66,6 +66,8 @@ def pg_url(pg_server: str) -> Iterator[str]:
         yield f"{pg_server}{sep}schema={schema}"
     finally:
         with psycopg.connect(pg_server, autocommit=True) as conn:
+            # A connection a failed test left open must not make the teardown wait for ever.
+            conn.execute("SET lock_timeout = '30s'")
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
