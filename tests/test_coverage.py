@@ -17,14 +17,24 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from tests.roster_support import EVIDENCE, FIXTURE_RULES, enterprise, grid, person
-from tests.support import credit_code, cst, engine_on
+from tests.support import RULES, credit_code, cst, engine_on
 
-from gridcase.domain.enterprise import ScopeEntry, ScopeExit
+from gridcase.domain.enterprise import Enterprise, ScopeEntry, ScopeExit
+from gridcase.domain.recorded import recorded_at
 from gridcase.engine import Engine
-from gridcase.errors import NotFound
-from gridcase.projections import Month, RosterProjection, compute_coverage, read_log
-from gridcase.projections.coverage import cadence_windows
-from gridcase.workflow.model import VisitCadence, VisitChannel
+from gridcase.errors import NotFound, RuleFileError
+from gridcase.projections import (
+    CoverageReport,
+    GridCoverageReport,
+    Month,
+    RosterProjection,
+    compute_coverage,
+    compute_grid_coverage,
+    read_log,
+)
+from gridcase.projections.coverage import cadence_windows, owed_windows
+from gridcase.workflow.loader import load_rules, parse_rules
+from gridcase.workflow.model import CadencePer, VisitCadence, VisitChannel
 
 J = "twogrids"
 DAY0 = date(2026, 1, 1)
@@ -78,6 +88,30 @@ class TestWindows:
         assert Month.parse("2026-03") == Month(2026, 3)
         with pytest.raises(ValueError, match="YYYY-MM"):
             Month.parse("2026-3")
+
+    def test_windows_before_the_start_are_not_owed(self) -> None:
+        """Monthly from 1 August: July owes nothing, August is owed."""
+        cadence = VisitCadence.model_validate(
+            {"every_months": 1, "from": "2021-08-01", "cite": "t"}
+        )
+        assert [[w.label for w in part] for part in owed_windows(cadence, Month(2021, 7))] == [
+            [],
+            ["2021-07"],
+        ]
+        assert [[w.label for w in part] for part in owed_windows(cadence, Month(2021, 8))] == [
+            ["2021-08"],
+            [],
+        ]
+
+    def test_the_first_window_owed_is_a_whole_one(self) -> None:
+        """Every two months from August is first owed at September's end; weekly from a Wednesday, from the next Monday."""
+        two = VisitCadence.model_validate({"every_months": 2, "from": "2021-08-01", "cite": "t"})
+        assert owed_windows(two, Month(2021, 8))[0] == ()
+        assert [w.first for w in owed_windows(two, Month(2021, 9))[0]] == [date(2021, 8, 1)]
+        weekly = VisitCadence.model_validate({"every_weeks": 1, "from": "2026-03-11", "cite": "t"})
+        owed, not_owed = owed_windows(weekly, Month(2026, 3))
+        assert [w.label for w in not_owed] == ["2026-W10", "2026-W11"]
+        assert [w.label for w in owed] == ["2026-W12", "2026-W13"]
 
 
 def setup_bijie_like(e: Engine) -> None:
@@ -242,6 +276,332 @@ class TestCadences:
         assert engine.roster.coverage("zones", "2026-04").missed[0].windows[0].label == "2026-W15"
 
 
+# -- the bundled rules: Qingdao per grid, Bijie from August 2021 -------------------------
+
+Q = "qingdao"
+INCUBATOR = "incubator-1"
+A, B, C = credit_code(31), credit_code(32), credit_code(33)
+
+
+@pytest.fixture
+def qingdao(tmp_path: Path) -> Iterator[Engine]:
+    """Qingdao's rules: an incubator grid with a "1+2" team (chief zhang, officers li and
+    wang) serving enterprises A and B; a location grid whose officer is zhao."""
+    with engine_on(f"sqlite:///{tmp_path / 'q.db'}", cst(2026, 6, 1, 9), rules=RULES) as (e, _):
+        for pid, roles in (
+            ("zhang", ["grid_chief"]),
+            ("li", ["officer"]),
+            ("wang", ["officer"]),
+            ("zhao", ["officer"]),
+        ):
+            person(e, Q, pid, roles)
+        grid(e, Q, INCUBATOR, "incubator")
+        grid(e, Q, "location-1", "location")
+        for g, pid, position in (
+            (INCUBATOR, "zhang", "chief"),
+            (INCUBATOR, "li", "officer"),
+            (INCUBATOR, "wang", "officer"),
+            ("location-1", "zhao", "officer"),
+        ):
+            e.roster.add_grid_member(
+                jurisdiction=Q,
+                grid_id=g,
+                person_id=pid,
+                position=position,
+                on=date(2026, 1, 1),
+                command_id=f"team/{g}/{pid}",
+            )
+        for code in (A, B):
+            enterprise(e, Q, code, date(2026, 1, 5))
+            e.roster.assign_grid(
+                jurisdiction=Q,
+                credit_code=code,
+                grid_id=INCUBATOR,
+                on=date(2026, 1, 5),
+                command_id=f"grid/{code}",
+            )
+        yield e
+
+
+def qingdao_visit(e: Engine, code: str, who: str, day: date, channel: str = "on_site") -> None:
+    e.roster.record_visit(
+        jurisdiction=Q,
+        enterprise=code,
+        visitor=who,
+        visited_at=cst(day.year, day.month, day.day, 10),
+        channel=channel,
+        command_id=f"visit/{code}/{who}/{day}/{channel}",
+    )
+
+
+def grid_report(e: Engine, month: str, g: str | None = None) -> GridCoverageReport:
+    report = e.roster.coverage(Q, month, g)
+    assert isinstance(report, GridCoverageReport)
+    return report
+
+
+class TestQingdaoWeeklyPerGrid:
+    """三(三) 周周有走访: every week, the grid's team visits one of its enterprises."""
+
+    def test_a_week_without_a_visit_is_reported_naming_the_chief(self, qingdao: Engine) -> None:
+        """A grid visited in weeks 10, 12 and 13 of March 2026 but not in week 11 is reported for week 11 only, with its team, chief first."""
+        for day in (date(2026, 3, 3), date(2026, 3, 17), date(2026, 3, 24)):
+            qingdao_visit(qingdao, A, "li", day)
+        report = grid_report(qingdao, "2026-03")
+        assert report.per == "grid"
+        assert report.due == (INCUBATOR,)
+        (missed,) = report.missed
+        assert (missed.grid, [w.label for w in missed.windows]) == (INCUBATOR, ["2026-W11"])
+        assert [str(p) for p in missed.misses[0].team] == [
+            "zhang (chief)",
+            "li (officer)",
+            "wang (officer)",
+        ]
+
+    def test_an_enterprise_not_visited_in_a_week_is_not_reported_on_its_own(
+        self, qingdao: Engine
+    ) -> None:
+        """A visits every week and B none: the grid kept its rhythm, and B is named nowhere."""
+        for day in (date(2026, 3, 2), date(2026, 3, 9), date(2026, 3, 16), date(2026, 3, 23)):
+            qingdao_visit(qingdao, A, "wang", day)
+        report = grid_report(qingdao, "2026-03")
+        assert (report.due, report.missed, report.covered) == ((INCUBATOR,), (), 1)
+        assert B not in str(report.to_dict())
+
+    def test_only_the_grids_team_keeps_its_rhythm(self, qingdao: Engine) -> None:
+        """Week 11's visits by another grid's officer, or by phone, do not count for the grid."""
+        for day in (date(2026, 3, 3), date(2026, 3, 17), date(2026, 3, 24)):
+            qingdao_visit(qingdao, A, "li", day)
+        qingdao_visit(qingdao, A, "zhao", date(2026, 3, 10))
+        qingdao_visit(qingdao, B, "li", date(2026, 3, 11), channel="phone")
+        assert [w.label for w in grid_report(qingdao, "2026-03").missed[0].windows] == ["2026-W11"]
+        qingdao_visit(qingdao, B, "zhang", date(2026, 3, 12))
+        assert grid_report(qingdao, "2026-03").missed == ()
+
+    def test_each_missed_week_names_the_team_of_its_days(self, qingdao: Engine) -> None:
+        """wang leaves the team on 16 March: week 11 names him, week 12 does not."""
+        qingdao.roster.remove_grid_member(
+            jurisdiction=Q,
+            grid_id=INCUBATOR,
+            person_id="wang",
+            on=date(2026, 3, 16),
+            reason="transferred",
+            command_id="wang-out",
+        )
+        for day in (date(2026, 3, 3), date(2026, 3, 24)):
+            qingdao_visit(qingdao, A, "li", day)
+        (missed,) = grid_report(qingdao, "2026-03").missed
+        assert [(x.window.label, [p.person for p in x.team]) for x in missed.misses] == [
+            ("2026-W11", ["zhang", "li", "wang"]),
+            ("2026-W12", ["zhang", "li"]),
+        ]
+        assert missed.responsible == ("zhang", "li", "wang")
+
+    def test_a_visit_counts_for_the_grid_the_enterprise_is_in_that_day(
+        self, qingdao: Engine
+    ) -> None:
+        """A moves to the location grid on 9 March; li's visit to it on 10 March no longer keeps the incubator grid's week 11."""
+        for day in (date(2026, 3, 3), date(2026, 3, 17), date(2026, 3, 24)):
+            qingdao_visit(qingdao, B, "li", day)
+        qingdao.roster.assign_grid(
+            jurisdiction=Q, credit_code=A, grid_id="location-1", on=date(2026, 3, 9), command_id="m"
+        )
+        qingdao_visit(qingdao, A, "li", date(2026, 3, 10))
+        report = grid_report(qingdao, "2026-03")
+        assert [(m.grid, [w.label for w in m.windows]) for m in report.missed] == [
+            (INCUBATOR, ["2026-W11"]),
+            ("location-1", ["2026-W11", "2026-W12", "2026-W13"]),
+        ]
+
+    def test_the_team_named_is_the_one_on_the_last_day_the_grid_was_due(
+        self, qingdao: Engine
+    ) -> None:
+        """A and B leave the incubator grid on Wednesday 11 March and wang leaves its team on the 13th: week 11 still names him."""
+        qingdao_visit(qingdao, A, "li", date(2026, 3, 3))
+        for code in (A, B):
+            qingdao.roster.assign_grid(
+                jurisdiction=Q,
+                credit_code=code,
+                grid_id="location-1",
+                on=date(2026, 3, 11),
+                command_id=f"m/{code}",
+            )
+        qingdao.roster.remove_grid_member(
+            jurisdiction=Q,
+            grid_id=INCUBATOR,
+            person_id="wang",
+            on=date(2026, 3, 13),
+            reason="transferred",
+            command_id="wang-out",
+        )
+        (incubator, _) = grid_report(qingdao, "2026-03").missed
+        assert [(x.window.label, [p.person for p in x.team]) for x in incubator.misses] == [
+            ("2026-W11", ["zhang", "li", "wang"])
+        ]
+
+    def test_an_empty_grid_owes_nothing_and_an_ungridded_enterprise_is_named(
+        self, qingdao: Engine
+    ) -> None:
+        """The location grid has no enterprise, so no week is owed; C, in scope and in no grid, is listed as outside every grid."""
+        enterprise(qingdao, Q, C, date(2026, 1, 5))
+        report = grid_report(qingdao, "2026-03")
+        assert "location-1" not in report.due
+        assert report.outside_grids == (C,)
+        asked = grid_report(qingdao, "2026-03", INCUBATOR)
+        assert (asked.grid, asked.due, asked.outside_grids) == (INCUBATOR, (INCUBATOR,), ())
+        with pytest.raises(NotFound):
+            qingdao.roster.coverage(Q, "2026-03", "nowhere")
+
+    def test_the_command_line_says_it_per_grid(self, qingdao: Engine, tmp_path: Path) -> None:
+        """`gridcase coverage` prints the grid, its missed week and its team; --json says per grid."""
+        import json
+
+        from click.testing import CliRunner
+
+        from gridcase.cli import main
+
+        for day in (date(2026, 3, 3), date(2026, 3, 17), date(2026, 3, 24)):
+            qingdao_visit(qingdao, A, "li", day)
+        qingdao.close()
+        args = ["coverage", "-j", Q, "--month", "2026-03"]
+        common = ["--url", f"sqlite:///{tmp_path / 'q.db'}", "--rules", str(RULES)]
+        text = CliRunner().invoke(main, [*args, *common])
+        assert text.exit_code == 0, text.output
+        assert "cadence every week per grid (on_site)" in text.output
+        assert "1 grid(s) due" in text.output
+        assert (
+            f"{INCUBATOR} grid {INCUBATOR} (incubator): no visit in 2026-W11 "
+            "(team: zhang (chief), li (officer), wang (officer))"
+        ) in text.output
+        done = CliRunner().invoke(main, [*args, "--json", *common])
+        assert done.exit_code == 0, done.output
+        report = json.loads(done.output)
+        assert (report["per"], report["due"], report["covered"]) == ("grid", 1, 0)
+        (missed,) = report["missed"]
+        assert missed["misses"][0]["window"]["label"] == "2026-W11"
+        assert missed["misses"][0]["team"][0] == {"person": "zhang", "position": "chief"}
+
+
+class TestBijieFromAugust2021:
+    """四(一)3 / 四(二)3 从8月起, 每月至少完成1次 … 全覆盖走访服务."""
+
+    @staticmethod
+    def listed_in_june() -> Enterprise:
+        """An enterprise on Bijie's list since June 2021, never visited."""
+        with recorded_at(cst(2021, 6, 1, 9)):
+            ent = Enterprise(
+                jurisdiction="bijie",
+                credit_code=credit_code(41, division="520502"),
+                name="某公司",
+                organisation_type="enterprise",
+                industry=None,
+                location=None,
+                tier=None,
+            )
+            ent.enter_scope(on=date(2021, 6, 1), basis="listed", reason="list")
+        return ent
+
+    def test_july_owes_nothing_and_august_does(self) -> None:
+        """With Bijie's cadence, July 2021 owes no visit and says why; August 2021 is owed."""
+        cadence = load_rules(RULES / "bijie.yaml").rules.visits.cadence  # type: ignore[union-attr]
+        ent = self.listed_in_june()
+
+        def ask(month: Month) -> CoverageReport:
+            return compute_coverage(
+                jurisdiction="bijie",
+                month=month,
+                cadence=cadence,
+                enterprises=[ent],
+                visits_of=lambda _: [],
+            )
+
+        july = ask(Month(2021, 7))
+        assert (july.windows, july.due, july.missed) == ((), (), ())
+        assert [w.label for w in july.not_owed] == ["2021-07"]
+        assert july.not_owed_reason is not None
+        assert "2021-08-01" in july.not_owed_reason
+        assert july.to_dict()["owed_from"] == "2021-08-01"
+        august = ask(Month(2021, 8))
+        assert (august.not_owed, august.not_owed_reason) == ((), None)
+        assert [(m.credit_code, [w.label for w in m.windows]) for m in august.missed] == [
+            (ent.credit_code, ["2021-08"])
+        ]
+
+    def test_august_2021_is_owed_through_the_roster(self, tmp_path: Path) -> None:
+        """An enterprise registered on 11 August 2021 and not visited is missed in August; a visit on 20 September covers September."""
+        with engine_on(f"sqlite:///{tmp_path / 'b.db'}", cst(2021, 10, 1, 9), rules=RULES) as (
+            e,
+            _,
+        ):
+            person(e, "bijie", "li", ["officer"])
+            code = credit_code(42, division="520502")
+            enterprise(e, "bijie", code, date(2021, 8, 11))
+            e.roster.record_visit(
+                jurisdiction="bijie",
+                enterprise=code,
+                visitor="li",
+                visited_at=cst(2021, 9, 20, 10),
+                channel="phone",
+                evidence=[EVIDENCE],
+                command_id="v",
+            )
+            august = e.roster.coverage("bijie", "2021-08")
+            assert isinstance(august, CoverageReport)
+            assert "from 2021-08-01" in august.cadence
+            assert [m.credit_code for m in august.missed] == [code]
+            assert e.roster.coverage("bijie", "2021-09").missed == ()
+
+
+class TestRuleFile:
+    def test_a_cadence_per_grid_needs_grids(self) -> None:
+        """Weifang's rules have no grids, so a cadence per grid is refused where it is written."""
+        text = (RULES / "weifang.yaml").read_text(encoding="utf-8")
+        edited = text.replace("    every_months: 2\n", "    every_months: 2\n    per: grid\n", 1)
+        assert edited != text
+        with pytest.raises(RuleFileError) as info:
+            parse_rules(edited, name="weifang.yaml")
+        assert [p.path for p in info.value.problems] == ["visits.cadence.per"]
+        assert "needs grids" in info.value.problems[0].message
+
+    def test_existing_files_keep_their_meaning(self) -> None:
+        """Without per and from, a cadence is per enterprise and owed from the first window."""
+        cadence = VisitCadence(every_months=1, cite="t")
+        assert (cadence.per, cadence.from_) == (CadencePer.ENTERPRISE, None)
+        assert cadence.model_dump(by_alias=True, exclude_defaults=True) == {
+            "every_months": 1,
+            "cite": "t",
+        }
+
+
+class TestNotOwed:
+    def test_the_command_line_says_why_a_month_owes_nothing(self, tmp_path: Path) -> None:
+        """Weekly from Wednesday 11 March: February owes nothing, March owes weeks 12 and 13 only, and the CLI says why."""
+        from click.testing import CliRunner
+
+        from gridcase.cli import main
+
+        rules = tmp_path / "rules"
+        rules.mkdir()
+        zones = (FIXTURE_RULES / "zones.yaml").read_text(encoding="utf-8")
+        edited = zones.replace("{every_weeks: 1,", "{every_weeks: 1, from: 2026-03-11,", 1)
+        assert edited != zones
+        (rules / "zones.yaml").write_text(edited, encoding="utf-8")
+        url = f"sqlite:///{tmp_path / 'z.db'}"
+        with engine_on(url, cst(2026, 6, 1, 9), rules=rules) as (e, _):
+            enterprise(e, "zones", credit_code(51), date(2026, 1, 5))
+        common = ["-j", "zones", "--url", url, "--rules", str(rules)]
+        february = CliRunner().invoke(main, ["coverage", "--month", "2026-02", *common])
+        assert february.exit_code == 0, february.output
+        assert (
+            "2026-02 owes no visit: visits are owed from 2026-03-11 (visits.cadence.from)"
+            in february.output
+        )
+        assert "missed" not in february.output
+        march = CliRunner().invoke(main, ["coverage", "--month", "2026-03", *common])
+        assert "2026-W10, 2026-W11 owe no visit" in march.output
+        assert "not visited in 2026-W12, 2026-W13" in march.output
+
+
 class TestTheLog:
     def test_rebuilt_from_scratch_in_small_pages(self, engine: Engine) -> None:
         """A fresh projection read one event at a time answers as the live one does."""
@@ -379,10 +739,12 @@ def firms(draw: st.DrawFn, index: int) -> Firm:
 
 
 @st.composite
-def scenarios(draw: st.DrawFn) -> dict[str, Any]:
+def scenarios(draw: st.DrawFn, per: CadencePer = CadencePer.ENTERPRISE) -> dict[str, Any]:
     count = draw(st.integers(min_value=1, max_value=4))
     fs = [draw(firms(i)) for i in range(count)]
     chief_from = draw(day_strategy())
+    chief_until = draw(st.none() | day_strategy((chief_from - DAY0).days + 1, 120))
+    officer_from = draw(day_strategy())
     visits = draw(
         st.lists(
             st.tuples(
@@ -394,21 +756,27 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             max_size=12,
         )
     )
-    cadence = draw(
+    unit, channels = draw(
         st.sampled_from(
             [
-                VisitCadence(every_months=1, cite="t"),
-                VisitCadence(every_months=2, counting_channels=[VisitChannel.ON_SITE], cite="t"),
-                VisitCadence(every_weeks=1, cite="t"),
-                VisitCadence(every_weeks=2, counting_channels=[VisitChannel.PHONE], cite="t"),
+                ({"every_months": 1}, list(VisitChannel)),
+                ({"every_months": 2}, [VisitChannel.ON_SITE]),
+                ({"every_weeks": 1}, list(VisitChannel)),
+                ({"every_weeks": 2}, [VisitChannel.PHONE]),
             ]
         )
+    )
+    start = draw(st.none() | day_strategy())
+    cadence = VisitCadence.model_validate(
+        {**unit, "per": per, "from": start, "counting_channels": channels, "cite": "t"}
     )
     month = Month(2026, draw(st.integers(1, 4)))
     g = draw(st.sampled_from((None, *GRIDS)))
     return {
         "firms": fs,
         "chief_from": chief_from,
+        "chief_until": chief_until,
+        "officer_from": officer_from,
         "visits": visits,
         "cadence": cadence,
         "month": month,
@@ -425,6 +793,23 @@ def drive(e: Engine, sc: dict[str, Any]) -> None:
         position="chief",
         on=sc["chief_from"],
         command_id="chief",
+    )
+    if sc["chief_until"] is not None:
+        e.roster.remove_grid_member(
+            jurisdiction=J,
+            grid_id="G1",
+            person_id="chen",
+            on=sc["chief_until"],
+            reason="moved on",
+            command_id="chief/out",
+        )
+    e.roster.add_grid_member(
+        jurisdiction=J,
+        grid_id="G2",
+        person_id="wang",
+        position="officer",
+        on=sc["officer_from"],
+        command_id="officer",
     )
     for f in sc["firms"]:
         # The enterprise is registered on its entry date; grid joins before that are dropped
@@ -485,6 +870,13 @@ def drive(e: Engine, sc: dict[str, Any]) -> None:
 
 
 def model_windows(cadence: VisitCadence, month: Month) -> list[tuple[date, date]]:
+    """The windows owed: every unit's window, less those that begin before ``from``."""
+    return [
+        w for w in all_model_windows(cadence, month) if not cadence.from_ or w[0] >= cadence.from_
+    ]
+
+
+def all_model_windows(cadence: VisitCadence, month: Month) -> list[tuple[date, date]]:
     if cadence.every_months:
         return [(month.shift(1 - cadence.every_months).first, month.last)]
     out = []
@@ -502,6 +894,38 @@ def model_windows(cadence: VisitCadence, month: Month) -> list[tuple[date, date]
     return out
 
 
+def recorded(f: Firm) -> Firm:
+    """The firm as the engine knows it: a grid joined before the enterprise existed was
+    never recorded, so the model drops those joins."""
+    return Firm(
+        f.code,
+        f.entry,
+        f.leave,
+        f.back,
+        [v for v in f.vertical if v[0] >= f.entry],
+        f.horizontal if f.horizontal and f.horizontal[0] >= f.entry else None,
+    )
+
+
+def team(sc: dict[str, Any], g: str, day: date) -> list[tuple[str, str]]:
+    """The grid's team on ``day``: chen is G1's chief for a while, wang a G2 officer from a day."""
+    until = sc["chief_until"]
+    if g == "G1" and sc["chief_from"] <= day and (until is None or day < until):
+        return [("chen", "chief")]
+    if g == "G2" and sc["officer_from"] <= day:
+        return [("wang", "officer")]
+    return []
+
+
+def for_grid(sc: dict[str, Any], f: Firm, g: str, who: str, day: date) -> bool:
+    """Whether ``who`` visits for grid ``g`` on ``day``: in its team, or responsible there."""
+    return who in [p for p, _ in team(sc, g, day)] or f.officer(g, day) == who
+
+
+def days_of(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
 def model(sc: dict[str, Any]) -> tuple[list[str], dict[str, tuple[int, list[str]]]]:
     """Due codes, and for each missed code (number of missed windows, people responsible)."""
     g = sc["grid"]
@@ -509,25 +933,13 @@ def model(sc: dict[str, Any]) -> tuple[list[str], dict[str, tuple[int, list[str]
     due: list[str] = []
     missed: dict[str, tuple[int, list[str]]] = {}
     for i, f in enumerate(sc["firms"]):
-        # A grid joined before the enterprise existed was never recorded: the model drops those joins.
-        f = Firm(
-            f.code,
-            f.entry,
-            f.leave,
-            f.back,
-            [v for v in f.vertical if v[0] >= f.entry],
-            f.horizontal if f.horizontal and f.horizontal[0] >= f.entry else None,
-        )
+        f = recorded(f)
 
         def served(day: date, f: Firm = f) -> bool:
             return f.in_scope(day) and (g is None or f.in_grid(g, day))
 
         def eligible(who: str, day: date, f: Firm = f) -> bool:
-            if g is None:
-                return True
-            return (g == "G1" and who == "chen" and day >= sc["chief_from"]) or f.officer(
-                g, day
-            ) == who
+            return g is None or for_grid(sc, f, g, who, day)
 
         counting = [
             d
@@ -542,8 +954,7 @@ def model(sc: dict[str, Any]) -> tuple[list[str], dict[str, tuple[int, list[str]
         missed_count = 0
         last_due: date | None = None
         for first, last in model_windows(cadence, sc["month"]):
-            days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-            due_days = [d for d in days if served(d)]
+            due_days = [d for d in days_of(first, last) if served(d)]
             if not due_days:
                 continue
             was_due = True
@@ -560,20 +971,105 @@ def model(sc: dict[str, Any]) -> tuple[list[str], dict[str, tuple[int, list[str]
     return sorted(due), missed
 
 
-@given(scenarios())
-def test_coverage_equals_the_model(sc: dict[str, Any]) -> None:
-    """For random enterprises, scope changes, grids, officers and visits, the projection answers as the model does."""
+def grid_model(
+    sc: dict[str, Any],
+) -> tuple[list[str], dict[str, list[tuple[date, date, list[tuple[str, str]]]]], list[str]]:
+    """Due grids; for each missed grid its missed windows with the team on the last due day;
+    and, asked of the whole district, the firms in scope but in no grid on an owed day."""
+    asked = sc["grid"]
+    cadence: VisitCadence = sc["cadence"]
+    fs = [recorded(f) for f in sc["firms"]]
+    windows = model_windows(cadence, sc["month"])
+    due: list[str] = []
+    missed: dict[str, list[tuple[date, date, list[tuple[str, str]]]]] = {}
+    for g in GRIDS if asked is None else (asked,):
+        for first, last in windows:
+            due_days = [
+                d
+                for d in days_of(first, last)
+                if any(f.in_scope(d) and f.in_grid(g, d) for f in fs)
+            ]
+            if not due_days:
+                continue
+            if g not in due:
+                due.append(g)
+            if not any(
+                first <= d <= last
+                and channel in cadence.counting_channels
+                and fs[k].in_scope(d)
+                and fs[k].in_grid(g, d)
+                and for_grid(sc, fs[k], g, who, d)
+                for k, who, d, channel in sc["visits"]
+            ):
+                missed.setdefault(g, []).append((first, last, team(sc, g, due_days[-1])))
+    outside = []
+    if asked is None:
+        outside = [
+            f.code
+            for f in fs
+            if any(
+                f.in_scope(d) and not any(f.in_grid(g, d) for g in GRIDS)
+                for first, last in windows
+                for d in days_of(first, last)
+            )
+        ]
+    return due, missed, sorted(outside)
+
+
+def report_of(sc: dict[str, Any]) -> CoverageReport | GridCoverageReport:
     with engine_on("sqlite:///:memory:", cst(2026, 6, 1, 9), rules=FIXTURE_RULES) as (e, _):
         drive(e, sc)
         view = e.roster.view()
-        report = compute_coverage(
-            jurisdiction=J,
-            month=sc["month"],
-            cadence=sc["cadence"],
-            enterprises=view.enterprises(J).values(),
-            visits_of=lambda c: view.visits(J, c),
-            grid=view.grids(J)[sc["grid"]] if sc["grid"] else None,
-        )
+        common: dict[str, Any] = {
+            "jurisdiction": J,
+            "month": sc["month"],
+            "cadence": sc["cadence"],
+            "enterprises": view.enterprises(J).values(),
+            "visits_of": lambda c: view.visits(J, c),
+        }
+        if sc["cadence"].per is CadencePer.GRID:
+            return compute_grid_coverage(
+                **common,
+                grids=view.grids(J).values(),
+                grid=sc["grid"],
+                positions=("chief", "deputy", "officer"),
+            )
+        return compute_coverage(**common, grid=view.grids(J)[sc["grid"]] if sc["grid"] else None)
+
+
+def owed_as_modelled(report: CoverageReport | GridCoverageReport, sc: dict[str, Any]) -> None:
+    cadence: VisitCadence = sc["cadence"]
+    owed = model_windows(cadence, sc["month"])
+    assert [(w.first, w.last) for w in report.windows] == owed
+    everything = all_model_windows(cadence, sc["month"])
+    assert [(w.first, w.last) for w in report.not_owed] == [w for w in everything if w not in owed]
+    assert (report.not_owed_reason is None) == (len(owed) == len(everything))
+
+
+@given(scenarios())
+def test_coverage_equals_the_model(sc: dict[str, Any]) -> None:
+    """For random enterprises, scope changes, grids, officers, visits and start days, the projection answers as the model does."""
+    report = report_of(sc)
+    assert isinstance(report, CoverageReport)
+    owed_as_modelled(report, sc)
     due, missed = model(sc)
     assert list(report.due) == due
     assert {m.credit_code: (len(m.windows), sorted(m.responsible)) for m in report.missed} == missed
+
+
+@given(scenarios(per=CadencePer.GRID))
+def test_grid_coverage_equals_the_model(sc: dict[str, Any]) -> None:
+    """Per grid, for random enterprises, grid moves, teams, visits and start days, the projection answers as the model does."""
+    report = report_of(sc)
+    assert isinstance(report, GridCoverageReport)
+    owed_as_modelled(report, sc)
+    due, missed, outside = grid_model(sc)
+    assert list(report.due) == sorted(due)
+    assert {
+        m.grid: [
+            (x.window.first, x.window.last, [(p.person, p.position) for p in x.team])
+            for x in m.misses
+        ]
+        for m in report.missed
+    } == missed
+    assert list(report.outside_grids) == outside

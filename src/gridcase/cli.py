@@ -17,13 +17,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from gridcase.calendar import Deadline, WorkingCalendar, load_calendar, national_calendar
 from gridcase.clock import CST
-from gridcase.errors import GridcaseError, InvalidInput, RuleFileError
+from gridcase.errors import GridcaseError, InvalidInput, RefusedByRule, RuleFileError
+
+if TYPE_CHECKING:
+    from gridcase.projections.coverage import GridCoverageReport
 
 __all__ = ["main"]
 
@@ -82,6 +85,12 @@ def library_errors() -> Iterator[None]:
         raise click.UsageError(str(exc)) from None
     except RuleFileError as exc:
         raise click.ClickException(str(exc)) from None
+    except RefusedByRule as exc:
+        # An official needs to see which rule said no, and the paragraph behind it.
+        lines = [f"{type(exc).__name__}: {exc}", f"  rule: {exc.rule}"]
+        if exc.cite:
+            lines.append(f"  source: {exc.cite}")
+        raise click.ClickException("\n".join(lines)) from None
     except GridcaseError as exc:
         raise click.ClickException(f"{type(exc).__name__}: {exc}") from None
 
@@ -996,6 +1005,76 @@ def people_add(
     _said(result, f"registered {person_id} in {jurisdiction} as {', '.join(roles)}")
 
 
+@people_group.command("change")
+@click.argument("person_id")
+@jurisdiction_option
+@click.option(
+    "--role", "roles", multiple=True, required=True, help="The full new set of roles (repeatable)."
+)
+@click.option("--unit", "units", multiple=True, help="The full new set of units (repeatable).")
+@click.option("--rank", default=None, help="The new rank, where the rules set quotas by rank.")
+@click.option("--reason", required=True, help="Why (a transfer, a promotion, a new liaison).")
+@command_id_option
+@url_option
+@rules_folder_option
+def people_change(
+    person_id: str,
+    jurisdiction: str,
+    roles: tuple[str, ...],
+    units: tuple[str, ...],
+    rank: str | None,
+    reason: str,
+    command_id: str | None,
+    url: str | None,
+    rules_folder: Path | None,
+) -> None:
+    """Give a person a new set of roles, units and rank, from now on."""
+    key = "/".join([",".join(roles), ",".join(units), rank or ""])
+    result = _roster_call(
+        url,
+        rules_folder,
+        lambda e: e.roster.change_person(
+            jurisdiction=jurisdiction,
+            person_id=person_id,
+            roles=list(roles),
+            units=list(units),
+            rank=rank,
+            reason=reason,
+            command_id=command_id or f"cli/person-change/{jurisdiction}/{person_id}/{key}",
+        ),
+    )
+    _said(result, f"{person_id} in {jurisdiction} now acts as {', '.join(roles)}")
+
+
+@people_group.command("deactivate")
+@click.argument("person_id")
+@jurisdiction_option
+@click.option("--reason", required=True, help="Why the person leaves the roster.")
+@command_id_option
+@url_option
+@rules_folder_option
+def people_deactivate(
+    person_id: str,
+    jurisdiction: str,
+    reason: str,
+    command_id: str | None,
+    url: str | None,
+    rules_folder: Path | None,
+) -> None:
+    """Take a person off the roster (refused while they still answer for enterprises or sit in a team)."""
+    result = _roster_call(
+        url,
+        rules_folder,
+        lambda e: e.roster.deactivate_person(
+            jurisdiction=jurisdiction,
+            person_id=person_id,
+            reason=reason,
+            command_id=command_id or f"cli/person-off/{jurisdiction}/{person_id}",
+        ),
+    )
+    _said(result, f"{person_id} no longer acts in {jurisdiction}")
+
+
 @main.group("grids")
 def grids_group() -> None:
     """Grids (网格) and their teams."""
@@ -1224,13 +1303,22 @@ def coverage_command(
     url: str | None,
     rules_folder: Path | None,
 ) -> None:
-    """Which enterprises in scope were not visited as the cadence requires (docs/roster.md)."""
+    """Which enterprises (or, for a cadence per grid, which grids) were not visited as required (docs/roster.md)."""
+    from gridcase.projections.coverage import GridCoverageReport
+
     report = _roster_call(url, rules_folder, lambda e: e.roster.coverage(jurisdiction, month, grid))
     if as_json:
         emit_json(report.to_dict())
         return
     where = f"grid {grid}" if grid else "all grids"
     click.echo(f"{jurisdiction}, {where}, {report.month}: cadence {report.cadence}.")
+    if report.not_owed_reason:
+        click.echo(f"{report.not_owed_reason}.")
+    if not report.windows:
+        return
+    if isinstance(report, GridCoverageReport):
+        _echo_grid_coverage(report)
+        return
     click.echo(
         f"{report.covered} of {len(report.due)} enterprise(s) due were visited as required; "
         f"{len(report.missed)} missed."
@@ -1241,6 +1329,30 @@ def coverage_command(
         number = f" #{m.map_number}" if m.map_number else ""
         click.echo(
             f"  {m.credit_code}{number} {m.name}: not visited in {windows}; responsible: {who}"
+        )
+
+
+def _echo_grid_coverage(report: GridCoverageReport) -> None:
+    click.echo(
+        f"{report.covered} of {len(report.due)} grid(s) due had a counting visit in every "
+        f"window; {len(report.missed)} missed."
+    )
+    for m in report.missed:
+        # Windows in a row with the same team are said once; a team change starts a new part.
+        parts: list[tuple[list[str], str]] = []
+        for miss in m.misses:
+            team = ", ".join(str(p) for p in miss.team)
+            team = f"team: {team}" if team else "no team"
+            if parts and parts[-1][1] == team:
+                parts[-1][0].append(miss.window.label)
+            else:
+                parts.append(([miss.window.label], team))
+        said = "; ".join(f"{', '.join(labels)} ({team})" for labels, team in parts)
+        click.echo(f"  {m.grid} {m.name} ({m.kind}): no visit in {said}")
+    if report.outside_grids:
+        click.echo(
+            f"{len(report.outside_grids)} enterprise(s) in scope but in no grid, which no grid "
+            f"owes a visit: {', '.join(report.outside_grids)}"
         )
 
 

@@ -44,6 +44,7 @@ from gridcase.domain.payloads import EvidenceRef
 from gridcase.domain.person import ENTERPRISE, PROJECT, Person
 from gridcase.domain.project import Project, project_key
 from gridcase.domain.recorded import recorded_at
+from gridcase.domain.unit_post import UnitPost, unit_post_key
 from gridcase.domain.visit import Visit, VisitFindings, VisitPurpose, visit_key
 from gridcase.errors import (
     InvalidInput,
@@ -54,11 +55,22 @@ from gridcase.errors import (
     RefusedByRule,
     UnknownActor,
 )
-from gridcase.projections.coverage import CoverageReport, Month, compute_coverage
+from gridcase.projections.coverage import (
+    AnyCoverageReport,
+    Month,
+    compute_coverage,
+    compute_grid_coverage,
+)
 from gridcase.projections.roster import RosterProjection
 from gridcase.results import CommandResult
 from gridcase.workflow.compiler import CompiledRules
-from gridcase.workflow.model import GridMembership, RoleKind, RosterRules, VisitChannel
+from gridcase.workflow.model import (
+    CadencePer,
+    GridMembership,
+    RoleKind,
+    RosterRules,
+    VisitChannel,
+)
 
 if TYPE_CHECKING:
     from eventsourcing.domain import Aggregate
@@ -70,6 +82,13 @@ __all__ = ["Roster"]
 
 def _rule(rules: CompiledRules, path: str) -> str:
     return f"{rules.jurisdiction}@{rules.version} {path}"
+
+
+def _reason(reason: str) -> str:
+    """A change to who may act is recorded with why; a blank reason is refused."""
+    if not reason or not reason.strip():
+        raise InvalidInput("a reason is required for this change", field="reason")
+    return reason.strip()
 
 
 # -- checks shared by the commands and the importer ------------------------------------
@@ -285,21 +304,11 @@ class Roster:
         command_id = self._engine.check_command_id(command_id)
         moment = self._engine.stamp(at)
         rules = self._rules(jurisdiction, moment.date())
-        unknown = [r for r in roles if r not in rules.rules.roles]
-        if unknown:
-            raise InvalidInput(
-                f"unknown role(s) {', '.join(unknown)} in {jurisdiction} (known: {', '.join(rules.rules.roles)})",
-                field="roles",
-            )
+        self._check_roles(rules, roles, rank)
         if not person_id.strip() or not name.strip():
             raise InvalidInput("a person needs an id and a name", field="person_id")
         if person_id == SYSTEM_ACTOR:
             raise InvalidInput(f"{SYSTEM_ACTOR!r} is reserved", field="person_id")
-        roster = rules.rules.roster
-        if rank is not None and roster is not None and roster.quotas and rank not in roster.quotas:
-            raise InvalidInput(
-                f"unknown rank {rank!r} (known: {', '.join(roster.quotas)})", field="rank"
-            )
         key = person_key(jurisdiction, person_id)
 
         def body() -> CommandResult:
@@ -315,9 +324,214 @@ class Roster:
                 units=list(dict.fromkeys(units)),
                 rank=rank,
             )
-            return self._save([person], person, command_id)
+            posts = self._move_posts(
+                rules, person_id, ((), ()), (person.roles, person.units), "registered"
+            )
+            return self._save([person, *posts], person, command_id)
 
         return self._engine.run_once(command_id, key, body, at=moment)
+
+    def change_person(
+        self,
+        *,
+        jurisdiction: str,
+        person_id: str,
+        roles: Sequence[str],
+        units: Sequence[str],
+        reason: str,
+        command_id: str,
+        rank: str | None = None,
+        at: datetime | None = None,
+    ) -> CommandResult:
+        """Give a person new roles, units or rank from now on (a transfer, a new liaison, a promotion).
+
+        The whole new set is given, not a difference, so the event says plainly what the
+        person may do afterwards. A change that would strand what the person carries is
+        refused and names it: responsibilities without the responsible role, a grid
+        position without its role, more enterprises than the new rank's quota, a unit
+        post (``roster.one_per_unit``) another person holds. Hand those over first.
+        """
+        command_id = self._engine.check_command_id(command_id)
+        moment = self._engine.stamp(at)
+        rules = self._rules(jurisdiction, moment.date())
+        self._check_roles(rules, roles, rank)
+        reason = _reason(reason)
+        key = person_key(jurisdiction, person_id)
+
+        def body() -> CommandResult:
+            person = self._active_person(jurisdiction, person_id)
+            new_roles = list(dict.fromkeys(roles))
+            new_units = list(dict.fromkeys(units))
+            if (new_roles, new_units, rank) == (person.roles, person.units, person.rank):
+                raise InvalidInput(
+                    f"{person_id} already has exactly these roles, units and rank", field="roles"
+                )
+            self._check_nothing_stranded(rules, person, new_roles, rank, moment.date())
+            posts = self._move_posts(
+                rules, person_id, (person.roles, person.units), (new_roles, new_units), reason
+            )
+            person.change(roles=new_roles, units=new_units, rank=rank, reason=reason)
+            return self._save([person, *posts], person, command_id)
+
+        return self._engine.run_once(command_id, key, body, at=moment)
+
+    def deactivate_person(
+        self,
+        *,
+        jurisdiction: str,
+        person_id: str,
+        reason: str,
+        command_id: str,
+        at: datetime | None = None,
+    ) -> CommandResult:
+        """Take a person off the roster from now on (left the post, retired, transferred out).
+
+        The person's history stays; they can no longer act, be made responsible or join a
+        team. Refused while they are still responsible for an enterprise or project or
+        hold a place in a grid's team, naming each, so no enterprise silently loses the
+        person answerable for it. Any unit post they held (a department's liaison) is
+        vacated in the same save.
+        """
+        command_id = self._engine.check_command_id(command_id)
+        moment = self._engine.stamp(at)
+        rules = self._rules(jurisdiction, moment.date())
+        reason = _reason(reason)
+        key = person_key(jurisdiction, person_id)
+
+        def body() -> CommandResult:
+            person = self._active_person(jurisdiction, person_id)
+            self._check_nothing_stranded(rules, person, [], None, moment.date())
+            posts = self._move_posts(
+                rules, person_id, (person.roles, person.units), ((), ()), reason
+            )
+            person.deactivate(reason=reason)
+            return self._save([person, *posts], person, command_id)
+
+        return self._engine.run_once(command_id, key, body, at=moment)
+
+    def _check_roles(self, rules: CompiledRules, roles: Sequence[str], rank: str | None) -> None:
+        unknown = [r for r in roles if r not in rules.rules.roles]
+        if unknown:
+            raise InvalidInput(
+                f"unknown role(s) {', '.join(unknown)} in {rules.jurisdiction} (known: {', '.join(rules.rules.roles)})",
+                field="roles",
+            )
+        roster = rules.rules.roster
+        if rank is not None and roster is not None and roster.quotas and rank not in roster.quotas:
+            raise InvalidInput(
+                f"unknown rank {rank!r} (known: {', '.join(roster.quotas)})", field="rank"
+            )
+
+    def _active_person(self, jurisdiction: str, person_id: str) -> Person:
+        person = self._person(jurisdiction, person_id)
+        if person is None:
+            raise UnknownActor(
+                f"{person_id!r} is not in the {jurisdiction} roster", actor=person_id
+            )
+        if not person.active:
+            raise NotAuthorised(
+                f"{person_id} is no longer active in {jurisdiction}", actor=person_id
+            )
+        return person
+
+    def _check_nothing_stranded(
+        self,
+        rules: CompiledRules,
+        person: Person,
+        roles: Sequence[str],
+        rank: str | None,
+        day: date,
+    ) -> None:
+        """Refuse a change that leaves enterprises, projects or grid places without a proper holder."""
+        roster = rules.rules.roster
+        if roster is None:
+            return
+        carried = sorted(person.load_from(day, ENTERPRISE)) + sorted(person.load_from(day, PROJECT))
+        if carried and roster.responsible_role not in roles:
+            raise RefusedByRule(
+                f"{person.person_id} is still responsible for {', '.join(carried)}; "
+                f"release them first (only the role {roster.responsible_role!r} may answer for them)",
+                rule=_rule(rules, "roster.responsible_role"),
+                cite=roster.cite or roster.assumption,
+            )
+        if carried and roster.quotas and rank is not None:
+            quota = roster.quotas[rank]
+            enterprises = len(person.load_from(day, ENTERPRISE))
+            projects = len(person.load_from(day, PROJECT))
+            for what, cap, count in (
+                ("enterprises", quota.enterprises, enterprises),
+                ("projects", quota.projects, projects),
+                ("combined", quota.combined, enterprises + projects),
+            ):
+                if cap is not None and count > cap:
+                    raise QuotaExceeded(
+                        f"{person.person_id} carries {count} {what}, more than the {cap} the rank "
+                        f"{quota.name.zh} ({quota.name.en}) allows; release some first",
+                        rule=_rule(rules, f"roster.quotas.{rank}.{what}"),
+                        cite=quota.cite or quota.assumption,
+                    )
+        places = [
+            (grid.grid_id, stint.kind)
+            for grid in self.view().grids(rules.jurisdiction).values()
+            for stint in grid.team
+            if stint.holder == person.person_id and (stint.end is None or stint.end > day)
+        ]
+        for grid_id, position in places:
+            spec = roster.team.get(position or "")
+            if spec is None and roles:
+                continue
+            if spec is None or spec.role not in roles:
+                raise RefusedByRule(
+                    f"{person.person_id} still holds the position {position!r} in grid {grid_id}; "
+                    "remove them from the team first",
+                    rule=_rule(rules, f"roster.team.{position}"),
+                    cite=(spec.cite or spec.assumption) if spec else roster.cite,
+                )
+
+    def _move_posts(
+        self,
+        rules: CompiledRules,
+        person_id: str,
+        before: tuple[Sequence[str], Sequence[str]],
+        after: tuple[Sequence[str], Sequence[str]],
+        reason: str,
+    ) -> list[Aggregate]:
+        """The unit posts (``roster.one_per_unit``) a change of roles and units takes and vacates."""
+        roster = rules.rules.roster
+        if roster is None or not roster.one_per_unit:
+            return []
+        single = set(roster.one_per_unit)
+
+        def posts(roles: Sequence[str], units: Sequence[str]) -> set[tuple[str, str]]:
+            return {(r, u) for r in roles if r in single for u in units}
+
+        held, wanted = posts(*before), posts(*after)
+        changed: list[Aggregate] = []
+        for role, unit in sorted(wanted - held):
+            post = self._engine.get(UnitPost, unit_post_key(rules.jurisdiction, role, unit))
+            if post is None:
+                post = UnitPost(
+                    jurisdiction=rules.jurisdiction, role=role, unit=unit, person_id=person_id
+                )
+            elif post.holder is None:
+                post.retake(person_id=person_id)
+            elif post.holder != person_id:
+                name = rules.rules.roles[role].name
+                raise RefusedByRule(
+                    f"unit {unit} already has {post.holder} as its {name.en} ({name.zh}); "
+                    f"{rules.jurisdiction} allows one at a time: change or deactivate {post.holder} first",
+                    rule=_rule(rules, "roster.one_per_unit"),
+                    cite=roster.cite or roster.assumption,
+                )
+            else:
+                continue
+            changed.append(post)
+        for role, unit in sorted(held - wanted):
+            post = self._engine.get(UnitPost, unit_post_key(rules.jurisdiction, role, unit))
+            if post is not None and post.holder == person_id:
+                post.vacate(reason=reason)
+                changed.append(post)
+        return changed
 
     # -- enterprises -----------------------------------------------------------------
 
@@ -1098,11 +1312,14 @@ class Roster:
 
     def coverage(
         self, jurisdiction: str, month: Month | str | tuple[int, int], grid: str | None = None
-    ) -> CoverageReport:
-        """Which enterprises in scope (in ``grid``, or anywhere) were not visited as required.
+    ) -> AnyCoverageReport:
+        """Which enterprises, or grids, (in ``grid``, or anywhere) were not visited as required.
 
         The cadence is the ``visits.cadence`` of the rules in force on the month's last
-        day; the semantics are those of :mod:`gridcase.projections.coverage`.
+        day; the semantics are those of :mod:`gridcase.projections.coverage`. A cadence
+        per enterprise answers a :class:`CoverageReport`, one per grid a
+        :class:`GridCoverageReport` (``per`` tells them apart): the questions differ, so
+        the answers do too.
         """
         period = Month.parse(month)
         rules = self._rules(jurisdiction, period.last)
@@ -1110,16 +1327,29 @@ class Roster:
             raise NotFound(
                 f"{jurisdiction}@{rules.version} sets no visit cadence ('visits' section)"
             )
+        cadence = rules.rules.visits.cadence
         view = self.view()
         the_grid = None
         if grid is not None:
             the_grid = view.grids(jurisdiction).get(grid)
             if the_grid is None:
                 raise NotFound(f"no grid {grid!r} in {jurisdiction}")
+        if cadence.per is CadencePer.GRID:
+            roster = rules.rules.roster
+            return compute_grid_coverage(
+                jurisdiction=jurisdiction,
+                month=period,
+                cadence=cadence,
+                grids=view.grids(jurisdiction).values(),
+                enterprises=view.enterprises(jurisdiction).values(),
+                visits_of=lambda code: view.visits(jurisdiction, code),
+                grid=grid,
+                positions=tuple(roster.team) if roster is not None else (),
+            )
         return compute_coverage(
             jurisdiction=jurisdiction,
             month=period,
-            cadence=rules.rules.visits.cadence,
+            cadence=cadence,
             enterprises=view.enterprises(jurisdiction).values(),
             visits_of=lambda code: view.visits(jurisdiction, code),
             grid=the_grid,

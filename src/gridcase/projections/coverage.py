@@ -1,4 +1,4 @@
-"""Visit coverage: which enterprises in scope were not visited as their cadence requires.
+"""Visit coverage: which enterprises, or which grids, were not visited as the cadence requires.
 
 The rules, stated once here and in docs/roster.md:
 
@@ -10,6 +10,12 @@ The rules, stated once here and in docs/roster.md:
 * For each unit of the month there is one *window*: the ``every_*`` units ending with
   it. Monthly: the month. Every two months: the month asked and the one before it.
   Weekly: each ISO week.
+* A window that begins before the cadence's ``from`` day is *not owed*: nothing is due
+  in it, and the report says so. The first window owed is the first whole one from
+  that day, so a duty "every two months from August" is first owed at September's end.
+
+Per enterprise (``per: enterprise``, the default):
+
 * An enterprise is *due* in a window when, on at least one day of the window, it was in
   scope (and, for a grid question, in that grid).
 * A visit *counts* for it in that window when the visit's China date lies in the
@@ -21,34 +27,60 @@ The rules, stated once here and in docs/roster.md:
 * An enterprise is *missed* in a window when it was due and no visit counts; the
   report lists it with the windows it missed and the people responsible for it (in
   the grid asked, or in any grid) on the last day it was due in the last missed window.
+
+Per grid (``per: grid``; every grid of the jurisdiction, or the grid asked):
+
+* A grid is *due* in a window when, on at least one day of the window, at least one
+  enterprise was in scope and in the grid. A grid without enterprises owes nothing.
+* A visit *counts* for the grid in that window when its China date lies in the window,
+  its channel is one of ``counting_channels``, the enterprise visited was in scope and
+  in the grid on that date, and the visitor was on that date a member of the grid's
+  team or responsible for that enterprise in that grid. One such visit, to any of the
+  grid's enterprises, covers the grid for the window; an enterprise not visited is not
+  a finding of its own.
+* A grid is *missed* in a window when it was due and no visit counts; the report lists
+  each missed window with the grid's team on the last day the grid was due in it (an
+  empty team is itself a finding).
+* Asked of the whole jurisdiction, the report also lists the enterprises that were, on
+  some day of an owed window, in scope but in no grid: no grid owes them a visit.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from gridcase.domain.assignment import Stint
 from gridcase.domain.enterprise import Enterprise
 from gridcase.domain.grid import Grid
 from gridcase.domain.visit import Visit
-from gridcase.errors import InvalidInput
-from gridcase.workflow.model import VisitCadence
+from gridcase.errors import InvalidInput, NotFound
+from gridcase.workflow.model import CadencePer, VisitCadence
 
 __all__ = [
+    "AnyCoverageReport",
     "CoverageReport",
+    "GridCoverageReport",
+    "GridMiss",
     "Missed",
+    "MissedGrid",
     "Month",
+    "TeamMember",
     "Window",
     "cadence_windows",
     "compute_coverage",
+    "compute_grid_coverage",
+    "owed_windows",
     "scope_spans",
 ]
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+VisitsOf = Callable[[str], Iterable[Visit]]
+"""``visits_of(credit_code)``: the visits recorded for one enterprise."""
 
 
 @dataclass(frozen=True, order=True)
@@ -125,17 +157,116 @@ class Missed:
 
 
 @dataclass(frozen=True)
-class CoverageReport:
-    """The answer to "who was not visited as required in this month (and grid)"."""
+class TeamMember:
+    """A person in a grid's team on a given day, with the position held."""
+
+    person: str
+    position: str | None
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.position})" if self.position else self.person
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"person": self.person, "position": self.position}
+
+
+@dataclass(frozen=True)
+class GridMiss:
+    """One window in which a grid had no counting visit, and whose it was to make one."""
+
+    window: Window
+    team: tuple[TeamMember, ...]
+    """The grid's team on the last day the grid was due in the window, in the order of
+    the rule file's positions (the chief first); empty when the grid had no team."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"window": self.window.to_dict(), "team": [m.to_dict() for m in self.team]}
+
+
+@dataclass(frozen=True)
+class MissedGrid:
+    """A grid that was due and had no counting visit in one or more windows."""
+
+    grid: str
+    name: str
+    kind: str
+    misses: tuple[GridMiss, ...]
+    """One per missed window, each naming the team of its own days: a team that changed
+    mid-month answers for the weeks it held the grid."""
+
+    @property
+    def windows(self) -> tuple[Window, ...]:
+        return tuple(m.window for m in self.misses)
+
+    @property
+    def responsible(self) -> tuple[str, ...]:
+        """Everyone named in any missed window, once each."""
+        return tuple(dict.fromkeys(p.person for m in self.misses for p in m.team))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "grid": self.grid,
+            "name": self.name,
+            "kind": self.kind,
+            "windows": [w.to_dict() for w in self.windows],
+            "misses": [m.to_dict() for m in self.misses],
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Period:
+    """What every coverage answer says about the question and the cadence."""
 
     jurisdiction: str
     month: Month
     grid: str | None
+    """The grid asked about, or None for the whole jurisdiction."""
     cadence: str
+    """The cadence in words, e.g. ``every week per grid (on_site)``."""
     windows: tuple[Window, ...]
+    """The windows of the month in which visits are owed."""
+    not_owed: tuple[Window, ...] = ()
+    """Windows of the month that begin before ``owed_from``: nothing is due in them."""
+    owed_from: date | None = None
+    """The cadence's start (``visits.cadence.from``), if it has one."""
+
+    @property
+    def not_owed_reason(self) -> str | None:
+        """Why part or all of the month owes nothing, in words; None when all of it is owed."""
+        if not self.not_owed or self.owed_from is None:
+            return None
+        labels = ", ".join(w.label for w in self.not_owed)
+        since = f"{self.owed_from.isoformat()} (visits.cadence.from)"
+        if not self.windows:
+            return (
+                f"{self.month} owes no visit: visits are owed from {since}, and every "
+                f"window of the month ({labels}) begins before that"
+            )
+        they = "it begins" if len(self.not_owed) == 1 else "they begin"
+        return f"{labels} owe no visit: {they} before visits are owed, from {since}"
+
+    def _common(self) -> dict[str, Any]:
+        return {
+            "jurisdiction": self.jurisdiction,
+            "month": str(self.month),
+            "grid": self.grid,
+            "cadence": self.cadence,
+            "owed_from": self.owed_from.isoformat() if self.owed_from else None,
+            "windows": [w.to_dict() for w in self.windows],
+            "not_owed": [w.to_dict() for w in self.not_owed],
+            "not_owed_reason": self.not_owed_reason,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoverageReport(_Period):
+    """The answer to "which enterprises were not visited as required in this month (and grid)",
+    for a cadence per enterprise."""
+
     due: tuple[str, ...]
     """Credit codes of the enterprises due in at least one window."""
-    missed: tuple[Missed, ...] = field(default=())
+    missed: tuple[Missed, ...] = ()
+    per: Literal["enterprise"] = field(default="enterprise", init=False)
 
     @property
     def covered(self) -> int:
@@ -143,15 +274,44 @@ class CoverageReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "jurisdiction": self.jurisdiction,
-            "month": str(self.month),
-            "grid": self.grid,
-            "cadence": self.cadence,
-            "windows": [w.to_dict() for w in self.windows],
+            "per": self.per,
+            **self._common(),
             "due": len(self.due),
             "covered": self.covered,
             "missed": [m.to_dict() for m in self.missed],
         }
+
+
+@dataclass(frozen=True, kw_only=True)
+class GridCoverageReport(_Period):
+    """The answer to "which grids had no visit in which weeks (or months) of this month",
+    for a cadence per grid."""
+
+    due: tuple[str, ...]
+    """Ids of the grids due in at least one window."""
+    missed: tuple[MissedGrid, ...] = ()
+    outside_grids: tuple[str, ...] = ()
+    """Credit codes of enterprises in scope but in no grid on some day of an owed window
+    (only when the whole jurisdiction is asked): no grid owes them a visit."""
+    per: Literal["grid"] = field(default="grid", init=False)
+
+    @property
+    def covered(self) -> int:
+        return len(self.due) - len(self.missed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "per": self.per,
+            **self._common(),
+            "due": len(self.due),
+            "covered": self.covered,
+            "missed": [m.to_dict() for m in self.missed],
+            "outside_grids": list(self.outside_grids),
+        }
+
+
+AnyCoverageReport = CoverageReport | GridCoverageReport
+"""What :meth:`gridcase.Roster.coverage` answers: tell the two apart by ``per``."""
 
 
 def describe(cadence: VisitCadence) -> str:
@@ -160,11 +320,13 @@ def describe(cadence: VisitCadence) -> str:
         unit = "month" if cadence.every_months == 1 else f"{cadence.every_months} months"
     else:
         unit = "week" if cadence.every_weeks == 1 else f"{cadence.every_weeks} weeks"
-    return f"every {unit} ({channels})"
+    per = " per grid" if cadence.per is CadencePer.GRID else ""
+    since = f" from {cadence.from_.isoformat()}" if cadence.from_ is not None else ""
+    return f"every {unit}{per} ({channels}){since}"
 
 
 def cadence_windows(cadence: VisitCadence, month: Month) -> tuple[Window, ...]:
-    """The windows a month is judged by (module docstring)."""
+    """The windows a month is judged by (module docstring), owed or not."""
     if cadence.every_months is not None:
         return (Window(str(month), month.shift(1 - cadence.every_months).first, month.last),)
     weeks = cadence.every_weeks or 1
@@ -183,6 +345,24 @@ def cadence_windows(cadence: VisitCadence, month: Month) -> tuple[Window, ...]:
         )
         thursday += timedelta(weeks=1)
     return tuple(windows)
+
+
+def owed_windows(
+    cadence: VisitCadence, month: Month
+) -> tuple[tuple[Window, ...], tuple[Window, ...]]:
+    """The month's windows split into those owed and those that begin before ``from``.
+
+    A window that began before the duty did is not owed even in part: holding it to
+    the days from ``from`` on would give the first period fewer days than the rule does.
+    """
+    windows = cadence_windows(cadence, month)
+    start = cadence.from_
+    if start is None:
+        return windows, ()
+    return (
+        tuple(w for w in windows if w.first >= start),
+        tuple(w for w in windows if w.first < start),
+    )
 
 
 Span = tuple[date, date | None]
@@ -258,11 +438,16 @@ def compute_coverage(
     month: Month,
     cadence: VisitCadence,
     enterprises: Iterable[Enterprise],
-    visits_of: Any,
+    visits_of: VisitsOf,
     grid: Grid | None = None,
 ) -> CoverageReport:
-    """Coverage of ``enterprises`` (``visits_of(credit_code)`` lists an enterprise's visits)."""
-    windows = cadence_windows(cadence, month)
+    """Coverage per enterprise of ``enterprises`` (a cadence per grid is refused: see
+    :func:`compute_grid_coverage`, whose question and answer differ)."""
+    if cadence.per is not CadencePer.ENTERPRISE:
+        raise InvalidInput(
+            "the cadence is per grid: ask compute_grid_coverage", field="cadence.per"
+        )
+    windows, not_owed = owed_windows(cadence, month)
     counting = set(cadence.counting_channels)
     grid_id = grid.grid_id if grid is not None else None
     due: list[str] = []
@@ -305,6 +490,106 @@ def compute_coverage(
         grid=grid_id,
         cadence=describe(cadence),
         windows=windows,
+        not_owed=not_owed,
+        owed_from=cadence.from_,
         due=tuple(due),
         missed=tuple(missed),
+    )
+
+
+def _team_on(grid: Grid, day: date, positions: Sequence[str]) -> tuple[TeamMember, ...]:
+    rank = {p: i for i, p in enumerate(positions)}
+    members = sorted(
+        grid.members_on(day),
+        key=lambda s: (rank.get(s.kind or "", len(rank)), s.start, s.holder),
+    )
+    return tuple(dict.fromkeys(TeamMember(s.holder, s.kind) for s in members))
+
+
+def _outside_grids(ent: Enterprise, windows: Sequence[Window]) -> bool:
+    """Whether the enterprise was in scope and in no grid on some day of ``windows``.
+
+    Such days form runs that begin on a window's first day or on a day something
+    changed (a scope change, a grid left), so those days are the only ones to look at.
+    """
+    changes = {c.on for c in ent.scope_history} | {s.end for s in ent.grids if s.end}
+    for window in windows:
+        days = {window.first} | {d for d in changes if window.first <= d <= window.last}
+        if any(ent.in_scope_on(d) and not ent.grids_on(d) for d in days):
+            return True
+    return False
+
+
+def compute_grid_coverage(
+    *,
+    jurisdiction: str,
+    month: Month,
+    cadence: VisitCadence,
+    grids: Iterable[Grid],
+    enterprises: Iterable[Enterprise],
+    visits_of: VisitsOf,
+    grid: str | None = None,
+    positions: Sequence[str] = (),
+) -> GridCoverageReport:
+    """Coverage per grid: which of ``grids`` (or the one named ``grid``) had no counting
+    visit in which windows (module docstring). ``positions`` orders each team named in
+    the report (the rule file's ``roster.team``: the chief first)."""
+    if cadence.per is not CadencePer.GRID:
+        raise InvalidInput(
+            "the cadence is per enterprise: ask compute_coverage", field="cadence.per"
+        )
+    by_id = {g.grid_id: g for g in grids}
+    if grid is not None and grid not in by_id:
+        raise NotFound(f"no grid {grid!r} in {jurisdiction}")
+    judged = [by_id[grid]] if grid is not None else [by_id[g] for g in sorted(by_id)]
+    windows, not_owed = owed_windows(cadence, month)
+    counting = set(cadence.counting_channels)
+    everyone = sorted(enterprises, key=lambda e: e.credit_code)
+    members: dict[str, list[Enterprise]] = {}
+    for ent in everyone:
+        for g in dict.fromkeys(s.holder for s in ent.grids):
+            members.setdefault(g, []).append(ent)
+    due: list[str] = []
+    missed: list[MissedGrid] = []
+    for the_grid in judged:
+        last_due: list[date | None] = [None] * len(windows)
+        visit_days: list[date] = []
+        for ent in members.get(the_grid.grid_id, []):
+            served = _served_spans(ent, the_grid.grid_id)
+            if not served:
+                continue
+            for i, window in enumerate(windows):
+                last = _last_day_in(served, window)
+                best = last_due[i]
+                if last is not None and (best is None or last > best):
+                    last_due[i] = last
+            visit_days.extend(
+                v.day
+                for v in visits_of(ent.credit_code)
+                if v.channel in counting and _covers(served, v.day) and _eligible(v, ent, the_grid)
+            )
+        if all(d is None for d in last_due):
+            continue
+        due.append(the_grid.grid_id)
+        misses = tuple(
+            GridMiss(window, _team_on(the_grid, last, positions))
+            for window, last in zip(windows, last_due, strict=True)
+            if last is not None and not any(window.first <= d <= window.last for d in visit_days)
+        )
+        if misses:
+            missed.append(MissedGrid(the_grid.grid_id, the_grid.name, the_grid.kind, misses))
+    outside: tuple[str, ...] = ()
+    if grid is None:
+        outside = tuple(e.credit_code for e in everyone if _outside_grids(e, windows))
+    return GridCoverageReport(
+        jurisdiction=jurisdiction,
+        month=month,
+        grid=grid,
+        cadence=describe(cadence),
+        windows=windows,
+        not_owed=not_owed,
+        owed_from=cadence.from_,
+        due=tuple(due),
+        missed=tuple(missed),
+        outside_grids=outside,
     )

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from gridcase.domain.actions import SYSTEM_ROLE, Action
 from gridcase.domain.payloads import PAYLOAD_MODELS, payload_fields
 from gridcase.workflow.model import (
+    CadencePer,
     EscalateEffect,
     GridMembership,
     PerformEffect,
@@ -352,6 +353,17 @@ def check_ruleset(rules: RuleSet) -> list[Finding]:
             )
         if roster.grid_membership is GridMembership.ONE_GRID and not roster.grid_kinds:
             found.append((("roster", "grid_membership"), "'one_grid' needs at least one grid kind"))
+        for index, role_name in enumerate(roster.one_per_unit):
+            if role_name not in roles:
+                found.append((("roster", "one_per_unit", index), f"unknown role {role_name!r}"))
+            elif rules.roles[role_name].kind is not RoleKind.UNIT:
+                found.append(
+                    (
+                        ("roster", "one_per_unit", index),
+                        f"role {role_name!r} is of kind {rules.roles[role_name].kind.value!r}: "
+                        "only a role of kind 'unit' is held for a unit",
+                    )
+                )
         for name, position in roster.team.items():
             path = ("roster", "team", name)
             if position.role not in roles:
@@ -384,4 +396,11 @@ def check_ruleset(rules: RuleSet) -> list[Finding]:
                 )
         if not cad.counting_channels:
             found.append((("visits", "cadence", "counting_channels"), "no visit would ever count"))
+        if cad.per is CadencePer.GRID and (roster is None or not roster.grid_kinds):
+            found.append(
+                (
+                    ("visits", "cadence", "per"),
+                    "a cadence per grid needs grids: declare roster.grid_kinds",
+                )
+            )
     return found

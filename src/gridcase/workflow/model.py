@@ -24,6 +24,7 @@ from gridcase.domain.organisation import OrganisationType
 
 __all__ = [
     "SCHEMA_ID",
+    "CadencePer",
     "Category",
     "Clock",
     "Duration",
@@ -440,6 +441,11 @@ class RosterRules(_Sourced):
     quotas: dict[Slug, Quota] = Field(default_factory=dict)
     """Per rank (Weifang's commissioners: ``department_level``, ``city_department_head``
     …); a person's ``rank`` in the roster selects the quota."""
+    one_per_unit: list[Slug] = Field(default_factory=list)
+    """Roles of which each unit has at most one active holder at a time (Qingdao: 各部门
+    … 应相对固定1名联络员, 做到一门受理、专人负责 → ``[department]``). A second person
+    registered in such a role for the same unit is refused until the first hands over
+    (changes role or unit, or leaves the roster)."""
     require_map_number: bool = False
     """Every enterprise carries a number on the jurisdiction's map, one number per
     enterprise (Yingkou: 将所有企业落于地图并为之编号, 实现号码和企业一一对应). Numbers are unique
@@ -464,19 +470,39 @@ def _all_channels() -> list[VisitChannel]:
     return list(VisitChannel)
 
 
+class CadencePer(StrEnum):
+    """Who the cadence asks a visit of, in each unit."""
+
+    ENTERPRISE = "enterprise"
+    """Every enterprise in scope (Yingkou, Bijie: 对辖区内所有企业全覆盖走访; Weifang)."""
+    GRID = "grid"
+    """Every grid: a visit by its team to any one of its enterprises (Qingdao's weekly
+    rhythm, 周周有走访, is the grids' rhythm, not a weekly call on every enterprise)."""
+
+
 class VisitCadence(_Sourced):
-    """How often every enterprise in scope must be visited, and which visits count.
+    """How often visits are owed, by whom, from when, and which visits count.
 
     Exactly one of ``every_weeks`` and ``every_months``. Coverage for a month asks, for
     every unit of the cadence in that month (the month itself, or each ISO week whose
-    Thursday falls in it), whether the enterprise had a counting visit in the window of
-    ``every_*`` units ending with that unit (docs/roster.md).
+    Thursday falls in it), whether a counting visit fell in the window of ``every_*``
+    units ending with that unit: to each enterprise, or to any enterprise of each grid
+    (``per``). A window that begins before ``from`` owes nothing (docs/roster.md).
     """
 
     every_weeks: Annotated[int, Field(ge=1, le=52)] | None = None
     """Qingdao: 周周有走访 → ``1``."""
     every_months: Annotated[int, Field(ge=1, le=12)] | None = None
     """Yingkou, Bijie: monthly → ``1``; Weifang: on site at least every two months → ``2``."""
+    per: CadencePer = CadencePer.ENTERPRISE
+    """``enterprise`` (default): every enterprise in scope is owed a visit in every window.
+    ``grid``: every grid with an enterprise in scope is owed one visit, by its team, to
+    any of its enterprises (Qingdao)."""
+    from_: date | None = Field(default=None, alias="from")
+    """The day the duty starts (Bijie: 从8月起 → ``2021-08-01``). Windows that begin before
+    it owe nothing, so the first window owed is the first whole one from that day (a
+    duty of every two months from August is first owed at the end of September).
+    Without it, every window is owed."""
     counting_channels: list[VisitChannel] = Field(default_factory=_all_channels)
     """Only visits by these channels count towards the cadence (Weifang: ``[on_site]``;
     the phone and WeChat contacts in between are recorded but do not count)."""
