@@ -10,15 +10,20 @@ writer who got there first makes this one fail with :class:`~gridcase.errors.Con
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import copy
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from threading import Lock
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, CanMutateAggregate
 from eventsourcing.persistence import IntegrityError
 
 from gridcase.application import GridcaseApplication
@@ -29,7 +34,7 @@ from gridcase.domain.case_state import CaseState, evolve
 from gridcase.domain.commands import ActOnCase, SubmitDemand
 from gridcase.domain.credit_code import parse_credit_code
 from gridcase.domain.enterprise import Enterprise
-from gridcase.domain.ids import case_id_for, enterprise_key, rules_key
+from gridcase.domain.ids import case_id_for, enterprise_key, person_key, rules_key
 from gridcase.domain.published_rules import PublishedRules
 from gridcase.domain.recorded import recorded_at
 from gridcase.errors import (
@@ -45,7 +50,14 @@ from gridcase.projections.log import event_topics, read_log
 from gridcase.resources import rules_root
 from gridcase.results import CommandResult, RecordedStep
 from gridcase.roster import Roster
-from gridcase.store import CaseRow, CommandRow, GridcaseRecorder, StoreLocation, parse_url
+from gridcase.store import (
+    CaseRow,
+    CommandLookup,
+    CommandRow,
+    GridcaseRecorder,
+    StoreLocation,
+    parse_url,
+)
 from gridcase.workflow.compiler import CompiledRules
 from gridcase.workflow.decide import decide_action, decide_expiries, decide_submission
 from gridcase.workflow.loader import RuleBook, parse_rules
@@ -62,6 +74,78 @@ __all__ = [
 A = TypeVar("A", bound=Aggregate)
 
 DEFAULT_FUTURE_TOLERANCE = timedelta(minutes=5)
+DEFAULT_CACHE_SIZE = 4096
+
+
+def _replay(aggregate: Any, events: Iterable[Any]) -> Any:
+    """Fold stored events into an aggregate, as eventsourcing's ``project_aggregate`` does.
+
+    That function asserts a runtime-checkable Protocol on every event, and the check
+    cost a third of a case's replay (measured); the events the store hands back are
+    always eventsourcing aggregate events, so the loop calls their ``mutate`` directly.
+    """
+    for e in events:
+        aggregate = cast(CanMutateAggregate[UUID], e).mutate(aggregate)
+    return aggregate
+
+
+def _detached(case: Case) -> Case:
+    """A copy of a case to record on, leaving the original untouched.
+
+    Sharing the state is safe: ``CaseState`` is immutable and applying an event
+    replaces it. Only the list of pending events is the copy's own (eventsourcing's
+    snapshots rebuild an aggregate the same way).
+    """
+    clone = copy.copy(case)
+    vars(clone)["_pending_events"] = []
+    return clone
+
+
+@dataclass(frozen=True)
+class _ReadAtStart:
+    """The latest stored versions of the aggregates a command reads, taken in the same
+    read as its command-id check, so each later read of them needs no round trip."""
+
+    engine: Engine
+    ids: frozenset[UUID]
+    versions: Mapping[UUID, int]
+
+
+_READ_AT_START: ContextVar[_ReadAtStart | None] = ContextVar("gridcase_read_at_start", default=None)
+
+
+class _RecentAggregates:
+    """The aggregates this engine read last, as stored, each checked against the store before use.
+
+    Not a source of truth: another engine or process may write the same store at any
+    time, so an entry is only a starting point that saves replaying events the store
+    already agreed to (see :meth:`Engine.read` and ``Engine._load_case``).
+    """
+
+    def __init__(self, size: int) -> None:
+        self.enabled = size > 0
+        self._size = size
+        self._items: OrderedDict[UUID, Aggregate] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, aggregate_id: UUID) -> Aggregate | None:
+        with self._lock:
+            found = self._items.get(aggregate_id)
+            if found is not None:
+                self._items.move_to_end(aggregate_id)
+            return found
+
+    def put(self, aggregate: Aggregate) -> None:
+        if not self.enabled:
+            return
+        with self._lock:
+            known = self._items.get(aggregate.id)
+            if known is not None and known.version > aggregate.version:
+                return  # a slower reader must not put an older version back
+            self._items[aggregate.id] = aggregate
+            self._items.move_to_end(aggregate.id)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -126,6 +210,9 @@ class Engine:
             a command may be dated; default the system clock.
         future_tolerance: how far after the clock's now a command may be dated
             (``None`` turns the check off).
+        cache_size: how many recently read cases and actors to keep, so that a
+            command replays only the events recorded since (0 turns it off). Each
+            use still asks the store for newer events first, so other writers are seen.
     """
 
     def __init__(
@@ -135,6 +222,7 @@ class Engine:
         rules: RuleBook | str | Path | None = None,
         clock: Clock | None = None,
         future_tolerance: timedelta | None = DEFAULT_FUTURE_TOLERANCE,
+        cache_size: int = DEFAULT_CACHE_SIZE,
     ) -> None:
         self.location: StoreLocation = parse_url(url)
         if isinstance(rules, RuleBook):
@@ -153,6 +241,7 @@ class Engine:
         self._published: set[str] = set()
         self._stored_rules: dict[str, CompiledRules] = {}
         self._calendars: dict[str, WorkingCalendar] = {}
+        self._recent = _RecentAggregates(cache_size)
         for compiled in self.rules:
             self.calendar_for(compiled)
         self._roster = Roster(self)
@@ -205,12 +294,76 @@ class Engine:
 
     def get(self, cls: type[A], aggregate_id: UUID) -> A | None:
         try:
-            agg: Aggregate = self._app.repository.get(aggregate_id)
+            agg: Aggregate = self._app.repository.get(aggregate_id, projector_func=_replay)
         except AggregateNotFoundError:
             return None
         if not isinstance(agg, cls):
             raise NotFound(f"{aggregate_id} is a {type(agg).__name__}, not a {cls.__name__}")
         return agg
+
+    def read(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        """An aggregate as last stored, to look at only: never record on what this returns.
+
+        The answer may be an instance shared with earlier and later readers, used
+        again only while the store's latest version of it is still the one it was
+        built from (one indexed look-up instead of a replay). Use :meth:`get` for an
+        aggregate a command will change.
+        """
+        known = self._recent.get(aggregate_id)
+        at_start = self._read_at_start(aggregate_id)
+        if at_start is not None:
+            if at_start[0] is None:
+                return None  # nothing stored under this id when the command began
+            if isinstance(known, cls) and known.version == at_start[0]:
+                return known
+        elif isinstance(known, cls) and self._latest_version(aggregate_id) == known.version:
+            return known
+        agg = self.get(cls, aggregate_id)
+        if agg is not None:
+            self._recent.put(agg)
+        return agg
+
+    def _latest_version(self, aggregate_id: UUID) -> int | None:
+        latest = self._app.recorder.select_events(aggregate_id, desc=True, limit=1)
+        return latest[0].originator_version if latest else None
+
+    def _read_at_start(self, aggregate_id: UUID) -> tuple[int | None] | None:
+        """The aggregate's latest version as read at the command's start, if it was."""
+        read = _READ_AT_START.get()
+        if read is None or read.engine is not self or aggregate_id not in read.ids:
+            return None
+        return (read.versions.get(aggregate_id),)
+
+    @contextmanager
+    def _reading(self, command_id: str, ids: Iterable[UUID]) -> Iterator[CommandLookup]:
+        """Check the command id and the versions of ``ids`` in one read, for this command."""
+        wanted = (
+            frozenset(i for i in ids if isinstance(i, UUID))
+            if self._recent.enabled
+            else frozenset()
+        )
+        seen = self._recorder.lookup_command_and_versions(command_id, sorted(wanted))
+        token = _READ_AT_START.set(_ReadAtStart(self, wanted, seen.versions))
+        try:
+            yield seen
+        finally:
+            _READ_AT_START.reset(token)
+
+    def _remember(self, before: Case | None, saved: Sequence[Any]) -> None:
+        """Keep a case just saved as a later load would rebuild it from the store.
+
+        The saved events go through the same encoding and decoding as a load (which,
+        for one, turns the command's time zone into the stored UTC offset), so the
+        kept case equals a replay. ``before`` is the case as loaded, not recorded on.
+        """
+        if not self._recent.enabled:
+            return
+        mapper = self._app.mapper
+        case: Any = before
+        for e in saved:
+            case = _replay(case, [mapper.to_domain_event(mapper.to_stored_event(e))])
+        if isinstance(case, Case):
+            self._recent.put(case)
 
     def save(
         self,
@@ -246,8 +399,9 @@ class Engine:
         """Whether the store has carried out the command with this id."""
         return self._recorder.lookup_command(command_id) is not None
 
-    def _duplicate(self, command_id: str, expected: UUID | None) -> CommandResult | None:
-        row = self._recorder.lookup_command(command_id)
+    def _duplicate(
+        self, command_id: str, expected: UUID | None, row: CommandRow | None
+    ) -> CommandResult | None:
         if row is None:
             return None
         if expected is not None and row.originator_id != expected:
@@ -277,19 +431,22 @@ class Engine:
         body: Callable[[], CommandResult],
         *,
         at: datetime,
+        seen: CommandLookup | None = None,
     ) -> CommandResult:
         """Carry out ``body`` once per command id, turning a lost race into a duplicate or a conflict.
 
-        Every event ``body`` records carries ``at``, the command's moment.
+        Every event ``body`` records carries ``at``, the command's moment. ``seen`` is
+        the command-id check already made in the command's first read, if it was.
         """
-        dup = self._duplicate(command_id, expected)
+        row = seen.command if seen is not None else self._recorder.lookup_command(command_id)
+        dup = self._duplicate(command_id, expected, row)
         if dup is not None:
             return dup
         try:
             with recorded_at(at):
                 result: CommandResult = body()
         except Conflict:
-            dup = self._duplicate(command_id, expected)
+            dup = self._duplicate(command_id, expected, self._recorder.lookup_command(command_id))
             if dup is not None:
                 return dup
             raise
@@ -359,7 +516,22 @@ class Engine:
         self.known_jurisdiction(command.jurisdiction)
         rules = self.rules.in_force(command.jurisdiction, moment.date())
         code = parse_credit_code(command.enterprise).value
-        ent = self.get(Enterprise, enterprise_key(command.jurisdiction, code))
+        reads = [enterprise_key(command.jurisdiction, code), case_id]
+        actor_keys = self._actor_keys(rules.jurisdiction, command.actor)
+        with self._reading(command_id, [*reads, *actor_keys]) as seen:
+            return self._submit(command, command_id, case_id, moment, rules, code, seen)
+
+    def _submit(
+        self,
+        command: SubmitDemand,
+        command_id: str,
+        case_id: UUID,
+        moment: datetime,
+        rules: CompiledRules,
+        code: str,
+        seen: CommandLookup,
+    ) -> CommandResult:
+        ent = self.read(Enterprise, enterprise_key(command.jurisdiction, code))
         if ent is None:
             raise NotFound(f"enterprise {code} is not registered in {command.jurisdiction}")
         if not ent.in_scope_on(moment.date()):
@@ -387,10 +559,12 @@ class Engine:
         )
 
         def body() -> CommandResult:
-            if self.get(Case, case_id) is not None:
+            stored = self._read_at_start(case_id) != (None,)
+            if stored and self.get(Case, case_id) is not None:
                 raise InvalidInput(f"case {case_id} already exists", field="case_id")
             case = Case.open(case_id, step)
             extra = self._publish(rules)
+            recorded = list(case.pending_events)
             steps = self.save(
                 [*extra, case],
                 primary=case,
@@ -398,15 +572,40 @@ class Engine:
                 case_rows=[_case_row(case.state, case.version)],
             )
             self._published.add(rules.content_hash)
+            self._remember(None, recorded)
             return CommandResult(case.id, tuple(steps))
 
-        return self.run_once(command_id, case_id, body, at=moment)
+        return self.run_once(command_id, case_id, body, at=moment, seen=seen)
+
+    @staticmethod
+    def _actor_keys(jurisdiction: str, actor_id: object) -> list[UUID]:
+        """The aggregates :meth:`Roster.actor` reads for this actor, to check in advance."""
+        if not isinstance(actor_id, str):
+            return []
+        code = actor_id.strip().upper()
+        return [person_key(jurisdiction, actor_id), enterprise_key(jurisdiction, code)]
 
     def _load_case(self, case_id: UUID) -> Case:
-        case = self.get(Case, case_id)
-        if case is None:
+        """A case as stored now, the caller's own to record on.
+
+        A case this engine read before is brought up to date with only the events
+        stored after it (by anyone), not replayed from its submission.
+        """
+        known = self._recent.get(case_id)
+        if isinstance(known, Case):
+            case = _detached(known)
+            if self._read_at_start(case_id) == (case.version,):
+                return case
+            newer = list(self._app.events.get(case_id, gt=case.version))
+            if newer:
+                _replay(case, newer)
+                self._recent.put(_detached(case))
+            return case
+        loaded = self.get(Case, case_id)
+        if loaded is None:
             raise NotFound(f"no case {case_id}")
-        return case
+        self._recent.put(_detached(loaded))
+        return loaded
 
     def act(self, command: ActOnCase) -> CommandResult:
         """Take one action on a case (after firing the clocks that ran out before it)."""
@@ -415,6 +614,7 @@ class Engine:
 
         def body() -> CommandResult:
             case = self._load_case(command.case_id)
+            before = _detached(case)
             rules = self.pinned_rules(case.state.submission.rules_hash)
             calendar = self.calendar_for(rules)
             actor = self._roster.actor(rules, command.actor)
@@ -425,15 +625,25 @@ class Engine:
             step = decide_action(rules, calendar, state, command, actor, at=moment)
             for s in (*fired, step):
                 case.record(s)
+            recorded = list(case.pending_events)
             steps = self.save(
                 [case],
                 primary=case,
                 command_id=command_id,
                 case_rows=[_case_row(case.state, case.version)],
             )
+            self._remember(before, recorded)
             return CommandResult(case.id, tuple(steps))
 
-        return self.run_once(command_id, command.case_id, body, at=moment)
+        with self._reading(command_id, self._act_reads(command)) as seen:
+            return self.run_once(command_id, command.case_id, body, at=moment, seen=seen)
+
+    def _act_reads(self, command: ActOnCase) -> list[UUID]:
+        """The case and actor an action reads, when this engine knows the case's rules."""
+        known = self._recent.get(command.case_id) if isinstance(command.case_id, UUID) else None
+        if not isinstance(known, Case):
+            return []
+        return [known.id, *self._actor_keys(known.state.jurisdiction, command.actor)]
 
     def advance(self, now: datetime | None = None, *, batch: int = 500) -> AdvanceReport:
         """Fire every clock that ran out at or before ``now``, case by case, in time order.
@@ -463,12 +673,14 @@ class Engine:
 
     def _fire(self, case_id: UUID, moment: datetime) -> CommandResult | None:
         case = self._load_case(case_id)
+        before = _detached(case)
         rules = self.pinned_rules(case.state.submission.rules_hash)
         steps = decide_expiries(rules, self.calendar_for(rules), case.state, moment)
         if not steps:
             return None
         for s in steps:
             case.record(s)
+        saved = list(case.pending_events)
         try:
             recorded = self.save(
                 [case],
@@ -478,6 +690,7 @@ class Engine:
             )
         except Conflict:
             return None  # another writer moved the case on; its own command fired the clocks
+        self._remember(before, saved)
         return CommandResult(case.id, tuple(recorded))
 
     # -- queries ---------------------------------------------------------------------
@@ -535,6 +748,9 @@ def open_engine(
     rules: RuleBook | str | Path | None = None,
     clock: Clock | None = None,
     future_tolerance: timedelta | None = DEFAULT_FUTURE_TOLERANCE,
+    cache_size: int = DEFAULT_CACHE_SIZE,
 ) -> Engine:
     """Open gridcase on ``url`` (default ``GRIDCASE_URL``, else ``sqlite:///gridcase.db``)."""
-    return Engine(url, rules=rules, clock=clock, future_tolerance=future_tolerance)
+    return Engine(
+        url, rules=rules, clock=clock, future_tolerance=future_tolerance, cache_size=cache_size
+    )

@@ -1363,14 +1363,14 @@ class Roster:
             raise NotAuthorised(
                 "only gridcase itself acts as 'system'", actor=actor_id, role=SYSTEM_ROLE
             )
-        person = self._engine.get(Person, person_key(rules.jurisdiction, actor_id))
+        person = self._engine.read(Person, person_key(rules.jurisdiction, actor_id))
         if person is not None:
             if not person.active:
                 raise NotAuthorised(
                     f"{actor_id} is no longer active in {rules.jurisdiction}", actor=actor_id
                 )
             return Actor(actor_id, frozenset(person.roles), frozenset(person.units))
-        ent = self._engine.get(
+        ent = self._engine.read(
             Enterprise, enterprise_key(rules.jurisdiction, actor_id.strip().upper())
         )
         if ent is not None:

@@ -36,6 +36,7 @@ __all__ = [
     "CASE_COLUMNS",
     "DEFAULT_URL",
     "CaseRow",
+    "CommandLookup",
     "CommandRow",
     "GridcaseRecorder",
     "GridcaseSQLiteRecorder",
@@ -58,6 +59,16 @@ class CommandRow:
     originator_id: UUID
     first_version: int
     last_version: int
+
+
+@dataclass(frozen=True)
+class CommandLookup:
+    """What the store said, in one read, before a command: whether its id was carried
+    out already, and the latest version of each aggregate the command will read."""
+
+    command: CommandRow | None
+    versions: Mapping[UUID, int]
+    """Latest stored version by aggregate id; an id with no events is absent."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +174,11 @@ class GridcaseRecorder(Protocol):
     def lookup_command(self, command_id: str) -> CommandRow | None:
         """The record of a command already carried out, if it was."""
 
+    def lookup_command_and_versions(
+        self, command_id: str, originator_ids: Sequence[UUID]
+    ) -> CommandLookup:
+        """``lookup_command`` and the latest version of each aggregate, in one read."""
+
     def due_cases(self, until: int, limit: int) -> list[UUID]:
         """Cases with an open clock whose deadline is at or before ``until`` (epoch seconds)."""
 
@@ -259,8 +275,28 @@ class GridcaseSQLiteRecorder(SQLiteApplicationRecorder):
 
     def lookup_command(self, command_id: str) -> CommandRow | None:
         with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT * FROM gridcase_commands WHERE command_id = ?", (command_id,))
-            r = c.fetchone()
+            return self._command(c, command_id)
+
+    def lookup_command_and_versions(
+        self, command_id: str, originator_ids: Sequence[UUID]
+    ) -> CommandLookup:
+        with self.datastore.transaction(commit=False) as c:
+            command = self._command(c, command_id)
+            versions: dict[UUID, int] = {}
+            if originator_ids:
+                c.execute(
+                    "SELECT originator_id, MAX(originator_version) AS version "
+                    f"FROM {self.events_table_name} WHERE originator_id IN "
+                    f"({','.join('?' * len(originator_ids))}) GROUP BY originator_id",
+                    [i.hex for i in originator_ids],
+                )
+                versions = {UUID(r["originator_id"]): r["version"] for r in c.fetchall()}
+        return CommandLookup(command, versions)
+
+    @staticmethod
+    def _command(c: SQLiteCursor, command_id: str) -> CommandRow | None:
+        c.execute("SELECT * FROM gridcase_commands WHERE command_id = ?", (command_id,))
+        r = c.fetchone()
         if r is None:
             return None
         return CommandRow(

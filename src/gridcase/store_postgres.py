@@ -18,6 +18,7 @@ from psycopg.errors import DuplicateObject
 from gridcase.store import (
     CASE_COLUMNS,
     CaseRow,
+    CommandLookup,
     CommandRow,
     case_params,
     case_row,
@@ -107,6 +108,33 @@ class GridcasePostgresRecorder(PostgresApplicationRecorder):
         return CommandRow(
             r["command_id"], r["originator_id"], r["first_version"], r["last_version"]
         )
+
+    def lookup_command_and_versions(
+        self, command_id: str, originator_ids: Sequence[UUID]
+    ) -> CommandLookup:
+        """One statement, one round trip (the connections are in autocommit mode)."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                "SELECT 0 AS kind, originator_id, first_version AS version, last_version "
+                f"FROM {self._table('gridcase_commands')} WHERE command_id = %s "
+                "UNION ALL "
+                "SELECT 1, originator_id, MAX(originator_version), NULL "
+                f"FROM {self._table(self.events_table_name)} "
+                "WHERE originator_id = ANY(%s::uuid[]) GROUP BY originator_id",
+                (command_id, list(originator_ids)),
+                prepare=True,
+            )
+            rows = curs.fetchall()
+        command = None
+        versions: dict[UUID, int] = {}
+        for r in rows:
+            if r["kind"] == 0:
+                command = CommandRow(
+                    command_id, r["originator_id"], r["version"], r["last_version"]
+                )
+            else:
+                versions[r["originator_id"]] = r["version"]
+        return CommandLookup(command, versions)
 
     def due_cases(self, until: int, limit: int) -> list[UUID]:
         with self.datastore.transaction(commit=False) as curs:

@@ -1,0 +1,256 @@
+"""What an engine remembers between commands never hides what another writer stored.
+
+An engine keeps the cases and actors it read last, so that a command replays only what
+was stored since. Portals run several engines (one per worker) on one store, and the
+roster is changed from anywhere: every test here has a second engine write behind the
+first one's back, on SQLite and on PostgreSQL, and checks that the first engine decides
+on what the store holds, and that what it remembers is exactly what a replay rebuilds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from uuid import UUID
+
+import pytest
+from tests.support import RULES, credit_code, cst
+
+from gridcase import (
+    Action,
+    ActOnCase,
+    Conflict,
+    Engine,
+    ManualClock,
+    NotAuthorised,
+    SubmitDemand,
+    UnknownActor,
+)
+from gridcase.domain.ids import person_key
+from gridcase.domain.person import Person
+from gridcase.domain.recorded import recorded_at
+from gridcase.engine import _RecentAggregates
+from gridcase.workflow.decide import decide_action
+
+ENTERPRISE = credit_code(11)
+START = cst(2026, 3, 2, 9)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def engines(store_url: str, clock: ManualClock) -> Iterator[tuple[Engine, Engine]]:
+    """Two engines on one store: ``mine`` remembers, ``theirs`` writes behind its back."""
+    mine = Engine(store_url, rules=RULES, clock=clock)
+    theirs = Engine(store_url, rules=RULES, clock=clock)
+    mine.register_enterprise(
+        jurisdiction="malu",
+        credit_code=ENTERPRISE,
+        name="示例企业",
+        command_id="e",
+        in_scope_from=date(2024, 1, 1),
+    )
+    for person_id, roles, units in (
+        ("center-1", ["center"], []),
+        ("center-2", ["center"], []),
+        ("liaison", ["unit"], ["planning"]),
+    ):
+        mine.register_person(
+            jurisdiction="malu",
+            person_id=person_id,
+            name=person_id,
+            roles=roles,
+            units=units,
+            command_id=f"p-{person_id}",
+        )
+    try:
+        yield mine, theirs
+    finally:
+        theirs.close()
+        mine.close()
+
+
+def submit(engine: Engine, command_id: str) -> UUID:
+    return engine.submit(
+        SubmitDemand(
+            jurisdiction="malu",
+            enterprise=ENTERPRISE,
+            category="consultation",
+            title="咨询",
+            actor=ENTERPRISE,
+            role="enterprise",
+            command_id=command_id,
+        )
+    ).case_id
+
+
+def dispatch(case_id: UUID, actor: str, command_id: str) -> ActOnCase:
+    return ActOnCase(
+        case_id, Action.DISPATCH, actor, "center", command_id, payload={"unit": "planning"}
+    )
+
+
+def replayed(url: str, case_id: UUID) -> str:
+    """The case as an engine that remembers nothing rebuilds it, time zones included."""
+    with Engine(url, rules=RULES, clock=ManualClock(START), cache_size=0) as fresh:
+        return repr(fresh.case(case_id))
+
+
+def test_a_case_moved_on_by_another_engine_is_decided_on_its_latest_state(
+    store_url: str, engines: tuple[Engine, Engine]
+) -> None:
+    """The second engine's step is not lost: the first builds on it instead of conflicting."""
+    mine, theirs = engines
+    case_id = submit(mine, "s")
+    mine.act(dispatch(case_id, "center-1", "d"))
+    theirs.act(ActOnCase(case_id, Action.ACCEPT, "liaison", "unit", "a"))
+    resolved = mine.act(
+        ActOnCase(case_id, Action.RESOLVE, "liaison", "unit", "r", payload={"result": "办结"})
+    )
+    assert [s.version for s in resolved.steps] == [4]
+    assert [s.step.kind for s in mine.history(case_id)] == [
+        "submit",
+        "dispatch",
+        "accept",
+        "resolve",
+    ]
+    assert repr(mine.case(case_id)) == replayed(store_url, case_id)
+
+
+def test_a_person_deactivated_elsewhere_can_no_longer_act(
+    engines: tuple[Engine, Engine],
+) -> None:
+    """A dispatcher this engine has seen act is refused once another engine takes them off."""
+    mine, theirs = engines
+    mine.act(dispatch(submit(mine, "s1"), "center-2", "d1"))
+    theirs.roster.deactivate_person(
+        jurisdiction="malu", person_id="center-2", reason="调离", command_id="off"
+    )
+    with pytest.raises(NotAuthorised, match="no longer active"):
+        mine.act(dispatch(submit(mine, "s2"), "center-2", "d2"))
+
+
+def test_roles_changed_elsewhere_apply_to_the_next_command(
+    engines: tuple[Engine, Engine],
+) -> None:
+    """A person moved to another role elsewhere no longer acts in the old one here."""
+    mine, theirs = engines
+    mine.act(dispatch(submit(mine, "s1"), "center-2", "d1"))
+    theirs.roster.change_person(
+        jurisdiction="malu",
+        person_id="center-2",
+        roles=["unit"],
+        units=["planning"],
+        reason="轮岗",
+        command_id="move",
+    )
+    with pytest.raises(NotAuthorised):
+        mine.act(dispatch(submit(mine, "s2"), "center-2", "d2"))
+
+
+def test_a_person_registered_elsewhere_acts_at_once(engines: tuple[Engine, Engine]) -> None:
+    """An unknown actor is not remembered as unknown: registered elsewhere, they may act."""
+    mine, theirs = engines
+    case_id = submit(mine, "s")
+    with pytest.raises(UnknownActor):
+        mine.act(dispatch(case_id, "newcomer", "d1"))
+    theirs.register_person(
+        jurisdiction="malu", person_id="newcomer", name="新人", roles=["center"], command_id="p"
+    )
+    assert not mine.act(dispatch(case_id, "newcomer", "d2")).duplicate
+
+
+def test_a_step_recorded_but_not_saved_is_forgotten(
+    store_url: str, engines: tuple[Engine, Engine]
+) -> None:
+    """A save that loses a race leaves nothing of its step in what the engine remembers."""
+    mine, theirs = engines
+    case_id = submit(mine, "s")
+    mine.act(dispatch(case_id, "center-1", "d"))
+    rules = mine.rules_of(case_id)
+    loaded = mine._load_case(case_id)
+    command = ActOnCase(case_id, Action.ACCEPT, "liaison", "unit", "a-mine")
+    actor = mine.roster.actor(rules, "liaison")
+    loaded.record(
+        decide_action(rules, mine.calendar_for(rules), loaded.state, command, actor, at=START)
+    )
+    assert mine._load_case(case_id).pending_events == []
+    theirs.act(ActOnCase(case_id, Action.ACCEPT, "liaison", "unit", "a-theirs"))
+    with pytest.raises(Conflict):
+        mine.save([loaded], primary=loaded, command_id="a-mine")
+    assert repr(mine.case(case_id)) == replayed(store_url, case_id)
+    assert mine.case(case_id).commands >= {"a-theirs"}
+    assert "a-mine" not in mine.case(case_id).commands
+
+
+def test_what_an_engine_remembers_is_what_a_replay_rebuilds(
+    store_url: str, engines: tuple[Engine, Engine], clock: ManualClock
+) -> None:
+    """After commands, fired clocks and another engine's writes, nothing differs from a replay."""
+    mine, theirs = engines
+    cases = [submit(mine, f"s{i}") for i in range(3)]
+    for i, case_id in enumerate(cases):
+        mine.act(dispatch(case_id, "center-1", f"d{i}"))
+    theirs.act(ActOnCase(cases[0], Action.ACCEPT, "liaison", "unit", "a0"))
+    clock.advance(timedelta(days=30))
+    assert mine.advance().fired
+    mine.act(ActOnCase(cases[1], Action.ACCEPT, "liaison", "unit", "a1"))
+    for case_id in cases:
+        assert repr(mine.case(case_id)) == replayed(store_url, case_id)
+    again = mine.act(ActOnCase(cases[1], Action.ACCEPT, "liaison", "unit", "a1"))
+    assert again.duplicate
+
+
+def test_an_engine_that_remembers_nothing_decides_the_same(
+    store_url: str, clock: ManualClock
+) -> None:
+    """``cache_size=0`` turns remembering off; commands and answers are unchanged."""
+    with Engine(store_url, rules=RULES, clock=clock, cache_size=0) as engine:
+        engine.register_enterprise(
+            jurisdiction="malu",
+            credit_code=ENTERPRISE,
+            name="示例企业",
+            command_id="e",
+            in_scope_from=date(2024, 1, 1),
+        )
+        engine.register_person(
+            jurisdiction="malu", person_id="c", name="c", roles=["center"], command_id="p"
+        )
+        case_id = submit(engine, "s")
+        engine.act(dispatch(case_id, "c", "d"))
+        assert engine.act(dispatch(case_id, "c", "d")).duplicate
+        assert engine.read(Person, person_key("malu", "c")) is not None
+        assert repr(engine.case(case_id)) == replayed(store_url, case_id)
+
+
+def test_the_memory_is_bounded_and_never_goes_back_a_version() -> None:
+    """The oldest entry goes first; a slower reader cannot put an older version back."""
+    recent = _RecentAggregates(2)
+    people = []
+    with recorded_at(START):
+        for i in range(3):
+            person = Person(
+                jurisdiction="malu",
+                person_id=f"p{i}",
+                name="x",
+                roles=["center"],
+                units=[],
+                rank=None,
+            )
+            person.collect_events()
+            people.append(person)
+        newer = Person(
+            jurisdiction="malu", person_id="p2", name="x", roles=["center"], units=[], rank=None
+        )
+        newer.deactivate(reason="r")
+        newer.collect_events()
+    for person in people:
+        recent.put(person)
+    assert recent.get(people[0].id) is None
+    assert recent.get(people[2].id) is people[2]
+    recent.put(newer)
+    recent.put(people[2])
+    assert recent.get(newer.id) is newer
