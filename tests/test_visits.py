@@ -8,12 +8,21 @@ from pathlib import Path
 
 import pytest
 from tests.roster_support import EVIDENCE, FIXTURE_RULES, enterprise, person
+from tests.roster_support import enterprise as enterprise_of
 from tests.support import credit_code, cst, engine_on
 
+from gridcase import SubmitDemand
 from gridcase.domain.enterprise import ScopeExit
 from gridcase.domain.payloads import EvidenceRef
 from gridcase.engine import Engine
-from gridcase.errors import InvalidInput, NotAuthorised, OutOfScope, RefusedByRule, UnknownActor
+from gridcase.errors import (
+    InvalidInput,
+    NotAuthorised,
+    NotFound,
+    OutOfScope,
+    RefusedByRule,
+    UnknownActor,
+)
 
 CODE = credit_code(1)
 
@@ -201,3 +210,64 @@ class TestCasesFromVisits:
             for i in range(2)
         ]
         assert engine.roster.visit("twogrids", "V-9").cases == ids
+
+    def test_a_portal_submitting_with_a_visit_id_gets_the_same_link(self, engine: Engine) -> None:
+        """engine.submit naming a visit links it both ways in the one save that opens the case."""
+        visit(engine, visit_id="V-9")
+        before = notifications(engine)
+        result = engine.submit(
+            SubmitDemand(
+                jurisdiction="twogrids",
+                enterprise=CODE,
+                category="general",
+                title="用工紧张",
+                actor="li",
+                role="officer",
+                command_id="portal-1",
+                at=cst(2026, 2, 3, 11),
+                visit_id="V-9",
+            )
+        )
+        assert engine.roster.visit("twogrids", "V-9").cases == [result.case_id]
+        written = engine.application.recorder.select_notifications(start=before + 1, limit=100)
+        topics = sorted(n.topic.rsplit(":", 1)[1] for n in written)
+        # One save: the rule text (on its first use), the case and the visit's link.
+        assert topics == ["Case.Submitted", "PublishedRules.Published", "Visit.CaseOpened"]
+
+    @pytest.mark.parametrize(
+        ("visit_id", "enterprise", "at", "error", "says"),
+        [
+            ("V-404", CODE, cst(2026, 2, 3, 11), NotFound, "no visit 'V-404'"),
+            ("V-9", credit_code(2), cst(2026, 2, 3, 11), InvalidInput, "was to"),
+            ("V-9", CODE, cst(2026, 2, 3, 9), InvalidInput, "yet to happen"),
+        ],
+        ids=["unknown-visit", "another-enterprise", "before-the-visit"],
+    )
+    def test_a_demand_naming_a_wrong_visit_is_refused_and_writes_nothing(
+        self,
+        engine: Engine,
+        visit_id: str,
+        enterprise: str,
+        at: object,
+        error: type[Exception],
+        says: str,
+    ) -> None:
+        visit(engine, visit_id="V-9")
+        enterprise_of(engine, "twogrids", credit_code(2), date(2026, 1, 5))
+        before = notifications(engine)
+        with pytest.raises(error, match=says):
+            engine.submit(
+                SubmitDemand(
+                    jurisdiction="twogrids",
+                    enterprise=enterprise,
+                    category="general",
+                    title="t",
+                    actor="li",
+                    role="officer",
+                    command_id="portal-2",
+                    at=at,  # type: ignore[arg-type]
+                    visit_id=visit_id,
+                )
+            )
+        assert notifications(engine) == before
+        assert engine.roster.visit("twogrids", "V-9").cases == []

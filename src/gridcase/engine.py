@@ -37,6 +37,7 @@ from gridcase.domain.enterprise import Enterprise
 from gridcase.domain.ids import case_id_for, enterprise_key, person_key, rules_key
 from gridcase.domain.published_rules import PublishedRules
 from gridcase.domain.recorded import recorded_at
+from gridcase.domain.visit import Visit, visit_key
 from gridcase.errors import (
     Conflict,
     GridcaseError,
@@ -547,6 +548,8 @@ class Engine:
                 cite=scope.cite or scope.assumption,
             )
         actor = self._roster.actor(rules, command.actor)
+        if command.visit_id is not None:
+            self._visit_for(command, code, moment)
         normalised = SubmitDemand(**{**command.__dict__, "enterprise": code})
         answerable = ent.responsible_on(moment.date(), any_grid=True)
         step = decide_submission(
@@ -563,7 +566,13 @@ class Engine:
             if stored and self.get(Case, case_id) is not None:
                 raise InvalidInput(f"case {case_id} already exists", field="case_id")
             case = Case.open(case_id, step)
-            extra = self._publish(rules)
+            extra: list[Aggregate] = list(self._publish(rules))
+            if command.visit_id is not None:
+                # The visit records the case in the same save: linked both ways, or not at all.
+                visit = self._visit_for(command, code, moment)
+                if case_id not in visit.cases:
+                    visit.open_case(case_id=case_id)
+                    extra.append(visit)
             recorded = list(case.pending_events)
             steps = self.save(
                 [*extra, case],
@@ -576,6 +585,25 @@ class Engine:
             return CommandResult(case.id, tuple(steps))
 
         return self.run_once(command_id, case_id, body, at=moment, seen=seen)
+
+    def _visit_for(self, command: SubmitDemand, code: str, moment: datetime) -> Visit:
+        """The visit a demand says it was raised in, refused unless it is that enterprise's and already happened."""
+        assert command.visit_id is not None
+        visit = self.get(Visit, visit_key(command.jurisdiction, command.visit_id))
+        if visit is None:
+            raise NotFound(f"no visit {command.visit_id!r} in {command.jurisdiction}")
+        if visit.enterprise != code:
+            raise InvalidInput(
+                f"visit {command.visit_id} was to {visit.enterprise}, not to {code}",
+                field="visit_id",
+            )
+        if visit.at > moment:
+            raise InvalidInput(
+                f"visit {command.visit_id} took place at {visit.at.isoformat()}, after the demand "
+                f"({moment.isoformat()}): a demand cannot come from a visit yet to happen",
+                field="visit_id",
+            )
+        return visit
 
     @staticmethod
     def _actor_keys(jurisdiction: str, actor_id: object) -> list[UUID]:

@@ -23,7 +23,6 @@ import threading
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
-from uuid import UUID
 
 from pydantic import ValidationError
 
@@ -43,7 +42,6 @@ from gridcase.domain.organisation import OrganisationType
 from gridcase.domain.payloads import EvidenceRef
 from gridcase.domain.person import ENTERPRISE, PROJECT, Person
 from gridcase.domain.project import Project, project_key
-from gridcase.domain.recorded import recorded_at
 from gridcase.domain.unit_post import UnitPost, unit_post_key
 from gridcase.domain.visit import Visit, VisitFindings, VisitPurpose, visit_key
 from gridcase.errors import (
@@ -1254,19 +1252,6 @@ class Roster:
             raise NotFound(f"no visit {visit_id!r} in {jurisdiction}")
         return found
 
-    def link_case(
-        self, *, jurisdiction: str, visit_id: str, case_id: UUID, at: datetime | None = None
-    ) -> bool:
-        """Record on the visit that it opened ``case_id``; idempotent (False if already linked)."""
-        moment = self._engine.stamp(at)
-        visit = self.visit(jurisdiction, visit_id)
-        if case_id in visit.cases:
-            return False
-        with recorded_at(moment):
-            visit.open_case(case_id=case_id)
-        self._engine.save([visit], primary=visit, command_id=None)
-        return True
-
     def raise_demand(
         self,
         *,
@@ -1282,13 +1267,13 @@ class Roster:
     ) -> CommandResult:
         """Open a case from a visit: the case records the visit, and the visit the case.
 
-        The case is submitted as usual (``channel=visit``, ``visit_id`` set); the link
-        on the visit is then recorded idempotently, so re-sending the same command id
-        after an interruption completes whichever half was missing.
+        The case is submitted as usual (``channel=visit``, ``visit_id`` set); the engine
+        checks the visit (this enterprise's, not later than the demand) and records the
+        link on the visit in the same save as the case.
         """
         moment = self._engine.stamp(at)
         visit = self.visit(jurisdiction, visit_id)
-        result = self._engine.submit(
+        return self._engine.submit(
             SubmitDemand(
                 jurisdiction=jurisdiction,
                 enterprise=visit.enterprise,
@@ -1303,10 +1288,6 @@ class Roster:
                 visit_id=visit.visit_id,
             )
         )
-        self.link_case(
-            jurisdiction=jurisdiction, visit_id=visit_id, case_id=result.aggregate_id, at=moment
-        )
-        return result
 
     # -- coverage ------------------------------------------------------------------
 
