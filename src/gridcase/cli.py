@@ -958,6 +958,80 @@ def enterprises_assign(
     _roster_call(url, rules_folder, call)
 
 
+@enterprises_group.group("liaison")
+def liaison_group() -> None:
+    """Liaisons an enterprise names to act for it (企业联络员), where the rules declare them."""
+
+
+@liaison_group.command("add")
+@click.argument("credit_code")
+@click.argument("liaison_id")
+@jurisdiction_option
+@click.option("--name", required=True, help="The liaison's name only (no phone number).")
+@command_id_option
+@url_option
+@rules_folder_option
+def liaison_add(
+    credit_code: str,
+    liaison_id: str,
+    jurisdiction: str,
+    name: str,
+    command_id: str | None,
+    url: str | None,
+    rules_folder: Path | None,
+) -> None:
+    """Name LIAISON_ID (the portal's id for them) as a liaison of the enterprise, from now on."""
+    code = credit_code.strip().upper()
+    result = _roster_call(
+        url,
+        rules_folder,
+        lambda e: e.roster.name_liaison(
+            jurisdiction=jurisdiction,
+            credit_code=code,
+            liaison_id=liaison_id,
+            name=name,
+            command_id=command_id or f"cli/liaison/{jurisdiction}/{code}/{liaison_id}",
+        ),
+    )
+    _said(
+        result,
+        f"{liaison_id} is a liaison of {code} in {jurisdiction}, acting as {code}/{liaison_id}",
+    )
+
+
+@liaison_group.command("withdraw")
+@click.argument("credit_code")
+@click.argument("liaison_id")
+@jurisdiction_option
+@click.option("--reason", required=True, help="Why (left the company, replaced).")
+@command_id_option
+@url_option
+@rules_folder_option
+def liaison_withdraw(
+    credit_code: str,
+    liaison_id: str,
+    jurisdiction: str,
+    reason: str,
+    command_id: str | None,
+    url: str | None,
+    rules_folder: Path | None,
+) -> None:
+    """Withdraw a liaison: they no longer act for the enterprise (their id is not reused)."""
+    code = credit_code.strip().upper()
+    result = _roster_call(
+        url,
+        rules_folder,
+        lambda e: e.roster.withdraw_liaison(
+            jurisdiction=jurisdiction,
+            credit_code=code,
+            liaison_id=liaison_id,
+            reason=reason,
+            command_id=command_id or f"cli/liaison-off/{jurisdiction}/{code}/{liaison_id}",
+        ),
+    )
+    _said(result, f"{liaison_id} no longer acts for {code} in {jurisdiction}")
+
+
 @main.group("people")
 def people_group() -> None:
     """People of a jurisdiction's roster (officers, grid chiefs, liaisons, commissioners)."""
@@ -1354,6 +1428,154 @@ def _echo_grid_coverage(report: GridCoverageReport) -> None:
             f"{len(report.outside_grids)} enterprise(s) in scope but in no grid, which no grid "
             f"owes a visit: {', '.join(report.outside_grids)}"
         )
+
+
+# -- the visit ledger ------------------------------------------------------------------
+
+
+@visits_group.command("ledger")
+@jurisdiction_option
+@click.option(
+    "--month",
+    callback=lambda c, p, v: parse_year_month(c, p, v) if v else None,
+    default=None,
+    metavar="YYYY-MM",
+    help="The month of the ledger (or --from and --to).",
+)
+@click.option(
+    "--from",
+    "first",
+    callback=lambda c, p, v: parse_date(c, p, v) if v else None,
+    default=None,
+    help="First day, YYYY-MM-DD (with --to, instead of --month).",
+)
+@click.option(
+    "--to",
+    "last",
+    callback=lambda c, p, v: parse_date(c, p, v) if v else None,
+    default=None,
+    help="Last day, YYYY-MM-DD (inclusive).",
+)
+@click.option(
+    "--grid", default=None, help="Only visits to enterprises in this grid on the day of the visit."
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    callback=lambda c, p, v: parse_moment(c, p, v) if v else None,
+    default=None,
+    help="The ledger as the records stood at this moment (ISO 8601; China time if no offset).",
+)
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write a CSV file (UTF-8 with BOM, for Excel).",
+)
+@click.option(
+    "--xlsx",
+    "xlsx_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write an Excel workbook (one sheet).",
+)
+@json_option
+@url_option
+@rules_folder_option
+def visits_ledger(
+    jurisdiction: str,
+    month: tuple[int, int] | None,
+    first: date | None,
+    last: date | None,
+    grid: str | None,
+    as_of: datetime | None,
+    csv_path: Path | None,
+    xlsx_path: Path | None,
+    as_json: bool,
+    url: str | None,
+    rules_folder: Path | None,
+) -> None:
+    """The visit ledger (走访台账): every visit of a month, rebuilt from the records (docs/ledgers.md)."""
+    from gridcase.errors import NotFound
+    from gridcase.projections.visit_ledger import (
+        LedgerPeriod,
+        VisitLedger,
+        ledger_due,
+        write_csv,
+        write_xlsx,
+    )
+    from gridcase.render import visit_ledger_lines
+
+    if sum(bool(x) for x in (csv_path, xlsx_path, as_json)) > 1:
+        raise click.UsageError("give one of --csv, --xlsx and --json")
+    with library_errors():
+        if month is not None and first is None and last is None:
+            period = LedgerPeriod.of(month)
+        elif month is None and first is not None and last is not None:
+            period = LedgerPeriod.between(first, last)
+        else:
+            raise click.UsageError("give --month, or --from and --to")
+    engine = _engine(url, rules_folder)
+    try:
+        with library_errors():
+            engine.known_jurisdiction(jurisdiction)
+            rows = VisitLedger.build(engine.application, as_of=as_of).for_period(
+                jurisdiction, period, grid
+            )
+            try:
+                rules = engine.rules.in_force(jurisdiction, period.last)
+            except NotFound:  # a period before the first rules took effect
+                rules = None
+            visits = rules.rules.visits if rules is not None else None
+            rule = visits.ledger_due if visits is not None else None
+            due: dict[str, Any] | None = None
+            if rules is not None and rule is not None and period.month is not None:
+                deadline = ledger_due(rule, period.month, engine.calendar_for(rules))
+                due = {
+                    **deadline.to_dict(),
+                    "rule": f"{rules.jurisdiction}@{rules.version} visits.ledger_due",
+                    "cite": rule.cite,
+                    "assumption": rule.assumption,
+                }
+    finally:
+        engine.close()
+    where = f"grid {grid}" if grid else "all grids"
+    stood = f", as of {as_of.isoformat()}" if as_of else ""
+    if as_json:
+        emit_json(
+            {
+                "jurisdiction": jurisdiction,
+                "period": {
+                    "first": period.first.isoformat(),
+                    "last": period.last.isoformat(),
+                    "month": str(period.month) if period.month else None,
+                },
+                "grid": grid,
+                "as_of": as_of.isoformat() if as_of else None,
+                "due": due,
+                "visits": len(rows),
+                "rows": [r.to_dict() for r in rows],
+            }
+        )
+        return
+    click.echo(f"{jurisdiction}, {where}, {period}{stood}: {len(rows)} visit(s).")
+    if due is not None:
+        last_day = date.fromisoformat(due["due_date"])
+        flag = " (provisional: the holiday notice is not out yet)" if due["provisional"] else ""
+        click.echo(f"Due by 24:00 on {_day(last_day)}, China time{flag} ({due['rule']}).")
+        click.echo(f"  source: {due['cite'] or due['assumption']}")
+    if csv_path is not None:
+        write_csv(rows, csv_path)
+        click.echo(f"wrote {csv_path}")
+    elif xlsx_path is not None:
+        name = rules.rules.jurisdiction.name.zh if rules is not None else jurisdiction
+        title = " ".join(x for x in (name, grid, "走访台账", str(period)) if x)
+        write_xlsx(rows, xlsx_path, title=title)
+        click.echo(f"wrote {xlsx_path}")
+    elif rows:
+        for line in visit_ledger_lines(rows):
+            click.echo(line)
 
 
 # -- demo ----------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from gridcase.domain.case import Case
 from gridcase.domain.case_state import CaseState, evolve
 from gridcase.domain.commands import ActOnCase, SubmitDemand
 from gridcase.domain.credit_code import parse_credit_code
-from gridcase.domain.enterprise import Enterprise
+from gridcase.domain.enterprise import Enterprise, split_liaison_actor
 from gridcase.domain.ids import case_id_for, enterprise_key, person_key, rules_key
 from gridcase.domain.published_rules import PublishedRules
 from gridcase.domain.recorded import recorded_at
@@ -610,6 +610,9 @@ class Engine:
         """The aggregates :meth:`Roster.actor` reads for this actor, to check in advance."""
         if not isinstance(actor_id, str):
             return []
+        liaison = split_liaison_actor(actor_id)
+        if liaison is not None:  # an enterprise's liaison is read from the enterprise
+            return [enterprise_key(jurisdiction, liaison[0])]
         code = actor_id.strip().upper()
         return [person_key(jurisdiction, actor_id), enterprise_key(jurisdiction, code)]
 

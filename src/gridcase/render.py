@@ -15,10 +15,18 @@ from typing import Any
 from gridcase.calendar import to_cst
 from gridcase.domain.case_state import CLOCK_EXPIRED, CaseState, Step
 from gridcase.projections.ledger import LedgerRow
+from gridcase.projections.visit_ledger import VisitLedgerRow
 from gridcase.results import RecordedStep
 from gridcase.workflow.compiler import CompiledRules
 
-__all__ = ["case_summary", "history_lines", "ledger_lines", "moment", "step_to_dict"]
+__all__ = [
+    "case_summary",
+    "history_lines",
+    "ledger_lines",
+    "moment",
+    "step_to_dict",
+    "visit_ledger_lines",
+]
 
 
 def moment(at: datetime, *, end_of_day: bool = False) -> str:
@@ -119,6 +127,19 @@ def ledger_lines(rows: Iterable[LedgerRow]) -> list[str]:
         lines.append(
             f"{moment(r.submitted_at):<16} {r.enterprise:<18} {r.category:<13} {r.state:<22} {owner[:18]:<18} "
             f"{due:<10} {missed[:14]:<14} {(r.satisfaction or '-'):<20} {r.title}"
+        )
+    return lines
+
+
+def visit_ledger_lines(rows: Iterable[VisitLedgerRow]) -> list[str]:
+    """The visit ledger as a fixed-width table; the findings are in the CSV, XLSX and JSON."""
+    header = f"{'visited':<16} {'grids':<22} {'enterprise':<18} {'visitor':<12} {'channel':<13} {'evidence':>8} {'cases':>5}  name"
+    lines = [header, "-" * len(header)]
+    for r in rows:
+        grids = ",".join(g.grid for g in r.grids) or "-"
+        lines.append(
+            f"{moment(r.at):<16} {grids[:22]:<22} {r.enterprise:<18} {r.visitor[:12]:<12} "
+            f"{r.channel:<13} {r.evidence:>8} {len(r.cases):>5}  {r.enterprise_name}"
         )
     return lines
 

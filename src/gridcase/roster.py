@@ -19,6 +19,7 @@ projection of the event log (:mod:`gridcase.projections.roster`), caught up on d
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
@@ -30,11 +31,14 @@ from gridcase.domain.actions import SYSTEM_ACTOR, SYSTEM_ROLE, Channel
 from gridcase.domain.commands import Actor, SubmitDemand
 from gridcase.domain.credit_code import CreditCode, parse_credit_code
 from gridcase.domain.enterprise import (
+    LIAISON_ID,
     Enterprise,
     MapNumberClaim,
     ScopeEntry,
     ScopeExit,
+    liaison_actor_id,
     map_number_key,
+    split_liaison_actor,
 )
 from gridcase.domain.grid import Grid, grid_key
 from gridcase.domain.ids import enterprise_key, person_key
@@ -64,6 +68,7 @@ from gridcase.results import CommandResult
 from gridcase.workflow.compiler import CompiledRules
 from gridcase.workflow.model import (
     CadencePer,
+    EnterpriseLiaisons,
     GridMembership,
     RoleKind,
     RosterRules,
@@ -80,6 +85,20 @@ __all__ = ["Roster"]
 
 def _rule(rules: CompiledRules, path: str) -> str:
     return f"{rules.jurisdiction}@{rules.version} {path}"
+
+
+_PHONE = re.compile(r"(?:\d[\s-]?){7,}")
+"""Seven or more digits in a row (single spaces or dashes allowed between): a phone number."""
+
+
+def _liaison_rules(rules: CompiledRules) -> EnterpriseLiaisons:
+    roster = rules.rules.roster
+    if roster is None or roster.enterprise_liaisons is None:
+        raise RefusedByRule(
+            f"{rules.jurisdiction}@{rules.version} declares no enterprise liaisons, so none can be named",
+            rule=_rule(rules, "roster.enterprise_liaisons"),
+        )
+    return roster.enterprise_liaisons
 
 
 def _reason(reason: str) -> str:
@@ -307,6 +326,11 @@ class Roster:
             raise InvalidInput("a person needs an id and a name", field="person_id")
         if person_id == SYSTEM_ACTOR:
             raise InvalidInput(f"{SYSTEM_ACTOR!r} is reserved", field="person_id")
+        if split_liaison_actor(person_id) is not None:
+            raise InvalidInput(
+                f"{person_id!r} has the form of an enterprise liaison's id (credit code/liaison)",
+                field="person_id",
+            )
         key = person_key(jurisdiction, person_id)
 
         def body() -> CommandResult:
@@ -714,6 +738,111 @@ class Roster:
             return self._save([*changed, claim], ent, command_id)
 
         return self._engine.run_once(command_id, key, body, at=recorded)
+
+    # -- enterprise liaisons -------------------------------------------------------
+
+    def name_liaison(
+        self,
+        *,
+        jurisdiction: str,
+        credit_code: str,
+        liaison_id: str,
+        name: str,
+        command_id: str,
+        at: datetime | None = None,
+    ) -> CommandResult:
+        """The enterprise names a liaison (企业联络员) who acts for it from now on.
+
+        ``liaison_id`` is the portal's key for the person (never reused for the same
+        enterprise); they act under ``<credit code>/<liaison id>``. Only a name is
+        kept, in a field of its own: no phone number or other contact detail. Refused
+        where the rules declare no liaisons, for an enterprise not registered or not in
+        scope, and beyond ``roster.enterprise_liaisons.max`` active liaisons.
+        """
+        command_id = self._engine.check_command_id(command_id)
+        moment = self._engine.stamp(at)
+        rules = self._rules(jurisdiction, moment.date())
+        declared = _liaison_rules(rules)
+        liaison_id = liaison_id.strip() if isinstance(liaison_id, str) else ""
+        if not LIAISON_ID.match(liaison_id):
+            raise InvalidInput(
+                f"a liaison id is 1-64 ASCII letters, digits, '_', '.' or '-', got {liaison_id!r}",
+                field="liaison_id",
+            )
+        name = name.strip() if isinstance(name, str) else ""
+        if not name or len(name) > 100:
+            raise InvalidInput("a liaison needs a name of at most 100 characters", field="name")
+        if _PHONE.search(name):
+            raise InvalidInput(
+                "a liaison's name must not carry a phone number: gridcase keeps no contact details",
+                field="name",
+            )
+        key = self._enterprise(jurisdiction, credit_code).id
+
+        def body() -> CommandResult:
+            ent = self._enterprise(jurisdiction, credit_code)
+            if not ent.in_scope_on(moment.date()):
+                raise OutOfScope(
+                    f"enterprise {ent.credit_code} is not in {jurisdiction}'s scope on "
+                    f"{moment.date().isoformat()}",
+                    rule=f"{jurisdiction} registry: scope of {ent.credit_code}",
+                )
+            taken = [x for x in ent.liaisons if x.liaison_id.casefold() == liaison_id.casefold()]
+            if taken:
+                state = "is" if taken[0].active else "was (withdrawn; ids are not reused)"
+                raise InvalidInput(
+                    f"{taken[0].liaison_id} {state} a liaison of {ent.credit_code}",
+                    field="liaison_id",
+                )
+            active = ent.active_liaisons()
+            if len(active) >= declared.max:
+                held = ", ".join(x.liaison_id for x in active)
+                raise RefusedByRule(
+                    f"{ent.credit_code} already has {len(active)} liaison(s) ({held}); "
+                    f"{jurisdiction} allows at most {declared.max}: withdraw one first",
+                    rule=_rule(rules, "roster.enterprise_liaisons.max"),
+                    cite=declared.cite or declared.assumption,
+                )
+            ent.name_liaison(liaison_id=liaison_id, name=name)
+            return self._save([ent], ent, command_id)
+
+        return self._engine.run_once(command_id, key, body, at=moment)
+
+    def withdraw_liaison(
+        self,
+        *,
+        jurisdiction: str,
+        credit_code: str,
+        liaison_id: str,
+        reason: str,
+        command_id: str,
+        at: datetime | None = None,
+    ) -> CommandResult:
+        """The enterprise's liaison no longer acts for it (left the company, replaced).
+
+        Allowed whatever the rules now say, since it only takes a right away; the
+        liaison's history stays, and their id is not given to anyone else.
+        """
+        command_id = self._engine.check_command_id(command_id)
+        moment = self._engine.stamp(at)
+        self._engine.known_jurisdiction(jurisdiction)
+        reason = _reason(reason)
+        key = self._enterprise(jurisdiction, credit_code).id
+
+        def body() -> CommandResult:
+            ent = self._enterprise(jurisdiction, credit_code)
+            liaison = ent.liaison(liaison_id.strip())
+            if liaison is None:
+                raise NotFound(f"{ent.credit_code} has no liaison {liaison_id!r}")
+            if not liaison.active:
+                raise InvalidInput(
+                    f"{liaison_id} was already withdrawn as a liaison of {ent.credit_code}",
+                    field="liaison_id",
+                )
+            ent.withdraw_liaison(liaison_id=liaison.liaison_id, reason=reason)
+            return self._save([ent], ent, command_id)
+
+        return self._engine.run_once(command_id, key, body, at=moment)
 
     # -- grids ---------------------------------------------------------------------
 
@@ -1344,6 +1473,9 @@ class Roster:
             raise NotAuthorised(
                 "only gridcase itself acts as 'system'", actor=actor_id, role=SYSTEM_ROLE
             )
+        liaison = split_liaison_actor(actor_id)
+        if liaison is not None:
+            return self._liaison_actor(rules, actor_id, *liaison)
         person = self._engine.read(Person, person_key(rules.jurisdiction, actor_id))
         if person is not None:
             if not person.active:
@@ -1363,3 +1495,30 @@ class Roster:
             f"{actor_id!r} is not in the {rules.jurisdiction} roster (neither a person nor an enterprise)",
             actor=actor_id,
         )
+
+    def _liaison_actor(
+        self, rules: CompiledRules, actor_id: str, credit_code: str, liaison_id: str
+    ) -> Actor:
+        """An enterprise's liaison: its roles of kind ``enterprise``, for that enterprise only."""
+        roster = rules.rules.roster
+        if roster is None or roster.enterprise_liaisons is None:
+            raise NotAuthorised(
+                f"{actor_id} would act as an enterprise liaison, but {rules.jurisdiction}@"
+                f"{rules.version} declares none (roster.enterprise_liaisons)",
+                actor=actor_id,
+            )
+        ent = self._engine.read(Enterprise, enterprise_key(rules.jurisdiction, credit_code))
+        named = ent.liaison(liaison_id) if ent is not None else None
+        if ent is None or named is None:
+            raise UnknownActor(
+                f"{actor_id!r} is not a liaison of an enterprise in {rules.jurisdiction}",
+                actor=actor_id,
+            )
+        if not named.active:
+            raise NotAuthorised(
+                f"{actor_id} was withdrawn as a liaison of {credit_code}", actor=actor_id
+            )
+        roles = frozenset(
+            r for r, role in rules.rules.roles.items() if role.kind is RoleKind.ENTERPRISE
+        )
+        return Actor(liaison_actor_id(credit_code, liaison_id), roles, enterprise=credit_code)

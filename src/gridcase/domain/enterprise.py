@@ -13,13 +13,22 @@ responsibilities are spans of days (:class:`~gridcase.domain.assignment.Stint`),
 per enterprise and unique in the jurisdiction, is held by a :class:`MapNumberClaim`
 aggregate per number, so that two enterprises can never be saved with the same one.
 
+An enterprise may name liaisons (企业联络员, Weifang: 每个被联系企业确定1-2名联络员) who act
+for it. They are recorded on the enterprise itself, so the rule file's cap on them holds
+against two namings at once: both change this aggregate, and the second save fails as a
+conflict. A liaison acts under the id ``<credit code>/<liaison id>``
+(:func:`liaison_actor_id`), which names the enterprise it speaks for in every record it
+leaves. The liaison's name is personal data and travels in a field of its own
+(``LiaisonNamed.name``), never inside other text; gridcase keeps no contact details.
+
 Module path and class names are part of the stored events' topics: do not move or
 rename them without registering the old topic.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -28,16 +37,22 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import event
 
 from gridcase.domain.assignment import Stint, end_open
+from gridcase.domain.credit_code import parse_credit_code
 from gridcase.domain.ids import NAMESPACE, enterprise_key
 from gridcase.domain.recorded import RecordedAggregate
+from gridcase.errors import InvalidCreditCode
 
 __all__ = [
+    "LIAISON_ID",
     "Enterprise",
+    "EnterpriseLiaison",
     "MapNumberClaim",
     "ScopeChange",
     "ScopeEntry",
     "ScopeExit",
+    "liaison_actor_id",
     "map_number_key",
+    "split_liaison_actor",
 ]
 
 
@@ -73,6 +88,48 @@ class ScopeChange:
     in_scope: bool
     basis: str
     reason: str
+
+
+@dataclass(frozen=True)
+class EnterpriseLiaison:
+    """A person the enterprise named to act for it: the portal's id for them, and a name."""
+
+    liaison_id: str
+    name: str
+    active: bool = True
+
+
+LIAISON_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+"""A liaison id, chosen by the portal: ASCII letters, digits, ``_ . -``, at most 64.
+
+It appears in case histories in the clear (as part of the actor id), so it is an
+opaque key, never a name or a phone number; and it has no ``/``, so the actor id
+splits one way only.
+"""
+
+
+def liaison_actor_id(credit_code: str, liaison_id: str) -> str:
+    """The actor id a liaison acts under: ``<credit code>/<liaison id>``.
+
+    A credit code has no ``/`` and a person id may not begin with a credit code and a
+    ``/`` (the roster refuses one), so this id is neither a person's nor an enterprise's.
+    """
+    return f"{credit_code}/{liaison_id}"
+
+
+def split_liaison_actor(actor_id: str) -> tuple[str, str] | None:
+    """``(credit code, liaison id)`` if ``actor_id`` has a liaison's form, else ``None``.
+
+    The form is a valid credit code (any case, as people type it), a ``/`` and anything;
+    whether that liaison exists is for the roster to say.
+    """
+    code, slash, rest = actor_id.strip().partition("/")
+    if not slash:
+        return None
+    try:
+        return parse_credit_code(code).value, rest
+    except InvalidCreditCode:
+        return None
 
 
 def map_number_key(jurisdiction: str, number: str) -> UUID:
@@ -111,6 +168,8 @@ class Enterprise(RecordedAggregate):
         """Grid memberships: ``holder`` is the grid, ``kind`` its kind."""
         self.responsibles: list[Stint] = []
         """Responsible people: ``holder`` is the person, ``grid`` the grid they serve it in."""
+        self.liaisons: list[EnterpriseLiaison] = []
+        """Liaisons named to act for it, withdrawn ones included (their ids are not reused)."""
 
     @event("DetailsChanged")
     def change_details(
@@ -149,6 +208,16 @@ class Enterprise(RecordedAggregate):
     def release_responsible(self, person_id: str, grid: str | None, on: date, reason: str) -> None:
         end_open(self.responsibles, on, lambda s: s.holder == person_id and s.grid == grid)
 
+    @event("LiaisonNamed")
+    def name_liaison(self, liaison_id: str, name: str) -> None:
+        self.liaisons.append(EnterpriseLiaison(liaison_id, name))
+
+    @event("LiaisonWithdrawn")
+    def withdraw_liaison(self, liaison_id: str, reason: str) -> None:
+        self.liaisons = [
+            replace(x, active=False) if x.liaison_id == liaison_id else x for x in self.liaisons
+        ]
+
     # -- questions --------------------------------------------------------------------
 
     def in_scope_on(self, day: date) -> bool:
@@ -184,6 +253,13 @@ class Enterprise(RecordedAggregate):
 
     def open_responsibles(self) -> list[Stint]:
         return [s for s in self.responsibles if s.is_open]
+
+    def liaison(self, liaison_id: str) -> EnterpriseLiaison | None:
+        """The liaison named under ``liaison_id`` (active or withdrawn), if any."""
+        return next((x for x in self.liaisons if x.liaison_id == liaison_id), None)
+
+    def active_liaisons(self) -> list[EnterpriseLiaison]:
+        return [x for x in self.liaisons if x.active]
 
 
 class MapNumberClaim(RecordedAggregate):

@@ -43,6 +43,7 @@ __all__ = [
     "Expect",
     "GridEntry",
     "GridMemberEntry",
+    "LiaisonEntry",
     "OwnerExpect",
     "PersonEntry",
     "ProjectEntry",
@@ -137,6 +138,16 @@ class ScopeLeave(_Strict):
     reason: Name
 
 
+class LiaisonEntry(_Strict):
+    """A liaison the enterprise names (Weifang's 企业联络员), acting as ``<credit code>/<id>``."""
+
+    id: Name
+    """The portal's id for the liaison (letters, digits, ``_ . -``)."""
+    name: Name
+    withdrawn: Name | None = None
+    """The reason, if the liaison is withdrawn at once after being named (a former liaison)."""
+
+
 class EnterpriseEntry(_Strict):
     """An enterprise registered in the jurisdiction before the first step."""
 
@@ -160,6 +171,8 @@ class EnterpriseEntry(_Strict):
     """Its number on the map (Yingkou)."""
     responsible: list[Name | ResponsibleEntry] = Field(default_factory=list)
     """People made responsible for it: a person id, or ``{person, grid}``."""
+    liaisons: list[LiaisonEntry] = Field(default_factory=list)
+    """Liaisons it names at the start, in order (each withdrawn at once if ``withdrawn``)."""
 
 
 class GridMemberEntry(_Strict):

@@ -342,6 +342,25 @@ class _Run:
                     command_id=f"{prefix}/enterprise/{code}/responsible/{person_id}/{in_grid}",
                     at=start,
                 )
+            for j, liaison in enumerate(ent.liaisons):
+                self.roster_entry = ("roster", "enterprises", i, "liaisons", j)
+                roster.name_liaison(
+                    jurisdiction=jurisdiction,
+                    credit_code=code,
+                    liaison_id=liaison.id,
+                    name=liaison.name,
+                    command_id=f"{prefix}/enterprise/{code}/liaison/{liaison.id}",
+                    at=start,
+                )
+                if liaison.withdrawn is not None:
+                    roster.withdraw_liaison(
+                        jurisdiction=jurisdiction,
+                        credit_code=code,
+                        liaison_id=liaison.id,
+                        reason=liaison.withdrawn,
+                        command_id=f"{prefix}/enterprise/{code}/liaison/{liaison.id}/withdrawn",
+                        at=start,
+                    )
         for i, ent in enumerate(scenario.roster.enterprises):
             if ent.leaves_scope is not None:
                 self.roster_entry = ("roster", "enterprises", i, "leaves_scope")

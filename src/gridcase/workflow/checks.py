@@ -364,6 +364,17 @@ def check_ruleset(rules: RuleSet) -> list[Finding]:
                         "only a role of kind 'unit' is held for a unit",
                     )
                 )
+        liaisons = roster.enterprise_liaisons
+        if liaisons is not None:
+            path = ("roster", "enterprise_liaisons")
+            found.extend(_sourced(path, liaisons.cite, liaisons.assumption, "enterprise liaisons"))
+            if not any(role.kind is RoleKind.ENTERPRISE for role in rules.roles.values()):
+                found.append(
+                    (
+                        path,
+                        "a liaison acts in the enterprise's roles: declare a role of kind 'enterprise'",
+                    )
+                )
         for name, position in roster.team.items():
             path = ("roster", "team", name)
             if position.role not in roles:
@@ -403,4 +414,12 @@ def check_ruleset(rules: RuleSet) -> list[Finding]:
                     "a cadence per grid needs grids: declare roster.grid_kinds",
                 )
             )
+        due = rules.visits.ledger_due
+        if due is not None:
+            due_at: tuple[str | int, ...] = ("visits", "ledger_due")
+            found.extend(_sourced(due_at, due.cite, due.assumption, "a ledger due date"))
+            if due.before and due.day_of_month == 1 and due.month == "same":
+                found.append(
+                    (due_at, "due before the 1st of its own month, before any day of it has passed")
+                )
     return found

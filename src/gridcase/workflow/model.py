@@ -29,11 +29,13 @@ __all__ = [
     "Clock",
     "Duration",
     "Effect",
+    "EnterpriseLiaisons",
     "GridKind",
     "GridMembership",
     "Guards",
     "LadderLevel",
     "LadderMove",
+    "LedgerDue",
     "MeetingSchedule",
     "Quota",
     "Role",
@@ -423,6 +425,18 @@ class TeamPosition(_Sourced):
     """Enforced: one more is refused (Qingdao: one chief, ``max: 1``; officers ``max: 3``)."""
 
 
+class EnterpriseLiaisons(_Sourced):
+    """People an enterprise names to speak for it (Weifang: 每个被联系企业确定1-2名联络员).
+
+    A liaison acts in the rule file's roles of kind ``enterprise``, for that enterprise
+    only, until withdrawn. Without this section no enterprise can name one.
+    """
+
+    max: Annotated[int, Field(ge=1, le=20)]
+    """Enforced: naming one more active liaison is refused (Weifang: 1-2 → ``2``). The
+    lower bound of such a range is a target for the enterprise, not a cap."""
+
+
 class RosterRules(_Sourced):
     """The shape of the jurisdiction's grids and team."""
 
@@ -451,6 +465,8 @@ class RosterRules(_Sourced):
     enterprise (Yingkou: 将所有企业落于地图并为之编号, 实现号码和企业一一对应). Numbers are unique
     within the jurisdiction whether or not this is set; when set, an import row
     without one is refused."""
+    enterprise_liaisons: EnterpriseLiaisons | None = None
+    """Whether, and how many, liaisons (企业联络员) an enterprise may name to act for it."""
 
 
 class VisitChannel(StrEnum):
@@ -508,6 +524,28 @@ class VisitCadence(_Sourced):
     the phone and WeChat contacts in between are recorded but do not count)."""
 
 
+class LedgerDue(_Sourced):
+    """When a month's visit ledger (走访台账) is due at the office it is reported to.
+
+    Bijie 五(五): 于每月27日前将贵人服务走访服务企业台账（附件3）报区优化营商环境工作领导小组办公室
+    → ``{day_of_month: 27, before: true}``. The ledger itself is a view of the recorded
+    visits (``gridcase visits ledger``); this only says by when it is to be sent.
+    """
+
+    day_of_month: Annotated[int, Field(ge=1, le=31)]
+    """The day named by the source; a month without it (the 31st in April) uses its last day."""
+    before: bool = False
+    """``true``: due *before* that day begins (27日前: by 24:00 on the 26th). ``false``:
+    due by 24:00 of that day."""
+    month: Literal["same", "next"] = "same"
+    """The month the day falls in, counted from the ledger's month: the ledger of March
+    is due in March (``same``) or in April (``next``)."""
+    roll: Literal["none", "forward", "backward"] = "none"
+    """Where the source speaks of working days: a last day that is not a working day
+    moves to the next (``forward``) or previous (``backward``) working day of the
+    jurisdiction's calendar. ``none``: a calendar day, whatever day of the week."""
+
+
 class VisitRules(_Sourced):
     """What a visit must be and carry to be recorded."""
 
@@ -518,6 +556,8 @@ class VisitRules(_Sourced):
     """严禁将上门服务变味为检查工作 (Bijie): a visit recorded with purpose ``inspection`` is refused."""
     require_evidence: bool = False
     """走访服务过程要有记录、图片等相关印证资料 (Bijie): a visit without evidence is refused."""
+    ledger_due: LedgerDue | None = None
+    """When each month's visit ledger is due (Bijie: before the 27th); none: no rhythm."""
 
 
 # -- the file -------------------------------------------------------------------------
