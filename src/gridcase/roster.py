@@ -70,6 +70,7 @@ from gridcase.workflow.model import (
     CadencePer,
     EnterpriseLiaisons,
     GridMembership,
+    Quota,
     RoleKind,
     RosterRules,
     VisitChannel,
@@ -99,6 +100,11 @@ def _liaison_rules(rules: CompiledRules) -> EnterpriseLiaisons:
             rule=_rule(rules, "roster.enterprise_liaisons"),
         )
     return roster.enterprise_liaisons
+
+
+def _enterprise_roles(rules: CompiledRules) -> frozenset[str]:
+    """The roles an enterprise, or a liaison speaking for it, acts in."""
+    return frozenset(r for r, role in rules.rules.roles.items() if role.kind is RoleKind.ENTERPRISE)
 
 
 def _reason(reason: str) -> str:
@@ -154,18 +160,32 @@ def roster_rules(rules: CompiledRules) -> RosterRules:
     return rules.rules.roster
 
 
+def require_active(jurisdiction: str, person: Person | None, person_id: str) -> Person:
+    """Refuse a person who is not in the roster, or no longer active in it."""
+    if person is None:
+        raise UnknownActor(f"{person_id!r} is not in the {jurisdiction} roster", actor=person_id)
+    if not person.active:
+        raise NotAuthorised(f"{person_id} is no longer active in {jurisdiction}", actor=person_id)
+    return person
+
+
+def quota_breach(quota: Quota, enterprises: int, projects: int) -> tuple[str, int, int] | None:
+    """The first cap of ``quota`` that this load exceeds, as (what, cap, count), or None."""
+    for what, cap, count in (
+        ("enterprises", quota.enterprises, enterprises),
+        ("projects", quota.projects, projects),
+        ("combined", quota.combined, enterprises + projects),
+    ):
+        if cap is not None and count > cap:
+            return what, cap, count
+    return None
+
+
 def check_responsible(
     rules: CompiledRules, person: Person | None, person_id: str, kind: str, subject: str, on: date
 ) -> Person:
     """Refuse a responsible person who is unknown, inactive, lacks the role, or is at quota."""
-    if person is None:
-        raise UnknownActor(
-            f"{person_id!r} is not in the {rules.jurisdiction} roster", actor=person_id
-        )
-    if not person.active:
-        raise NotAuthorised(
-            f"{person_id} is no longer active in {rules.jurisdiction}", actor=person_id
-        )
+    person = require_active(rules.jurisdiction, person, person_id)
     roster = roster_rules(rules)
     if roster.responsible_role not in person.roles:
         raise NotAuthorised(
@@ -186,20 +206,16 @@ def check_responsible(
     enterprises = person.load_from(on, ENTERPRISE)
     projects = person.load_from(on, PROJECT)
     (enterprises if kind == ENTERPRISE else projects).add(subject)
-    caps = (
-        ("enterprises", quota.enterprises, len(enterprises)),
-        ("projects", quota.projects, len(projects)),
-        ("combined", quota.combined, len(enterprises) + len(projects)),
-    )
-    for what, cap, count in caps:
-        if cap is not None and count > cap:
-            noun = "enterprises and projects" if what == "combined" else what
-            raise QuotaExceeded(
-                f"{person_id} ({quota.name.zh}, {quota.name.en}) may serve at most {cap} {noun}; "
-                f"this {kind} would be number {count}",
-                rule=_rule(rules, f"roster.quotas.{person.rank}.{what}"),
-                cite=quota.cite or quota.assumption,
-            )
+    breach = quota_breach(quota, len(enterprises), len(projects))
+    if breach is not None:
+        what, cap, count = breach
+        noun = "enterprises and projects" if what == "combined" else what
+        raise QuotaExceeded(
+            f"{person_id} ({quota.name.zh}, {quota.name.en}) may serve at most {cap} {noun}; "
+            f"this {kind} would be number {count}",
+            rule=_rule(rules, f"roster.quotas.{person.rank}.{what}"),
+            cite=quota.cite or quota.assumption,
+        )
     return person
 
 
@@ -445,16 +461,7 @@ class Roster:
             )
 
     def _active_person(self, jurisdiction: str, person_id: str) -> Person:
-        person = self._person(jurisdiction, person_id)
-        if person is None:
-            raise UnknownActor(
-                f"{person_id!r} is not in the {jurisdiction} roster", actor=person_id
-            )
-        if not person.active:
-            raise NotAuthorised(
-                f"{person_id} is no longer active in {jurisdiction}", actor=person_id
-            )
-        return person
+        return require_active(jurisdiction, self._person(jurisdiction, person_id), person_id)
 
     def _check_nothing_stranded(
         self,
@@ -468,7 +475,9 @@ class Roster:
         roster = rules.rules.roster
         if roster is None:
             return
-        carried = sorted(person.load_from(day, ENTERPRISE)) + sorted(person.load_from(day, PROJECT))
+        enterprises = person.load_from(day, ENTERPRISE)
+        projects = person.load_from(day, PROJECT)
+        carried = sorted(enterprises) + sorted(projects)
         if carried and roster.responsible_role not in roles:
             raise RefusedByRule(
                 f"{person.person_id} is still responsible for {', '.join(carried)}; "
@@ -478,20 +487,15 @@ class Roster:
             )
         if carried and roster.quotas and rank is not None:
             quota = roster.quotas[rank]
-            enterprises = len(person.load_from(day, ENTERPRISE))
-            projects = len(person.load_from(day, PROJECT))
-            for what, cap, count in (
-                ("enterprises", quota.enterprises, enterprises),
-                ("projects", quota.projects, projects),
-                ("combined", quota.combined, enterprises + projects),
-            ):
-                if cap is not None and count > cap:
-                    raise QuotaExceeded(
-                        f"{person.person_id} carries {count} {what}, more than the {cap} the rank "
-                        f"{quota.name.zh} ({quota.name.en}) allows; release some first",
-                        rule=_rule(rules, f"roster.quotas.{rank}.{what}"),
-                        cite=quota.cite or quota.assumption,
-                    )
+            breach = quota_breach(quota, len(enterprises), len(projects))
+            if breach is not None:
+                what, cap, count = breach
+                raise QuotaExceeded(
+                    f"{person.person_id} carries {count} {what}, more than the {cap} the rank "
+                    f"{quota.name.zh} ({quota.name.en}) allows; release some first",
+                    rule=_rule(rules, f"roster.quotas.{rank}.{what}"),
+                    cite=quota.cite or quota.assumption,
+                )
         places = [
             (grid.grid_id, stint.kind)
             for grid in self.view().grids(rules.jurisdiction).values()
@@ -899,15 +903,7 @@ class Roster:
         recorded = self._engine.stamp(at)
         rules = self._rules(jurisdiction, on)
         roster = roster_rules(rules)
-        person = self._person(jurisdiction, person_id)
-        if person is None:
-            raise UnknownActor(
-                f"{person_id!r} is not in the {jurisdiction} roster", actor=person_id
-            )
-        if not person.active:
-            raise NotAuthorised(
-                f"{person_id} is no longer active in {jurisdiction}", actor=person_id
-            )
+        person = self._active_person(jurisdiction, person_id)
         spec = roster.team.get(position)
         if roster.team and spec is None:
             raise InvalidInput(
@@ -1487,10 +1483,7 @@ class Roster:
             Enterprise, enterprise_key(rules.jurisdiction, actor_id.strip().upper())
         )
         if ent is not None:
-            roles = frozenset(
-                r for r, role in rules.rules.roles.items() if role.kind is RoleKind.ENTERPRISE
-            )
-            return Actor(ent.credit_code, roles, enterprise=ent.credit_code)
+            return Actor(ent.credit_code, _enterprise_roles(rules), enterprise=ent.credit_code)
         raise UnknownActor(
             f"{actor_id!r} is not in the {rules.jurisdiction} roster (neither a person nor an enterprise)",
             actor=actor_id,
@@ -1518,7 +1511,8 @@ class Roster:
             raise NotAuthorised(
                 f"{actor_id} was withdrawn as a liaison of {credit_code}", actor=actor_id
             )
-        roles = frozenset(
-            r for r, role in rules.rules.roles.items() if role.kind is RoleKind.ENTERPRISE
+        return Actor(
+            liaison_actor_id(credit_code, liaison_id),
+            _enterprise_roles(rules),
+            enterprise=credit_code,
         )
-        return Actor(liaison_actor_id(credit_code, liaison_id), roles, enterprise=credit_code)
