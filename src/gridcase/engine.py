@@ -548,8 +548,11 @@ class Engine:
                 cite=scope.cite or scope.assumption,
             )
         actor = self._roster.actor(rules, command.actor)
-        if command.visit_id is not None:
-            self._visit_for(command, code, moment)
+        visit = (
+            None
+            if command.visit_id is None
+            else self._visit_for(command.jurisdiction, command.visit_id, code, moment)
+        )
         normalised = SubmitDemand(**{**command.__dict__, "enterprise": code})
         answerable = ent.responsible_on(moment.date(), any_grid=True)
         step = decide_submission(
@@ -567,12 +570,11 @@ class Engine:
                 raise InvalidInput(f"case {case_id} already exists", field="case_id")
             case = Case.open(case_id, step)
             extra: list[Aggregate] = list(self._publish(rules))
-            if command.visit_id is not None:
-                # The visit records the case in the same save: linked both ways, or not at all.
-                visit = self._visit_for(command, code, moment)
-                if case_id not in visit.cases:
-                    visit.open_case(case_id=case_id)
-                    extra.append(visit)
+            if visit is not None:
+                # The visit records the case in the same save: linked both ways, or not at
+                # all. A visit changed meanwhile makes the save a Conflict, like the case.
+                visit.open_case(case_id=case_id)
+                extra.append(visit)
             recorded = list(case.pending_events)
             steps = self.save(
                 [*extra, case],
@@ -586,20 +588,19 @@ class Engine:
 
         return self.run_once(command_id, case_id, body, at=moment, seen=seen)
 
-    def _visit_for(self, command: SubmitDemand, code: str, moment: datetime) -> Visit:
+    def _visit_for(self, jurisdiction: str, visit_id: str, code: str, moment: datetime) -> Visit:
         """The visit a demand says it was raised in, refused unless it is that enterprise's and already happened."""
-        assert command.visit_id is not None
-        visit = self.get(Visit, visit_key(command.jurisdiction, command.visit_id))
+        visit = self.get(Visit, visit_key(jurisdiction, visit_id))
         if visit is None:
-            raise NotFound(f"no visit {command.visit_id!r} in {command.jurisdiction}")
+            raise NotFound(f"no visit {visit_id!r} in {jurisdiction}")
         if visit.enterprise != code:
             raise InvalidInput(
-                f"visit {command.visit_id} was to {visit.enterprise}, not to {code}",
+                f"visit {visit_id} was to {visit.enterprise}, not to {code}",
                 field="visit_id",
             )
         if visit.at > moment:
             raise InvalidInput(
-                f"visit {command.visit_id} took place at {visit.at.isoformat()}, after the demand "
+                f"visit {visit_id} took place at {visit.at.isoformat()}, after the demand "
                 f"({moment.isoformat()}): a demand cannot come from a visit yet to happen",
                 field="visit_id",
             )
