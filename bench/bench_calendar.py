@@ -21,8 +21,8 @@ from datetime import date, datetime, timedelta
 from gridcase.calendar import Deadline, WorkingCalendar, load_calendar, national_calendar, to_cst
 from gridcase.calendar._calendar import _calendar, _national_at  # only to empty the caches
 from gridcase.calendar._days import day_table, statutory_days
-from gridcase.clock import CST
-from gridcase.resources import rules_root
+from gridcase.kernel.clock import CST
+from gridcase.kernel.resources import rules_root
 
 ONE_DAY = timedelta(days=1)
 Inputs = Sequence[tuple[datetime, int]]

@@ -34,8 +34,8 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 from gridcase import Action, ActOnCase, Engine, ManualClock, SubmitDemand
-from gridcase.clock import CST
 from gridcase.domain.credit_code import ALPHABET, check_character
+from gridcase.kernel.clock import CST
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
 

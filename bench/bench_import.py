@@ -27,12 +27,12 @@ import time
 from datetime import date, datetime
 from pathlib import Path
 
-from gridcase.clock import CST, ManualClock
+from gridcase.application.engine import Engine
+from gridcase.application.importer import ImportRefused, import_roster
 from gridcase.domain.credit_code import ALPHABET, check_character, parse_credit_code
 from gridcase.domain.enterprise import Enterprise
 from gridcase.domain.recorded import recorded_at
-from gridcase.engine import Engine
-from gridcase.importer import ImportRefused, import_roster
+from gridcase.kernel.clock import CST, ManualClock
 
 RULES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "rules"
 JURISDICTION = "commissioners"

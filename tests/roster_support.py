@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from gridcase.engine import Engine
-from gridcase.results import CommandResult
+from gridcase.application.engine import Engine
+from gridcase.application.results import CommandResult
 
 FIXTURE_RULES = Path(__file__).resolve().parent / "fixtures" / "rules"
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
-from gridcase.clock import CST
+from gridcase.kernel.clock import CST
 
 TIMEZONES = (
     CST,

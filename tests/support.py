@@ -8,9 +8,9 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from gridcase.clock import CST, ManualClock
+from gridcase.application.engine import Engine
 from gridcase.domain.credit_code import ALPHABET, check_character
-from gridcase.engine import Engine
+from gridcase.kernel.clock import CST, ManualClock
 
 REPO = Path(__file__).resolve().parents[1]
 RULES = REPO / "rules"

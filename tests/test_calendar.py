@@ -23,9 +23,9 @@ from gridcase.calendar import (
     national_calendar,
     to_cst,
 )
-from gridcase.clock import CST
-from gridcase.errors import InvalidInput, RuleFileError
-from gridcase.resources import RULES_ENV, rules_root
+from gridcase.kernel.clock import CST
+from gridcase.kernel.errors import InvalidInput, RuleFileError
+from gridcase.kernel.resources import RULES_ENV, rules_root
 from strategies import aware_datetimes, short_working_day_counts, working_day_counts
 
 CALENDARS = Path(__file__).resolve().parents[1] / "rules" / "calendars"

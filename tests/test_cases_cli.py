@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from tests.support import RULES, credit_code, cst
 
-import gridcase.engine
+import gridcase.application.engine
 from gridcase import Action, ActOnCase, Engine, ManualClock, RefusedByRule, SubmitDemand
 from gridcase.cli import main
 from gridcase.projections.ledger import ProblemLedger
@@ -165,7 +165,7 @@ class TestCasesCommands:
         def refuse(*_: Any) -> Any:
             raise RefusedByRule("auto-confirmation is no longer allowed", rule="malu:test")
 
-        monkeypatch.setattr(gridcase.engine, "decide_expiries", refuse)
+        monkeypatch.setattr(gridcase.application.engine, "decide_expiries", refuse)
         result = CliRunner().invoke(
             main, ["cases", "advance", "--url", url, "--now", "2026-04-24T09:00+08:00"]
         )

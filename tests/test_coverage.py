@@ -19,10 +19,11 @@ from hypothesis import strategies as st
 from tests.roster_support import EVIDENCE, FIXTURE_RULES, enterprise, grid, person
 from tests.support import RULES, credit_code, cst, engine_on
 
+from gridcase.application.engine import Engine
 from gridcase.domain.enterprise import Enterprise, ScopeEntry, ScopeExit
+from gridcase.domain.policy import CadencePer, VisitCadence, VisitChannel
 from gridcase.domain.recorded import recorded_at
-from gridcase.engine import Engine
-from gridcase.errors import NotFound, RuleFileError
+from gridcase.kernel.errors import NotFound, RuleFileError
 from gridcase.projections import (
     CoverageReport,
     GridCoverageReport,
@@ -34,7 +35,6 @@ from gridcase.projections import (
 )
 from gridcase.projections.coverage import cadence_windows, owed_windows
 from gridcase.workflow.loader import load_rules, parse_rules
-from gridcase.workflow.model import CadencePer, VisitCadence, VisitChannel
 
 J = "twogrids"
 DAY0 = date(2026, 1, 1)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from gridcase.domain.credit_code import ALPHABET, CreditCode, check_character, parse_credit_code
 from gridcase.domain.organisation import OrganisationType
-from gridcase.errors import InvalidCreditCode, InvalidInput
+from gridcase.kernel.errors import InvalidCreditCode, InvalidInput
 
 PUBLISHED = (
     "91350100M000100Y43",  # the worked example of the standard

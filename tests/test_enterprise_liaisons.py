@@ -20,10 +20,10 @@ import pytest
 from tests.support import RULES, credit_code, cst, engine_on
 
 from gridcase import Action, ActOnCase, ManualClock, SubmitDemand
+from gridcase.application.engine import Engine
 from gridcase.domain.enterprise import Enterprise, liaison_actor_id, split_liaison_actor
 from gridcase.domain.ids import enterprise_key
-from gridcase.engine import Engine
-from gridcase.errors import (
+from gridcase.kernel.errors import (
     Conflict,
     InvalidInput,
     NotAuthorised,

@@ -12,9 +12,9 @@ from openpyxl import Workbook
 from tests.roster_support import FIXTURE_RULES, grid, person
 from tests.support import credit_code, cst, engine_on
 
-from gridcase.engine import Engine
-from gridcase.errors import InvalidInput
-from gridcase.importer import ImportRefused, import_roster, read_roster
+from gridcase.application.engine import Engine
+from gridcase.application.importer import ImportRefused, import_roster, read_roster
+from gridcase.kernel.errors import InvalidInput
 
 D = date(2026, 1, 5)
 ZH = ["序号", "统一社会信用代码", "企业名称", "网格", "负责人", "地图编号"]

@@ -10,10 +10,10 @@ import pytest
 from tests.roster_support import FIXTURE_RULES, enterprise, grid, person
 from tests.support import RULES, credit_code, cst, engine_on
 
+from gridcase.application.engine import Engine
 from gridcase.domain.ids import person_key
 from gridcase.domain.person import Person
-from gridcase.engine import Engine
-from gridcase.errors import (
+from gridcase.kernel.errors import (
     InvalidInput,
     NotAuthorised,
     QuotaExceeded,

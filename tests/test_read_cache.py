@@ -26,10 +26,10 @@ from gridcase import (
     SubmitDemand,
     UnknownActor,
 )
+from gridcase.application.engine import _RecentAggregates
 from gridcase.domain.ids import person_key
 from gridcase.domain.person import Person
 from gridcase.domain.recorded import recorded_at
-from gridcase.engine import _RecentAggregates
 from gridcase.workflow.decide import decide_action
 
 ENTERPRISE = credit_code(11)

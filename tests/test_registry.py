@@ -10,9 +10,9 @@ import pytest
 from tests.roster_support import FIXTURE_RULES, enterprise, grid, person
 from tests.support import credit_code, cst, engine_on
 
+from gridcase.application.engine import Engine
 from gridcase.domain.enterprise import ScopeEntry, ScopeExit
-from gridcase.engine import Engine
-from gridcase.errors import (
+from gridcase.kernel.errors import (
     InvalidInput,
     NotAuthorised,
     NotFound,

@@ -10,8 +10,8 @@ import pytest
 from tests.roster_support import EVIDENCE, enterprise, grid, person
 from tests.support import RULES, credit_code, cst, engine_on
 
-from gridcase.engine import Engine
-from gridcase.errors import OutOfScope, QuotaExceeded, RefusedByRule
+from gridcase.application.engine import Engine
+from gridcase.kernel.errors import OutOfScope, QuotaExceeded, RefusedByRule
 
 D = date(2026, 1, 5)
 

@@ -21,16 +21,16 @@ from hypothesis import strategies as st
 from tests.support import REPO, RULES
 
 from gridcase.cli import main
-from gridcase.clock import CST
-from gridcase.errors import RuleFileError
-from gridcase.scenarios import (
+from gridcase.interfaces.scenarios import (
     load_scenario,
     run_scenario,
     run_scenarios,
     scenario_files,
     scenario_schema,
 )
-from gridcase.scenarios.model import parse_moment
+from gridcase.interfaces.scenarios.model import parse_moment
+from gridcase.kernel.clock import CST
+from gridcase.kernel.errors import RuleFileError
 
 SCENARIOS = RULES / "scenarios"
 ALL_SCENARIOS = sorted(SCENARIOS.rglob("*.yaml"))

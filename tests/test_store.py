@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from tests.support import RULES, credit_code, cst
 
-import gridcase.engine
+import gridcase.application.engine
 from gridcase import (
     Action,
     ActOnCase,
@@ -355,14 +355,14 @@ class StoreContract:
         """advance() reports a case whose clocks cannot be decided, fires the rest, and retries it next time."""
         broken = self.submit(engine, "submit-broken").case_id
         healthy = self.submit(engine, "submit-healthy").case_id
-        real = gridcase.engine.decide_expiries
+        real = gridcase.application.engine.decide_expiries
 
         def refuse_for_broken(rules: Any, calendar: Any, state: Any, now: Any) -> Any:
             if state.case_id == broken:
                 raise RefusedByRule("test: this case's expiry cannot be decided", rule="test")
             return real(rules, calendar, state, now)
 
-        monkeypatch.setattr(gridcase.engine, "decide_expiries", refuse_for_broken)
+        monkeypatch.setattr(gridcase.application.engine, "decide_expiries", refuse_for_broken)
         clock.set(cst(2026, 3, 4, 9))  # the 1-working-day dispatch limit ended at 24:00 on 3 March
         report = engine.advance()
         assert [r.case_id for r in report.fired] == [healthy]
@@ -373,7 +373,7 @@ class StoreContract:
         assert again.fired == ()
         assert [f.case_id for f in again.failed] == [broken]  # still due, reported again
 
-        monkeypatch.setattr(gridcase.engine, "decide_expiries", real)
+        monkeypatch.setattr(gridcase.application.engine, "decide_expiries", real)
         mended = engine.advance()
         assert [r.case_id for r in mended.fired] == [broken]
         assert mended.failed == ()

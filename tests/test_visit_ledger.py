@@ -24,11 +24,12 @@ from tests.roster_support import EVIDENCE, FIXTURE_RULES, enterprise
 from tests.strategies import timezones
 from tests.support import RULES, credit_code, cst, engine_on
 
+from gridcase.application.engine import Engine
 from gridcase.calendar import national_calendar, to_cst
 from gridcase.cli import main
-from gridcase.clock import ManualClock
-from gridcase.engine import Engine
-from gridcase.errors import InvalidInput, NotFound, RuleFileError
+from gridcase.domain.policy import LedgerDue
+from gridcase.kernel.clock import ManualClock
+from gridcase.kernel.errors import InvalidInput, NotFound, RuleFileError
 from gridcase.projections import Month, read_log
 from gridcase.projections.visit_ledger import (
     COLUMNS,
@@ -40,7 +41,6 @@ from gridcase.projections.visit_ledger import (
     write_xlsx,
 )
 from gridcase.workflow.loader import load_rules, parse_rules
-from gridcase.workflow.model import LedgerDue
 
 B = "bijie"
 A = credit_code(61, division="520502")

@@ -12,10 +12,10 @@ from tests.roster_support import enterprise as enterprise_of
 from tests.support import credit_code, cst, engine_on
 
 from gridcase import SubmitDemand
+from gridcase.application.engine import Engine
 from gridcase.domain.enterprise import ScopeExit
 from gridcase.domain.payloads import EvidenceRef
-from gridcase.engine import Engine
-from gridcase.errors import (
+from gridcase.kernel.errors import (
     InvalidInput,
     NotAuthorised,
     NotFound,

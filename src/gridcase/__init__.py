@@ -21,8 +21,10 @@ See ``docs/embedding.md``. Everything named in ``__all__`` is the public API; ot
 modules may change between releases (``CHANGELOG.md`` says what changed for embedders).
 """
 
+from gridcase.application.engine import AdvanceFailure, AdvanceReport, Engine, open_engine
+from gridcase.application.results import CommandResult, RecordedStep
+from gridcase.application.roster import Roster
 from gridcase.calendar import Deadline, WorkingCalendar, load_calendar, national_calendar
-from gridcase.clock import CST, Clock, ManualClock, SystemClock
 from gridcase.domain.actions import Action, Channel, Satisfaction
 from gridcase.domain.case_state import CaseState, OpenClock, Outcome, Owner, Step, Submission
 from gridcase.domain.commands import ActOnCase, Actor, SubmitDemand
@@ -30,8 +32,8 @@ from gridcase.domain.credit_code import CreditCode, parse_credit_code
 from gridcase.domain.enterprise import ScopeEntry, ScopeExit
 from gridcase.domain.organisation import OrganisationType
 from gridcase.domain.payloads import EvidenceRef
-from gridcase.engine import AdvanceFailure, AdvanceReport, Engine, open_engine
-from gridcase.errors import (
+from gridcase.kernel.clock import CST, Clock, ManualClock, SystemClock
+from gridcase.kernel.errors import (
     Conflict,
     GridcaseError,
     InvalidCreditCode,
@@ -47,8 +49,6 @@ from gridcase.errors import (
     UnknownActor,
 )
 from gridcase.projections.ledger import LedgerRow, ProblemLedger
-from gridcase.results import CommandResult, RecordedStep
-from gridcase.roster import Roster
 from gridcase.workflow.loader import RuleBook, load_rules
 
 __version__ = "0.1.0"

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from gridcase.calendar import Deadline, WorkingCalendar, load_calendar, national_calendar
-from gridcase.clock import CST
-from gridcase.errors import GridcaseError, InvalidInput, RefusedByRule, RuleFileError
+from gridcase.kernel.clock import CST
+from gridcase.kernel.errors import GridcaseError, InvalidInput, RefusedByRule, RuleFileError
 
 if TYPE_CHECKING:
     from gridcase.projections.coverage import GridCoverageReport
@@ -353,7 +353,7 @@ def rules_schema(output: Path | None) -> None:
 )
 def rules_list(folder: Path | None) -> None:
     """The rule files gridcase runs: jurisdiction, version, effective date, file."""
-    from gridcase.resources import rules_root
+    from gridcase.kernel.resources import rules_root
     from gridcase.workflow.loader import RuleBook
 
     with library_errors():
@@ -401,9 +401,14 @@ def scenario_run(
     Exit status: 0 when every scenario passes, 1 when one fails, 2 when a scenario (or
     the rule file it names) is malformed; then nothing runs.
     """
-    from gridcase.scenarios import format_result, format_summary, junit_xml, load_scenarios
-    from gridcase.scenarios.report import junit_xml_for_problems
-    from gridcase.scenarios.runner import run_loaded
+    from gridcase.interfaces.scenarios import (
+        format_result,
+        format_summary,
+        junit_xml,
+        load_scenarios,
+    )
+    from gridcase.interfaces.scenarios.report import junit_xml_for_problems
+    from gridcase.interfaces.scenarios.runner import run_loaded
 
     try:
         loaded = load_scenarios(paths, rules_folder=rules_folder)
@@ -435,7 +440,7 @@ def scenario_run(
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
 def scenario_schema_command(output: Path | None) -> None:
     """Print the JSON Schema of scenario files (for editors that validate as you type)."""
-    from gridcase.scenarios import scenario_schema
+    from gridcase.interfaces.scenarios import scenario_schema
 
     emit_output(json.dumps(scenario_schema(), ensure_ascii=False, indent=2) + "\n", output)
 
@@ -455,7 +460,7 @@ rules_folder_option = click.option(
 
 
 def _engine(url: str | None, rules_folder: Path | None) -> Any:
-    from gridcase.engine import Engine
+    from gridcase.application.engine import Engine
 
     with library_errors():
         return Engine(url, rules=rules_folder)
@@ -491,7 +496,7 @@ def cases_show(
     case_id: str, as_of: datetime | None, as_json: bool, url: str | None, rules_folder: Path | None
 ) -> None:
     """A case's state, owner, open clocks and history (as of a moment, with --as-of)."""
-    from gridcase.render import case_summary, history_lines, step_to_dict
+    from gridcase.interfaces.render import case_summary, history_lines, step_to_dict
 
     engine = _engine(url, rules_folder)
     try:
@@ -556,8 +561,8 @@ def cases_list(
     import csv
     import sys
 
+    from gridcase.interfaces.render import ledger_lines
     from gridcase.projections.ledger import ProblemLedger
-    from gridcase.render import ledger_lines
 
     engine = _engine(url, rules_folder)
     try:
@@ -711,7 +716,7 @@ def enterprises_import(
     import hashlib
     import sys
 
-    from gridcase.importer import ImportRefused, import_roster
+    from gridcase.application.importer import ImportRefused, import_roster
 
     digest = hashlib.sha256(file.read_bytes()).hexdigest()[:24]
     cid = command_id or f"cli/import/{jurisdiction}/{digest}"
@@ -1497,7 +1502,8 @@ def visits_ledger(
     rules_folder: Path | None,
 ) -> None:
     """The visit ledger (走访台账): every visit of a month, rebuilt from the records (docs/ledgers.md)."""
-    from gridcase.errors import NotFound
+    from gridcase.interfaces.render import visit_ledger_lines
+    from gridcase.kernel.errors import NotFound
     from gridcase.projections.visit_ledger import (
         LedgerPeriod,
         VisitLedger,
@@ -1505,7 +1511,6 @@ def visits_ledger(
         write_csv,
         write_xlsx,
     )
-    from gridcase.render import visit_ledger_lines
 
     if sum(bool(x) for x in (csv_path, xlsx_path, as_json)) > 1:
         raise click.UsageError("give one of --csv, --xlsx and --json")
@@ -1590,9 +1595,9 @@ def visits_ledger(
 @click.option("--fresh", is_flag=True, help="Delete the SQLite store first and start over.")
 def demo(url: str | None, fresh: bool) -> None:
     """Six weeks of Malu's demand handling, recorded and printed: the ledger and one case's history."""
-    from gridcase.demo import demo_clock, run_demo
-    from gridcase.engine import Engine
-    from gridcase.store import parse_url
+    from gridcase.application.engine import Engine
+    from gridcase.interfaces.demo import demo_clock, run_demo
+    from gridcase.storage.url import parse_url
 
     with library_errors():
         location = parse_url(url)
@@ -1606,7 +1611,7 @@ def demo(url: str | None, fresh: bool) -> None:
     with library_errors():
         engine = Engine(url, clock=clock)
     try:
-        from gridcase.demo import FIRST_COMMAND
+        from gridcase.interfaces.demo import FIRST_COMMAND
 
         stored = engine.application.recorder.max_notification_id() or 0
         if stored and not engine.carried_out(FIRST_COMMAND):

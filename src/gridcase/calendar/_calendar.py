@@ -20,9 +20,9 @@ from typing import Literal
 from gridcase.calendar._days import CalendarData, DayTable, day_table
 from gridcase.calendar._deadline import Deadline, to_cst
 from gridcase.calendar._files import NATIONAL_FILE, read_calendar_file
-from gridcase.clock import CST
-from gridcase.errors import InvalidInput
-from gridcase.resources import rules_root
+from gridcase.kernel.clock import CST
+from gridcase.kernel.errors import InvalidInput
+from gridcase.kernel.resources import rules_root
 
 __all__ = ["Roll", "WorkingCalendar", "load_calendar", "national_calendar"]
 

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from gridcase.clock import CST
-from gridcase.errors import InvalidInput
+from gridcase.kernel.clock import CST
+from gridcase.kernel.errors import InvalidInput
 
 __all__ = ["Deadline", "to_cst"]
 

@@ -30,8 +30,8 @@ from pydantic import (
 )
 
 from gridcase.calendar._days import CalendarData, OverrideLayer, day_table, statutory_days
-from gridcase.errors import Problem, RuleFileError
-from gridcase.yamldata import Loc, YamlDocument, location_of, read_yaml_file
+from gridcase.kernel.errors import Problem, RuleFileError
+from gridcase.kernel.yamldata import Loc, YamlDocument, location_of, read_yaml_file
 
 __all__ = ["NATIONAL_FILE", "LoadedFile", "read_calendar_file"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gridcase.domain.organisation import OrganisationType
-from gridcase.errors import InvalidCreditCode
+from gridcase.kernel.errors import InvalidCreditCode
 
 __all__ = ["ALPHABET", "CreditCode", "check_character", "parse_credit_code"]
 
@@ -68,7 +68,7 @@ def parse_credit_code(raw: str) -> CreditCode:
     """Validate ``raw`` and return it as a :class:`CreditCode`.
 
     Surrounding white space is ignored and lower case is accepted (people type codes);
-    anything else wrong raises :class:`~gridcase.errors.InvalidCreditCode` naming it.
+    anything else wrong raises :class:`~gridcase.kernel.errors.InvalidCreditCode` naming it.
     """
     code = raw.strip().upper()
     if len(code) != 18:

@@ -40,7 +40,7 @@ from gridcase.domain.assignment import Stint, end_open
 from gridcase.domain.credit_code import parse_credit_code
 from gridcase.domain.ids import NAMESPACE, enterprise_key
 from gridcase.domain.recorded import RecordedAggregate
-from gridcase.errors import InvalidCreditCode
+from gridcase.kernel.errors import InvalidCreditCode
 
 __all__ = [
     "LIAISON_ID",

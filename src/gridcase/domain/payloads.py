@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gridcase.domain.actions import Action, Satisfaction
-from gridcase.errors import InvalidInput
+from gridcase.kernel.errors import InvalidInput
 
 __all__ = [
     "PAYLOAD_MODELS",

@@ -56,9 +56,9 @@ from typing import Any, Literal
 from gridcase.domain.assignment import Stint
 from gridcase.domain.enterprise import Enterprise
 from gridcase.domain.grid import Grid
+from gridcase.domain.policy import CadencePer, VisitCadence
 from gridcase.domain.visit import Visit
-from gridcase.errors import InvalidInput, NotFound
-from gridcase.workflow.model import CadencePer, VisitCadence
+from gridcase.kernel.errors import InvalidInput, NotFound
 
 __all__ = [
     "AnyCoverageReport",

@@ -41,16 +41,16 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
 from gridcase.calendar import Deadline, WorkingCalendar, to_cst
-from gridcase.clock import CST
 from gridcase.domain.enterprise import Enterprise
 from gridcase.domain.grid import Grid
 from gridcase.domain.person import Person
+from gridcase.domain.policy import LedgerDue
 from gridcase.domain.visit import Visit
-from gridcase.errors import InvalidInput, NotFound
+from gridcase.kernel.clock import CST
+from gridcase.kernel.errors import InvalidInput, NotFound
 from gridcase.projections.coverage import Month
 from gridcase.projections.log import Projection, event_topics, read_log
 from gridcase.projections.roster import RosterProjection
-from gridcase.workflow.model import LedgerDue
 
 __all__ = [
     "CHANNEL_LABELS",

@@ -15,10 +15,9 @@ from collections.abc import Iterable
 
 from gridcase.domain.actions import SYSTEM_ROLE, Action
 from gridcase.domain.payloads import PAYLOAD_MODELS, payload_fields
+from gridcase.domain.policy import CadencePer, GridMembership
 from gridcase.workflow.model import (
-    CadencePer,
     EscalateEffect,
-    GridMembership,
     PerformEffect,
     RoleKind,
     RuleSet,

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from gridcase.calendar import Deadline, WorkingCalendar, to_cst
-from gridcase.errors import RefusedByRule
+from gridcase.kernel.errors import RefusedByRule
 from gridcase.workflow.model import (
     CalendarDays,
     DayOfMonth,

@@ -2,7 +2,7 @@
 
 Pure: no I/O, no wall clock, no mutation. The application layer loads a case, calls
 these functions, and records the steps they return as events; a refusal is raised as
-one of :mod:`gridcase.errors` (``RefusedByRule`` naming the rule and its citation,
+one of :mod:`gridcase.kernel.errors` (``RefusedByRule`` naming the rule and its citation,
 ``NotAuthorised`` for a wrong role or a non-owner, ``InvalidInput`` for a malformed
 payload), and then nothing is recorded.
 
@@ -33,7 +33,7 @@ from gridcase.domain.case_state import (
 )
 from gridcase.domain.commands import ActOnCase, Actor, SubmitDemand
 from gridcase.domain.payloads import Payload, parse_payload
-from gridcase.errors import InvalidInput, NotAuthorised, RefusedByRule, StaleTimestamp
+from gridcase.kernel.errors import InvalidInput, NotAuthorised, RefusedByRule, StaleTimestamp
 from gridcase.workflow.checks import LADDER_OWNER
 from gridcase.workflow.clocks import clock_duration, compute_deadline
 from gridcase.workflow.compiler import CompiledRules

@@ -14,11 +14,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from gridcase.errors import NotFound, Problem, RuleFileError
+from gridcase.kernel.errors import NotFound, Problem, RuleFileError
+from gridcase.kernel.yamldata import YamlDocument, problems_from_pydantic, read_yaml, read_yaml_file
 from gridcase.workflow.checks import check_ruleset
 from gridcase.workflow.compiler import CompiledRules, compile_rules
 from gridcase.workflow.model import SCHEMA_ID, RuleSet
-from gridcase.yamldata import YamlDocument, problems_from_pydantic, read_yaml, read_yaml_file
 
 __all__ = ["RuleBook", "load_rules", "parse_rules"]
 

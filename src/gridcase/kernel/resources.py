@@ -32,4 +32,4 @@ def rules_root() -> Path:
     # Only a real directory will do: a zipped install has no path to hand out.
     if isinstance(bundled, Path) and bundled.is_dir():
         return bundled
-    return Path(__file__).resolve().parents[2] / "rules"
+    return Path(__file__).resolve().parents[3] / "rules"

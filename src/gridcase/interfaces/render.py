@@ -12,11 +12,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from gridcase.application.results import RecordedStep
 from gridcase.calendar import to_cst
 from gridcase.domain.case_state import CLOCK_EXPIRED, CaseState, Step
 from gridcase.projections.ledger import LedgerRow
 from gridcase.projections.visit_ledger import VisitLedgerRow
-from gridcase.results import RecordedStep
 from gridcase.workflow.compiler import CompiledRules
 
 __all__ = [

@@ -22,14 +22,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from gridcase.clock import CST, ManualClock
+from gridcase.application.engine import Engine
 from gridcase.domain.actions import Action
 from gridcase.domain.commands import ActOnCase, SubmitDemand
 from gridcase.domain.credit_code import check_character
 from gridcase.domain.payloads import EvidenceRef
-from gridcase.engine import Engine
+from gridcase.interfaces.render import history_lines, ledger_lines
+from gridcase.kernel.clock import CST, ManualClock
 from gridcase.projections.ledger import ProblemLedger
-from gridcase.render import history_lines, ledger_lines
 
 __all__ = ["DEMO_START", "DemoResult", "run_demo"]
 

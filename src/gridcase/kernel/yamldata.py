@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from gridcase.errors import Problem, RuleFileError
+from gridcase.kernel.errors import Problem, RuleFileError
 
 __all__ = [
     "Loc",

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from gridcase.application.results import CommandResult
 from gridcase.domain.actions import SYSTEM_ACTOR, SYSTEM_ROLE, Channel
 from gridcase.domain.commands import Actor, SubmitDemand
 from gridcase.domain.credit_code import CreditCode, parse_credit_code
@@ -45,10 +46,18 @@ from gridcase.domain.ids import enterprise_key, person_key
 from gridcase.domain.organisation import OrganisationType
 from gridcase.domain.payloads import EvidenceRef
 from gridcase.domain.person import ENTERPRISE, PROJECT, Person
+from gridcase.domain.policy import (
+    CadencePer,
+    EnterpriseLiaisons,
+    GridMembership,
+    Quota,
+    RosterRules,
+    VisitChannel,
+)
 from gridcase.domain.project import Project, project_key
 from gridcase.domain.unit_post import UnitPost, unit_post_key
 from gridcase.domain.visit import Visit, VisitFindings, VisitPurpose, visit_key
-from gridcase.errors import (
+from gridcase.kernel.errors import (
     InvalidInput,
     NotAuthorised,
     NotFound,
@@ -64,22 +73,13 @@ from gridcase.projections.coverage import (
     compute_grid_coverage,
 )
 from gridcase.projections.roster import RosterProjection
-from gridcase.results import CommandResult
 from gridcase.workflow.compiler import CompiledRules
-from gridcase.workflow.model import (
-    CadencePer,
-    EnterpriseLiaisons,
-    GridMembership,
-    Quota,
-    RoleKind,
-    RosterRules,
-    VisitChannel,
-)
+from gridcase.workflow.model import RoleKind
 
 if TYPE_CHECKING:
     from eventsourcing.domain import Aggregate
 
-    from gridcase.engine import Engine
+    from gridcase.application.engine import Engine
 
 __all__ = ["Roster"]
 
@@ -1046,7 +1046,7 @@ class Roster:
         """Make a person responsible for an enterprise from ``on`` (in one of its grids, or overall).
 
         Refused when the person lacks ``roster.responsible_role``, or when it would exceed
-        the quota of their rank (:class:`~gridcase.errors.QuotaExceeded`, naming it).
+        the quota of their rank (:class:`~gridcase.kernel.errors.QuotaExceeded`, naming it).
         With ``one_responsible_per_enterprise`` the previous person (in the same grid) is
         released that day.
         """

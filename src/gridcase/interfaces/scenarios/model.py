@@ -2,9 +2,9 @@
 
 A scenario is a case history written in advance by the people who change a rule: who
 does what, when, and what the case must look like after each step. It is YAML, read
-with :func:`gridcase.yamldata.read_yaml` (so every problem names the file and line),
+with :func:`gridcase.kernel.yamldata.read_yaml` (so every problem names the file and line),
 validated by these models and then against the rule file it runs on
-(:mod:`gridcase.scenarios.loader`). The JSON Schema exported from :class:`Scenario`
+(:mod:`gridcase.interfaces.scenarios.loader`). The JSON Schema exported from :class:`Scenario`
 (``gridcase scenario schema``) lets an editor check a file while it is typed.
 
 Moments are China time: ``2026-02-10T09:00+08:00``; a moment without an offset is China
@@ -28,10 +28,10 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from gridcase.clock import CST
 from gridcase.domain.actions import Action, Channel
 from gridcase.domain.enterprise import ScopeEntry, ScopeExit
 from gridcase.domain.organisation import OrganisationType
+from gridcase.kernel.clock import CST
 
 __all__ = [
     "SCENARIO_SCHEMA_ID",
@@ -251,7 +251,7 @@ class Refusal(_Strict):
     """The step must be refused with this error and record nothing."""
 
     error: Name
-    """An error class of :mod:`gridcase.errors` (a subclass also matches: ``RefusedByRule``
+    """An error class of :mod:`gridcase.kernel.errors` (a subclass also matches: ``RefusedByRule``
     matches ``OutOfScope``)."""
     message: str | None = None
     """A piece of the error message."""

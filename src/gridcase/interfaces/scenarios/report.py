@@ -12,8 +12,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 
-from gridcase.errors import Problem
-from gridcase.scenarios.runner import ScenarioResult, StepResult
+from gridcase.interfaces.scenarios.runner import ScenarioResult, StepResult
+from gridcase.kernel.errors import Problem
 
 __all__ = ["format_result", "format_step", "format_summary", "junit_xml", "junit_xml_for_problems"]
 

@@ -30,20 +30,25 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gridcase.application.roster import (
+    check_organisation,
+    check_responsible,
+    check_tier,
+    roster_rules,
+)
 from gridcase.domain.credit_code import parse_credit_code
 from gridcase.domain.enterprise import Enterprise, MapNumberClaim, ScopeEntry
 from gridcase.domain.person import ENTERPRISE, Person
+from gridcase.domain.policy import GridMembership
 from gridcase.domain.recorded import recorded_at
-from gridcase.errors import GridcaseError, InvalidInput
-from gridcase.roster import check_organisation, check_responsible, check_tier, roster_rules
-from gridcase.store import GridcaseRecorder
+from gridcase.kernel.errors import GridcaseError, InvalidInput
+from gridcase.storage.recorder import GridcaseRecorder
 from gridcase.workflow.compiler import CompiledRules
-from gridcase.workflow.model import GridMembership
 
 if TYPE_CHECKING:
     from eventsourcing.domain import Aggregate
 
-    from gridcase.engine import Engine
+    from gridcase.application.engine import Engine
     from gridcase.projections.roster import RosterProjection
 
 __all__ = [

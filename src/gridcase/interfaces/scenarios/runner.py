@@ -1,7 +1,7 @@
 """Running a scenario on a throwaway store, with simulated time.
 
 Each scenario gets an engine of its own on a temporary SQLite file (deleted afterwards)
-and a :class:`~gridcase.clock.ManualClock` that starts at the scenario's ``start``.
+and a :class:`~gridcase.kernel.clock.ManualClock` that starts at the scenario's ``start``.
 The roster is registered first; then every step goes through the engine's public API
 only (``submit``, ``act``, ``advance``, ``case``), exactly as a portal would call it, and
 the case as the engine then reports it is compared with what the step expects. The
@@ -21,14 +21,12 @@ from datetime import date, datetime
 from pathlib import Path
 from uuid import UUID
 
-from gridcase.clock import ManualClock
+from gridcase.application.engine import Engine
+from gridcase.application.results import CommandResult
 from gridcase.domain.case_state import CLOCK_EXPIRED, CaseState
 from gridcase.domain.commands import ActOnCase, SubmitDemand
-from gridcase.engine import Engine
-from gridcase.errors import GridcaseError, NotFound
-from gridcase.results import CommandResult
-from gridcase.scenarios.loader import LoadedScenario, load_scenario, load_scenarios
-from gridcase.scenarios.model import (
+from gridcase.interfaces.scenarios.loader import LoadedScenario, load_scenario, load_scenarios
+from gridcase.interfaces.scenarios.model import (
     ActStep,
     AdvanceStep,
     ClockExpect,
@@ -37,7 +35,9 @@ from gridcase.scenarios.model import (
     ScenarioStep,
     SubmitStep,
 )
-from gridcase.yamldata import location_of
+from gridcase.kernel.clock import ManualClock
+from gridcase.kernel.errors import GridcaseError, NotFound
+from gridcase.kernel.yamldata import location_of
 
 __all__ = ["ScenarioResult", "StepResult", "run_loaded", "run_scenario", "run_scenarios"]
 

@@ -1,4 +1,4 @@
-"""The PostgreSQL side of :mod:`gridcase.store` (needs the ``gridcase[postgres]`` extra).
+"""The PostgreSQL side of :mod:`gridcase.storage.sqlite` (needs the ``gridcase[postgres]`` extra).
 
 Imported by eventsourcing through the recorder topic only when a ``postgresql://`` URL
 is used, so the embedded SQLite default never needs psycopg.
@@ -15,7 +15,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.errors import DuplicateObject
 
-from gridcase.store import (
+from gridcase.storage.rows import (
     CASE_COLUMNS,
     CaseRow,
     CommandLookup,

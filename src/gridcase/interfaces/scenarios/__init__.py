@@ -10,7 +10,7 @@ same from the command line and writes JUnit XML for CI. The format is described 
 
 Typical use::
 
-    from gridcase.scenarios import run_scenario
+    from gridcase.interfaces.scenarios import run_scenario
 
     result = run_scenario("rules/scenarios/malu/01-consultation-spring-festival.yaml")
     if not result.passed:
@@ -21,10 +21,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from gridcase.scenarios.loader import LoadedScenario, load_scenario, load_scenarios, scenario_files
-from gridcase.scenarios.model import SCENARIO_SCHEMA_ID, Scenario
-from gridcase.scenarios.report import format_result, format_summary, junit_xml
-from gridcase.scenarios.runner import (
+from gridcase.interfaces.scenarios.loader import (
+    LoadedScenario,
+    load_scenario,
+    load_scenarios,
+    scenario_files,
+)
+from gridcase.interfaces.scenarios.model import SCENARIO_SCHEMA_ID, Scenario
+from gridcase.interfaces.scenarios.report import format_result, format_summary, junit_xml
+from gridcase.interfaces.scenarios.runner import (
     ScenarioResult,
     StepResult,
     run_loaded,

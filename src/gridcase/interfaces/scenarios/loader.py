@@ -20,12 +20,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-import gridcase.errors as errors_module
+import gridcase.kernel.errors as errors_module
 from gridcase.domain.actions import SYSTEM_ROLE, Action
 from gridcase.domain.case_state import CLOCK_EXPIRED
 from gridcase.domain.credit_code import parse_credit_code
-from gridcase.errors import GridcaseError, InvalidInput, Problem, RuleFileError
-from gridcase.scenarios.model import (
+from gridcase.interfaces.scenarios.model import (
     SCENARIO_SCHEMA_ID,
     STEP_TAGS,
     ActStep,
@@ -34,9 +33,10 @@ from gridcase.scenarios.model import (
     Scenario,
     SubmitStep,
 )
+from gridcase.kernel.errors import GridcaseError, InvalidInput, Problem, RuleFileError
+from gridcase.kernel.yamldata import YamlDocument, problems_from_pydantic, read_yaml
 from gridcase.workflow.compiler import CompiledRules
 from gridcase.workflow.loader import RuleBook, load_rules
-from gridcase.yamldata import YamlDocument, problems_from_pydantic, read_yaml
 
 __all__ = [
     "LoadedScenario",

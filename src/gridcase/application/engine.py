@@ -5,7 +5,7 @@ command, else from its clock), recognises a re-sent command id, loads the case, 
 the clocks that ran out before that moment, asks the pure decision functions what to
 record, and saves the events together with the command id and the case-index row in
 one transaction. A refusal raises a typed error and writes nothing; a concurrent
-writer who got there first makes this one fail with :class:`~gridcase.errors.Conflict`.
+writer who got there first makes this one fail with :class:`~gridcase.kernel.errors.Conflict`.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate, CanMutateAggregate
 from eventsourcing.persistence import IntegrityError
 
-from gridcase.application import GridcaseApplication
+from gridcase.application.results import CommandResult, RecordedStep
+from gridcase.application.roster import Roster
 from gridcase.calendar import WorkingCalendar, load_calendar, national_calendar, to_cst
-from gridcase.clock import Clock, SystemClock
 from gridcase.domain.case import Case
 from gridcase.domain.case_state import CaseState, evolve
 from gridcase.domain.commands import ActOnCase, SubmitDemand
@@ -38,7 +38,8 @@ from gridcase.domain.ids import case_id_for, enterprise_key, person_key, rules_k
 from gridcase.domain.published_rules import PublishedRules
 from gridcase.domain.recorded import recorded_at
 from gridcase.domain.visit import Visit, visit_key
-from gridcase.errors import (
+from gridcase.kernel.clock import Clock, SystemClock
+from gridcase.kernel.errors import (
     Conflict,
     GridcaseError,
     InvalidInput,
@@ -47,18 +48,12 @@ from gridcase.errors import (
     Problem,
     RuleFileError,
 )
+from gridcase.kernel.resources import rules_root
 from gridcase.projections.log import event_topics, read_log
-from gridcase.resources import rules_root
-from gridcase.results import CommandResult, RecordedStep
-from gridcase.roster import Roster
-from gridcase.store import (
-    CaseRow,
-    CommandLookup,
-    CommandRow,
-    GridcaseRecorder,
-    StoreLocation,
-    parse_url,
-)
+from gridcase.storage.application import GridcaseApplication
+from gridcase.storage.recorder import GridcaseRecorder
+from gridcase.storage.rows import CaseRow, CommandLookup, CommandRow
+from gridcase.storage.url import StoreLocation, parse_url
 from gridcase.workflow.compiler import CompiledRules
 from gridcase.workflow.decide import decide_action, decide_expiries, decide_submission
 from gridcase.workflow.loader import RuleBook, parse_rules
@@ -496,7 +491,7 @@ class Engine:
 
     @property
     def roster(self) -> Roster:
-        """Enterprises, people, grids and visits of every jurisdiction (see :mod:`gridcase.roster`)."""
+        """Enterprises, people, grids and visits of every jurisdiction (see :mod:`gridcase.application.roster`)."""
         return self._roster
 
     def register_person(self, **kwargs: Any) -> CommandResult:
