@@ -78,11 +78,11 @@ def code(i: int) -> str:
     return first17 + check_character(first17)
 
 
-def gridcase_run(url: str, n: int) -> tuple[float, float, float, float]:
+def gridcase_run(url: str, n: int, cache_size: int = 4096) -> tuple[float, float, float, float]:
     from datetime import datetime
 
     clock = ManualClock(datetime(2026, 3, 2, 9, tzinfo=CST))
-    engine = Engine(url, rules=RULES, clock=clock)
+    engine = Engine(url, rules=RULES, clock=clock, cache_size=cache_size)
     engine.register_person(
         jurisdiction="malu", person_id="c", name="c", roles=["center"], command_id="p1"
     )
@@ -151,11 +151,17 @@ def main() -> None:
     parser.add_argument(
         "--url", default=None, help="gridcase store URL (default: a temporary SQLite file)"
     )
+    parser.add_argument(
+        "--cache-size",
+        type=int,
+        default=4096,
+        help="aggregates the engine's repository cache keeps (0: none), to weigh the cache",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         base_saves, base_replay = baseline(Path(tmp) / "baseline.db", args.cases)
         url = args.url or f"sqlite:///{Path(tmp) / 'gridcase.db'}"
-        per_command, per_case, replay, reads = gridcase_run(url, args.cases)
+        per_command, per_case, replay, reads = gridcase_run(url, args.cases, args.cache_size)
     print(f"cases: {args.cases}, 5 events each (submit, dispatch, accept, resolve, confirm)")
     print(
         f"baseline eventsourcing: {base_saves:8.0f} saves/s (5 events per save)   replay {base_replay:9.0f} events/s"

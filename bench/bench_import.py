@@ -33,6 +33,8 @@ from gridcase.domain.credit_code import ALPHABET, check_character, parse_credit_
 from gridcase.domain.enterprise import Enterprise
 from gridcase.domain.recorded import recorded_at
 from gridcase.kernel.clock import CST, ManualClock
+from gridcase.storage.application import GridcaseApplication
+from gridcase.storage.url import parse_url
 
 RULES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "rules"
 JURISDICTION = "commissioners"
@@ -97,7 +99,7 @@ def main() -> None:
             parse_credit_code(code)
         validation = time.perf_counter() - t
 
-        raw = Engine(f"sqlite:///{folder / 'raw.db'}", rules=RULES, clock=ManualClock(NOW))
+        raw = GridcaseApplication(env=dict(parse_url(f"sqlite:///{folder / 'raw.db'}").env))
         t = time.perf_counter()
         with recorded_at(NOW):  # the events carry a command's moment, as in the engine
             for start in range(0, n, 1000):
@@ -114,7 +116,7 @@ def main() -> None:
                     )
                     ent.enter_scope(on=SINCE, basis="listed", reason="bench")
                     batch.append(ent)
-                raw.application.save(*batch)
+                raw.save(*batch)
         raw_saves = time.perf_counter() - t
         raw.close()
 
@@ -131,10 +133,7 @@ def main() -> None:
         coverage = engine.roster.coverage(JURISDICTION, "2026-02")
         first_coverage = time.perf_counter() - t
         assert len(coverage.missed) == n
-        events = (
-            len(engine.application.recorder.select_notifications(start=None, limit=20 * n))
-            - commissioners
-        )
+        events = engine.log.count() - commissioners
         engine.close()
 
         checker = engine_with_commissioners(folder / "refused.db", commissioners)
@@ -148,7 +147,7 @@ def main() -> None:
             problems = exc.problems
         else:  # pragma: no cover - the file is built to be refused
             raise SystemExit("the bad file was imported")
-        written = len(checker.application.recorder.select_notifications(start=None, limit=10 * n))
+        written = checker.log.count()
         checker.close()
 
     print(

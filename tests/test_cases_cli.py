@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from tests.support import RULES, credit_code, cst
 
-import gridcase.application.engine
+import gridcase.application.cases
 from gridcase import Action, ActOnCase, Engine, ManualClock, RefusedByRule, SubmitDemand
 from gridcase.cli import main
 from gridcase.projections.ledger import ProblemLedger
@@ -73,7 +73,7 @@ class TestProblemLedger:
         url, case_id = store
         engine = Engine(url, rules=RULES, clock=ManualClock(cst(2026, 4, 20, 10)))
         try:
-            (row,) = ProblemLedger.build(engine.application).for_jurisdiction("malu")
+            (row,) = ProblemLedger.build(engine.log).for_jurisdiction("malu")
         finally:
             engine.close()
         assert row.case_id == case_id
@@ -88,9 +88,7 @@ class TestProblemLedger:
         url, _ = store
         engine = Engine(url, rules=RULES, clock=ManualClock(cst(2026, 4, 20, 10)))
         try:
-            (row,) = ProblemLedger.build(
-                engine.application, as_of=cst(2026, 4, 3)
-            ).for_jurisdiction()
+            (row,) = ProblemLedger.build(engine.log, as_of=cst(2026, 4, 3)).for_jurisdiction()
         finally:
             engine.close()
         assert row.state == "handling"
@@ -165,7 +163,7 @@ class TestCasesCommands:
         def refuse(*_: Any) -> Any:
             raise RefusedByRule("auto-confirmation is no longer allowed", rule="malu:test")
 
-        monkeypatch.setattr(gridcase.application.engine, "decide_expiries", refuse)
+        monkeypatch.setattr(gridcase.application.cases, "decide_expiries", refuse)
         result = CliRunner().invoke(
             main, ["cases", "advance", "--url", url, "--now", "2026-04-24T09:00+08:00"]
         )

@@ -60,3 +60,11 @@ def test_mypy_strict_is_clean() -> None:
         [_tool("mypy"), "--no-incremental"], cwd=REPO, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_layers_point_one_way_and_nothing_imports_in_a_cycle() -> None:
+    """import-linter's contracts (pyproject.toml): layers in order, no cycles, click only at the edge."""
+    done = subprocess.run(
+        [_tool("lint-imports"), "--no-cache"], cwd=REPO, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -31,9 +31,9 @@ from gridcase.projections import (
     RosterProjection,
     compute_coverage,
     compute_grid_coverage,
-    read_log,
 )
 from gridcase.projections.coverage import cadence_windows, owed_windows
+from gridcase.storage.log import EventLog
 from gridcase.workflow.loader import load_rules, parse_rules
 
 J = "twogrids"
@@ -611,7 +611,7 @@ class TestTheLog:
         visit(engine, credit_code(20), "li", date(2026, 2, 2), "v")
         live = engine.roster.coverage(J, "2026-02")
         fresh = RosterProjection()
-        fresh.fold_all(read_log(engine.application, topics=RosterProjection.topics, page=1))
+        fresh.fold_all(engine.log.read(topics=RosterProjection.topics, page=1))
         rebuilt = compute_coverage(
             jurisdiction=J,
             month=Month(2026, 2),
@@ -650,7 +650,7 @@ class TestTheLog:
             mapper = Mapper()
 
         app = App()
-        got = list(read_log(app, page=2))  # type: ignore[arg-type]
+        got = list(EventLog(app).read(page=2))  # type: ignore[arg-type]
         assert got == [(1, 10), (2, 20), (5, 50), (9, 90), (10, 100), (14, 140)]
         assert app.recorder.calls == [0, 2, 9, 14]
 

@@ -10,7 +10,6 @@ from tests.support import cst
 
 from gridcase import Engine, ManualClock
 from gridcase.cli import main
-from gridcase.projections.log import read_log
 
 
 @pytest.fixture
@@ -23,7 +22,7 @@ def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def _events(db: Path) -> int:
     engine = Engine(f"sqlite:///{db}", clock=ManualClock(cst(2025, 11, 1)))
     try:
-        return sum(1 for _ in read_log(engine.application))
+        return engine.log.count()
     finally:
         engine.close()
 

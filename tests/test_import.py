@@ -31,7 +31,7 @@ def write_csv(
 
 
 def notifications(e: Engine) -> int:
-    return len(e.application.recorder.select_notifications(start=None, limit=1_000_000))
+    return e.log.count()
 
 
 @pytest.fixture

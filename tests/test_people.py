@@ -25,7 +25,7 @@ D = date(2026, 1, 5)
 
 
 def events_of(engine: Engine) -> int:
-    return int(engine.application.recorder.max_notification_id() or 0)
+    return engine.log.head()
 
 
 @pytest.fixture
@@ -129,11 +129,9 @@ class TestChangingAPerson:
             command_id="promote",
         )
         assert e.roster.person("twogrids", "li").roles == ["officer", "chief"]
-        kinds = [
-            type(ev).__qualname__ for ev in e.application.events.get(person_key("twogrids", "li"))
-        ]
+        kinds = [type(ev).__qualname__ for ev in e.log.events_of(person_key("twogrids", "li"))]
         assert kinds == ["Person.Registered", "Person.Changed"]
-        changed = list(e.application.events.get(person_key("twogrids", "li")))[-1]
+        changed = e.log.events_of(person_key("twogrids", "li"))[-1]
         assert changed.reason == "提任网格长"  # type: ignore[attr-defined]
 
     def test_an_officer_still_responsible_cannot_drop_the_role(

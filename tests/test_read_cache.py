@@ -1,7 +1,7 @@
 """What an engine remembers between commands never hides what another writer stored.
 
-An engine keeps the cases and actors it read last, so that a command replays only what
-was stored since. Portals run several engines (one per worker) on one store, and the
+An engine keeps the aggregates it read last (eventsourcing's repository cache), so that
+a command replays only what was stored since. Portals run several engines (one per worker) on one store, and the
 roster is changed from anywhere: every test here has a second engine write behind the
 first one's back, on SQLite and on PostgreSQL, and checks that the first engine decides
 on what the store holds, and that what it remembers is exactly what a replay rebuilds.
@@ -9,6 +9,7 @@ on what the store holds, and that what it remembers is exactly what a replay reb
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from datetime import date, timedelta
 from uuid import UUID
@@ -26,11 +27,16 @@ from gridcase import (
     SubmitDemand,
     UnknownActor,
 )
-from gridcase.application.engine import _RecentAggregates
-from gridcase.domain.ids import person_key
+from gridcase.calendar import national_calendar
+from gridcase.domain.case import Case
+from gridcase.domain.commands import Actor
 from gridcase.domain.person import Person
 from gridcase.domain.recorded import recorded_at
-from gridcase.workflow.decide import decide_action
+from gridcase.storage.rows import CommandRow
+from gridcase.storage.store import Store
+from gridcase.storage.url import parse_url
+from gridcase.workflow.decide import decide_action, decide_submission
+from gridcase.workflow.loader import load_rules
 
 ENTERPRISE = credit_code(11)
 START = cst(2026, 3, 2, 9)
@@ -166,24 +172,33 @@ def test_a_person_registered_elsewhere_acts_at_once(engines: tuple[Engine, Engin
 def test_a_step_recorded_but_not_saved_is_forgotten(
     store_url: str, engines: tuple[Engine, Engine]
 ) -> None:
-    """A save that loses a race leaves nothing of its step in what the engine remembers."""
+    """A save that loses a race leaves nothing of its step in what the store remembers."""
     mine, theirs = engines
     case_id = submit(mine, "s")
     mine.act(dispatch(case_id, "center-1", "d"))
     rules = mine.rules_of(case_id)
-    loaded = mine._load_case(case_id)
-    command = ActOnCase(case_id, Action.ACCEPT, "liaison", "unit", "a-mine")
-    actor = mine.roster.actor(rules, "liaison")
-    loaded.record(
-        decide_action(rules, mine.calendar_for(rules), loaded.state, command, actor, at=START)
-    )
-    assert mine._load_case(case_id).pending_events == []
-    theirs.act(ActOnCase(case_id, Action.ACCEPT, "liaison", "unit", "a-theirs"))
-    with pytest.raises(Conflict):
-        mine.save([loaded], primary=loaded, command_id="a-mine")
-    assert repr(mine.case(case_id)) == replayed(store_url, case_id)
-    assert mine.case(case_id).commands >= {"a-theirs"}
-    assert "a-mine" not in mine.case(case_id).commands
+    store = Store(parse_url(store_url))
+    try:
+        loaded = store.get(Case, case_id)
+        assert loaded is not None
+        command = ActOnCase(case_id, Action.ACCEPT, "liaison", "unit", "a-mine")
+        actor = Actor("liaison", frozenset({"unit"}), frozenset({"planning"}))
+        loaded.record(
+            decide_action(rules, mine.calendar_for(rules), loaded.state, command, actor, at=START)
+        )
+        again = store.get(Case, case_id)
+        assert again is not None
+        assert again.pending_events == []
+        theirs.act(ActOnCase(case_id, Action.ACCEPT, "liaison", "unit", "a-theirs"))
+        with pytest.raises(Conflict):
+            store.save([loaded], command=CommandRow("a-mine", case_id, 3, 3, "act:accept", "x"))
+        latest = store.get(Case, case_id)
+        assert latest is not None
+        assert repr(latest.state) == replayed(store_url, case_id)
+        assert latest.state.commands >= {"a-theirs"}
+        assert "a-mine" not in latest.state.commands
+    finally:
+        store.close()
 
 
 def test_what_an_engine_remembers_is_what_a_replay_rebuilds(
@@ -222,35 +237,45 @@ def test_an_engine_that_remembers_nothing_decides_the_same(
         case_id = submit(engine, "s")
         engine.act(dispatch(case_id, "c", "d"))
         assert engine.act(dispatch(case_id, "c", "d")).duplicate
-        assert engine.read(Person, person_key("malu", "c")) is not None
+        assert engine.roster.person("malu", "c").active
         assert repr(engine.case(case_id)) == replayed(store_url, case_id)
 
 
-def test_the_memory_is_bounded_and_never_goes_back_a_version() -> None:
-    """The oldest entry goes first; a slower reader cannot put an older version back."""
-    recent = _RecentAggregates(2)
-    people = []
+def test_a_cached_case_is_copied_cheaply_and_recorded_on_apart() -> None:
+    """The cache hands out deep copies; a case's copy shares its immutable state, not its pending events."""
     with recorded_at(START):
-        for i in range(3):
-            person = Person(
-                jurisdiction="malu",
-                person_id=f"p{i}",
-                name="x",
-                roles=["center"],
-                units=[],
-                rank=None,
-            )
-            person.collect_events()
-            people.append(person)
-        newer = Person(
-            jurisdiction="malu", person_id="p2", name="x", roles=["center"], units=[], rank=None
+        person = Person(
+            jurisdiction="malu", person_id="p", name="x", roles=["center"], units=[], rank=None
         )
-        newer.deactivate(reason="r")
-        newer.collect_events()
-    for person in people:
-        recent.put(person)
-    assert recent.get(people[0].id) is None
-    assert recent.get(people[2].id) is people[2]
-    recent.put(newer)
-    recent.put(people[2])
-    assert recent.get(newer.id) is newer
+    original = person
+    twin = copy.deepcopy(original)
+    with recorded_at(START):
+        twin.deactivate(reason="left")
+    assert original.active
+    assert len(original.pending_events) == 1
+    case = _a_case()
+    clone = copy.deepcopy(case)
+    assert clone.state is case.state
+    assert clone.pending_events == []
+    assert len(case.pending_events) == 1
+
+
+def _a_case() -> Case:
+    rules = load_rules(RULES / "malu.yaml")
+    command = SubmitDemand(
+        jurisdiction="malu",
+        enterprise=ENTERPRISE,
+        category="consultation",
+        title="t",
+        actor=ENTERPRISE,
+        role="enterprise",
+        command_id="s",
+    )
+    step = decide_submission(
+        rules,
+        national_calendar(),
+        command,
+        Actor(ENTERPRISE, frozenset({"enterprise"}), enterprise=ENTERPRISE),
+        at=START,
+    )
+    return Case.open(UUID(int=1), step)

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from tests.support import RULES, credit_code, cst
 
-import gridcase.application.engine
+import gridcase.application.cases
 from gridcase import (
     Action,
     ActOnCase,
@@ -33,9 +33,12 @@ from gridcase import (
     UnknownActor,
 )
 from gridcase.domain.case import Case
+from gridcase.domain.commands import Actor
 from gridcase.domain.ids import rules_key
 from gridcase.domain.published_rules import PublishedRules
-from gridcase.projections.log import read_log
+from gridcase.storage.rows import CommandRow
+from gridcase.storage.store import Store
+from gridcase.storage.url import parse_url
 from gridcase.workflow.decide import decide_action
 
 ENTERPRISE = credit_code(7)
@@ -43,7 +46,7 @@ START = cst(2026, 3, 2, 9)
 
 
 def _count_events(engine: Engine) -> int:
-    return int(engine.application.recorder.max_notification_id() or 0)
+    return engine.log.head()
 
 
 class StoreContract:
@@ -202,7 +205,7 @@ class StoreContract:
         with pytest.raises(error):
             engine.act(ActOnCase(case_id, command_id="bad", **command))
         assert _count_events(engine) == before
-        assert engine.application.recorder.lookup_command("bad") is None  # type: ignore[attr-defined]
+        assert not engine.carried_out("bad")
 
     def test_a_command_from_the_past_is_refused(self, engine: Engine, clock: ManualClock) -> None:
         """A command dated before the case's last event is refused: history is append-only."""
@@ -246,32 +249,31 @@ class StoreContract:
     # -- concurrency -----------------------------------------------------------------
 
     def test_two_writers_one_wins(self, url: str, engine: Engine) -> None:
-        """Two engines decide on the same version of a case: one save wins, the other is a Conflict."""
+        """Two stores save a step decided on the same version of a case: one wins, one is a Conflict."""
         case_id = self.submit(engine).case_id
-        other = Engine(url, rules=RULES, clock=ManualClock(START))
+        rules = engine.rules_of(case_id)
+        mine, theirs = Store(parse_url(url)), Store(parse_url(url))
         try:
-            rules = engine.rules_of(case_id)
-            mine, theirs = engine._load_case(case_id), other._load_case(case_id)
+            first, second = mine.get(Case, case_id), theirs.get(Case, case_id)
+            assert first is not None
+            assert second is not None
             command = ActOnCase(
                 case_id, Action.DISPATCH, "center-1", "center", "w", payload={"unit": "planning"}
             )
+            center = Actor("center-1", frozenset({"center"}))
             step = decide_action(
-                rules,
-                engine.calendar_for(rules),
-                mine.state,
-                command,
-                engine.roster.actor(rules, "center-1"),
-                at=START,
+                rules, engine.calendar_for(rules), first.state, command, center, at=START
             )
-            mine.record(step)
-            theirs.record(step)
-            engine.save([mine], primary=mine, command_id="w1")
+            first.record(step)
+            second.record(step)
+            mine.save([first], command=CommandRow("w1", case_id, 2, 2, "act:dispatch", "x"))
             with pytest.raises(Conflict):
-                other.save([theirs], primary=theirs, command_id="w2")
+                theirs.save([second], command=CommandRow("w2", case_id, 2, 2, "act:dispatch", "y"))
         finally:
-            other.close()
+            mine.close()
+            theirs.close()
         assert len(engine.history(case_id)) == 2
-        assert engine.application.recorder.lookup_command("w2") is None  # type: ignore[attr-defined]
+        assert not engine.carried_out("w2")
 
     def test_engines_opening_one_store_at_once_all_succeed(self, url: str, engine: Engine) -> None:
         """Workers of a portal open the same store together; none fails on the other's DDL.
@@ -355,14 +357,14 @@ class StoreContract:
         """advance() reports a case whose clocks cannot be decided, fires the rest, and retries it next time."""
         broken = self.submit(engine, "submit-broken").case_id
         healthy = self.submit(engine, "submit-healthy").case_id
-        real = gridcase.application.engine.decide_expiries
+        real = gridcase.application.cases.decide_expiries
 
         def refuse_for_broken(rules: Any, calendar: Any, state: Any, now: Any) -> Any:
             if state.case_id == broken:
                 raise RefusedByRule("test: this case's expiry cannot be decided", rule="test")
             return real(rules, calendar, state, now)
 
-        monkeypatch.setattr(gridcase.application.engine, "decide_expiries", refuse_for_broken)
+        monkeypatch.setattr(gridcase.application.cases, "decide_expiries", refuse_for_broken)
         clock.set(cst(2026, 3, 4, 9))  # the 1-working-day dispatch limit ended at 24:00 on 3 March
         report = engine.advance()
         assert [r.case_id for r in report.fired] == [healthy]
@@ -373,7 +375,7 @@ class StoreContract:
         assert again.fired == ()
         assert [f.case_id for f in again.failed] == [broken]  # still due, reported again
 
-        monkeypatch.setattr(gridcase.application.engine, "decide_expiries", real)
+        monkeypatch.setattr(gridcase.application.cases, "decide_expiries", real)
         mended = engine.advance()
         assert [r.case_id for r in mended.fired] == [broken]
         assert mended.failed == ()
@@ -403,8 +405,8 @@ class StoreContract:
         """A case stays decidable after its rule file is gone: the pinned text is in the store."""
         case_id = self.submit(engine).case_id
         pinned = engine.case(case_id).submission.rules_hash
-        record = engine.get(PublishedRules, rules_key(pinned))
-        assert record is not None
+        (record,) = engine.log.events_of(rules_key(pinned))
+        assert isinstance(record, PublishedRules.Published)
         assert "jurisdiction" in record.text
         empty_rules = tmp_path / "rules"
         empty_rules.mkdir()
@@ -477,7 +479,7 @@ class StoreContract:
             roles=["butler"],
             command_id="p-late",
         )
-        stamps = [e.timestamp for _, e in read_log(engine.application)]
+        stamps = [e.timestamp for _, e in engine.log.read()]
         assert len(stamps) >= 5
         assert set(stamps) == {START, cst(2026, 3, 4, 15)}
 

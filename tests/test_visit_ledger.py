@@ -30,7 +30,7 @@ from gridcase.cli import main
 from gridcase.domain.policy import LedgerDue
 from gridcase.kernel.clock import ManualClock
 from gridcase.kernel.errors import InvalidInput, NotFound, RuleFileError
-from gridcase.projections import Month, read_log
+from gridcase.projections import Month
 from gridcase.projections.visit_ledger import (
     COLUMNS,
     LedgerPeriod,
@@ -124,7 +124,7 @@ def visit(
 def ledger(
     b: Bijie, period: Any = "2026-03", grid: str | None = None, as_of: datetime | None = None
 ) -> list[VisitLedgerRow]:
-    return VisitLedger.build(b.engine.application, as_of=as_of).for_period(B, period, grid)
+    return VisitLedger.build(b.engine.log, as_of=as_of).for_period(B, period, grid)
 
 
 def ids(rows: list[VisitLedgerRow]) -> list[str]:
@@ -285,11 +285,11 @@ class TestTheLog:
     def test_rebuilt_in_small_pages_and_caught_up_it_answers_the_same(self, bijie: Bijie) -> None:
         """A ledger read one event at a time, or caught up after new visits, equals one built afresh."""
         visit(bijie, "V-1", cst(2026, 3, 10, 10))
-        live = VisitLedger.build(bijie.engine.application)
+        live = VisitLedger.build(bijie.engine.log)
         visit(bijie, "V-2", cst(2026, 3, 20, 10))
-        live.catch_up(bijie.engine.application)
+        live.catch_up(bijie.engine.log)
         paged = VisitLedger()
-        paged.fold_all(read_log(bijie.engine.application, topics=VisitLedger.topics, page=1))
+        paged.fold_all(bijie.engine.log.read(topics=VisitLedger.topics, page=1))
         fresh = ledger(bijie)
         assert ids(fresh) == ["V-1", "V-2"]
         assert live.for_period(B, "2026-03") == paged.for_period(B, "2026-03") == fresh
@@ -619,7 +619,7 @@ def test_a_months_ledger_holds_exactly_the_visits_of_its_china_dates(sc: dict[st
             in_time = sc["as_of"] is None or n <= sc["as_of"]
             if month.first <= day <= month.last and sc["grid"] in (None, grid) and in_time:
                 expected.append(f"v{n}")
-        rows = VisitLedger.build(e.application, as_of=as_of).for_period(J, sc["month"], sc["grid"])
+        rows = VisitLedger.build(e.log, as_of=as_of).for_period(J, sc["month"], sc["grid"])
     assert sorted(ids(rows)) == sorted(expected)
     assert [r.at for r in rows] == sorted(r.at for r in rows)
     assert all(r.at.utcoffset() == timedelta(hours=8) for r in rows)

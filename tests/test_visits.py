@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from eventsourcing.utils import get_topic
 from tests.roster_support import EVIDENCE, FIXTURE_RULES, enterprise, person
 from tests.roster_support import enterprise as enterprise_of
 from tests.support import credit_code, cst, engine_on
@@ -56,7 +57,7 @@ def visit(e: Engine, **overrides: object) -> object:
 
 
 def notifications(e: Engine) -> int:
-    return len(e.application.recorder.select_notifications(start=None, limit=100_000))
+    return e.log.count()
 
 
 class TestRecording:
@@ -229,8 +230,8 @@ class TestCasesFromVisits:
             )
         )
         assert engine.roster.visit("twogrids", "V-9").cases == [result.case_id]
-        written = engine.application.recorder.select_notifications(start=before + 1, limit=100)
-        topics = sorted(n.topic.rsplit(":", 1)[1] for n in written)
+        written = [e for _, e in engine.log.read(after=before)]
+        topics = sorted(get_topic(type(e)).rsplit(":", 1)[1] for e in written)
         # One save: the rule text (on its first use), the case and the visit's link.
         assert topics == ["Case.Submitted", "PublishedRules.Published", "Visit.CaseOpened"]
 

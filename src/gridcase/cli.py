@@ -566,7 +566,7 @@ def cases_list(
 
     engine = _engine(url, rules_folder)
     try:
-        rows = ProblemLedger.build(engine.application, as_of=as_of).for_jurisdiction(jurisdiction)
+        rows = ProblemLedger.build(engine.log, as_of=as_of).for_jurisdiction(jurisdiction)
     finally:
         engine.close()
     if fmt == "table":
@@ -1525,9 +1525,7 @@ def visits_ledger(
     try:
         with library_errors():
             engine.known_jurisdiction(jurisdiction)
-            rows = VisitLedger.build(engine.application, as_of=as_of).for_period(
-                jurisdiction, period, grid
-            )
+            rows = VisitLedger.build(engine.log, as_of=as_of).for_period(jurisdiction, period, grid)
             try:
                 rules = engine.rules.in_force(jurisdiction, period.last)
             except NotFound:  # a period before the first rules took effect
@@ -1613,7 +1611,7 @@ def demo(url: str | None, fresh: bool) -> None:
     try:
         from gridcase.interfaces.demo import FIRST_COMMAND
 
-        stored = engine.application.recorder.max_notification_id() or 0
+        stored = engine.log.head()
         if stored and not engine.carried_out(FIRST_COMMAND):
             raise click.ClickException(
                 f"{location.display} already holds other records ({stored} events), so the demo will not "

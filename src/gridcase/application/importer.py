@@ -28,27 +28,25 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from uuid import UUID
 
-from gridcase.application.roster import (
-    check_organisation,
-    check_responsible,
-    check_tier,
-    roster_rules,
-)
+from gridcase.application.results import CommandResult
+from gridcase.application.rulebook import registry_policy
+from gridcase.application.unit_of_work import UnitOfWork, check_command_id
 from gridcase.domain.credit_code import parse_credit_code
-from gridcase.domain.enterprise import Enterprise, MapNumberClaim, ScopeEntry
+from gridcase.domain.enterprise import Enterprise, MapNumberClaim, ScopeEntry, map_number_key
+from gridcase.domain.ids import enterprise_key, person_key
 from gridcase.domain.person import ENTERPRISE, Person
 from gridcase.domain.policy import GridMembership
 from gridcase.domain.recorded import recorded_at
+from gridcase.domain.registry import check_organisation, check_responsible, check_tier
 from gridcase.kernel.errors import GridcaseError, InvalidInput
-from gridcase.storage.recorder import GridcaseRecorder
 from gridcase.workflow.compiler import CompiledRules
+from gridcase.workflow.loader import RuleBook
 
 if TYPE_CHECKING:
-    from eventsourcing.domain import Aggregate
-
-    from gridcase.application.engine import Engine
+    from gridcase.application.roster import Roster
     from gridcase.projections.roster import RosterProjection
 
 __all__ = [
@@ -249,7 +247,7 @@ def read_roster(path: str | Path) -> tuple[list[RosterRow], list[str]]:
 # -- validating --------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Planned:
     """A valid row, ready to become events."""
 
@@ -271,7 +269,7 @@ class _Planned:
 
 @dataclass
 class _Validator:
-    engine: Engine
+    rulebook: RuleBook
     view: RosterProjection
     jurisdiction: str
     default_since: date
@@ -284,7 +282,7 @@ class _Validator:
     def rules(self, day: date) -> CompiledRules:
         found = self.rules_by_day.get(day)
         if found is None:
-            found = self.engine.rules.in_force(self.jurisdiction, day)
+            found = self.rulebook.in_force(self.jurisdiction, day)
             self.rules_by_day[day] = found
         return found
 
@@ -337,9 +335,11 @@ class _Validator:
             return bad(f"unknown basis {basis!r} (known: {known})", "basis")
         try:
             rules = self.rules(since)
-            org = check_organisation(rules, code, row.text("organisation_type") or None)
+            org = check_organisation(
+                registry_policy(rules), code, row.text("organisation_type") or None
+            )
             tier = row.text("tier") or None
-            check_tier(rules, tier)
+            check_tier(registry_policy(rules), tier)
         except GridcaseError as exc:
             rule = getattr(exc, "rule", None)
             column = getattr(exc, "field", None)
@@ -417,9 +417,13 @@ class _Validator:
                 )
         for person_id, grid_of in responsible:
             try:
-                roster_rules(rules)
                 person = check_responsible(
-                    rules, self.person(person_id), person_id, ENTERPRISE, code.value, since
+                    registry_policy(rules),
+                    self.person(person_id),
+                    person_id,
+                    ENTERPRISE,
+                    code.value,
+                    since,
                 )
             except GridcaseError as exc:
                 rule = getattr(exc, "rule", None)
@@ -448,6 +452,18 @@ class _Validator:
 # -- saving ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ImportBatch:
+    """One batch of valid rows, saved as one command (``{command_id}#{n}``)."""
+
+    kind: ClassVar[str] = "import_batch"
+    jurisdiction: str
+    rows: tuple[_Planned, ...]
+    reason: str
+    command_id: str
+    at: datetime | None = None
+
+
 def _batches(planned: Sequence[_Planned], batch_size: int) -> Iterator[list[_Planned]]:
     batch: list[_Planned] = []
     people: set[str] = set()
@@ -467,35 +483,82 @@ def _batches(planned: Sequence[_Planned], batch_size: int) -> Iterator[list[_Pla
         yield batch
 
 
-def _events(
-    jurisdiction: str, p: _Planned, people: dict[str, Person], reason: str
-) -> list[Aggregate]:
-    ent = Enterprise(
-        jurisdiction=jurisdiction,
-        credit_code=p.code,
-        name=p.name,
-        organisation_type=p.organisation_type,
-        industry=p.industry,
-        location=p.location,
-        tier=p.tier,
-    )
-    ent.enter_scope(on=p.since, basis=p.basis, reason=reason)
-    out: list[Aggregate] = [ent]
-    if p.map_number is not None:
-        ent.set_map_number(number=p.map_number)
-        out.append(
-            MapNumberClaim(jurisdiction=jurisdiction, number=p.map_number, credit_code=p.code)
+def import_batch(command: ImportBatch, work: UnitOfWork) -> UUID:
+    """Register a batch of validated rows, checking again what may have changed since.
+
+    The rows were validated against the roster as the import began; the batch is
+    decided again on the aggregates as stored (enterprise not yet registered, map number
+    free, each responsible person's quota), so a change made meanwhile refuses the
+    batch instead of slipping past the rules.
+    """
+    j = command.jurisdiction
+    first: UUID | None = None
+    for p in command.rows:
+        rules = work.rules.in_force(j, p.since)
+        policy = registry_policy(rules)
+        if work.get(Enterprise, enterprise_key(j, p.code)) is not None:
+            raise InvalidInput(
+                f"line {p.line}: {p.code} is already registered in {j}", field="credit_code"
+            )
+        ent = work.add(
+            Enterprise(
+                jurisdiction=j,
+                credit_code=p.code,
+                name=p.name,
+                organisation_type=p.organisation_type,
+                industry=p.industry,
+                location=p.location,
+                tier=p.tier,
+            )
         )
-    for grid_id, kind in p.grids:
-        ent.join_grid(grid=grid_id, kind=kind, on=p.since, reason=reason)
-    for person_id, grid_of in p.responsible:
-        ent.assign_responsible(person_id=person_id, grid=grid_of, on=p.since, reason=reason)
-        people[person_id].take(kind=ENTERPRISE, subject=p.code, grid=grid_of, on=p.since)
-    return out
+        first = first or ent.id
+        ent.enter_scope(on=p.since, basis=p.basis, reason=command.reason)
+        if p.map_number is not None:
+            claim = work.get(MapNumberClaim, map_number_key(j, p.map_number))
+            if claim is None:
+                work.add(MapNumberClaim(jurisdiction=j, number=p.map_number, credit_code=p.code))
+            else:
+                claim.reclaim(credit_code=p.code)
+            ent.set_map_number(number=p.map_number)
+        for grid_id, kind in p.grids:
+            ent.join_grid(grid=grid_id, kind=kind, on=p.since, reason=command.reason)
+        for person_id, grid_of in p.responsible:
+            person = check_responsible(
+                policy,
+                work.get(Person, person_key(j, person_id)),
+                person_id,
+                ENTERPRISE,
+                p.code,
+                p.since,
+            )
+            ent.assign_responsible(
+                person_id=person_id, grid=grid_of, on=p.since, reason=command.reason
+            )
+            person.take(kind=ENTERPRISE, subject=p.code, grid=grid_of, on=p.since)
+    if first is None:
+        raise InvalidInput("an import batch holds at least one row", field="file")
+    return first
+
+
+class _Importing(Protocol):
+    """What an import needs of the engine: its rules, clock, roster view and command path."""
+
+    rules: RuleBook
+
+    @property
+    def roster(self) -> Roster: ...
+
+    def stamp(self, at: datetime | None, field: str = "at") -> datetime: ...
+
+    def known_jurisdiction(self, jurisdiction: str) -> None: ...
+
+    def carried_out(self, command_id: str) -> bool: ...
+
+    def execute(self, command: object) -> CommandResult: ...
 
 
 def import_roster(
-    engine: Engine,
+    engine: _Importing,
     path: str | Path,
     *,
     jurisdiction: str,
@@ -519,16 +582,12 @@ def import_roster(
         ImportRefused: some rows are bad and ``valid_only`` is not set (nothing written).
         InvalidInput: the file cannot be read, or its header lacks a required column.
     """
-    command_id = engine.check_command_id(command_id)
+    command_id = check_command_id(command_id)
     moment = engine.stamp(at)
     engine.known_jurisdiction(jurisdiction)
     if batch_size < 1:
         raise InvalidInput("batch_size must be at least 1", field="batch_size")
-    recorder = engine.application.recorder
-    if (
-        isinstance(recorder, GridcaseRecorder)
-        and recorder.lookup_command(f"{command_id}#1") is not None
-    ):
+    if engine.carried_out(f"{command_id}#1"):
         return ImportReport(rows=0, imported=0, duplicate=True)
     # Validation simulates assignments on people to count quotas; those trial events,
     # like the real ones, carry the import's moment.
@@ -538,7 +597,7 @@ def import_roster(
         if progress:
             progress("read", total, total)
         validator = _Validator(
-            engine, engine.roster.view(), jurisdiction, in_scope_from or moment.date()
+            engine.rules, engine.roster.view(), jurisdiction, in_scope_from or moment.date()
         )
         planned: list[_Planned] = []
         problems: list[RowProblem] = []
@@ -549,35 +608,29 @@ def import_roster(
                 planned.append(plan)
             if progress and (i % 500 == 0 or i == total):
                 progress("validate", i, total)
-        if problems and not valid_only:
-            raise ImportRefused(problems, total)
-        people: dict[str, Person] = {}
-        reason = f"imported from {Path(path).name}"
-        done = 0
-        batches = 0
-        for batch in _batches(planned, batch_size):
-            for p in batch:
-                for person_id, _ in p.responsible:
-                    if person_id not in people:
-                        loaded = engine.roster.person(jurisdiction, person_id)
-                        people[person_id] = loaded
-            aggregates: list[Aggregate] = []
-            for p in batch:
-                aggregates.extend(_events(jurisdiction, p, people, reason))
-            touched = [
-                people[pid] for pid in dict.fromkeys(pid for p in batch for pid, _ in p.responsible)
-            ]
-            batches += 1
-            engine.save(
-                [*aggregates, *touched], primary=aggregates[0], command_id=f"{command_id}#{batches}"
+    if problems and not valid_only:
+        raise ImportRefused(problems, total)
+    reason = f"imported from {Path(path).name}"
+    done = 0
+    batches = 0
+    for batch in _batches(planned, batch_size):
+        batches += 1
+        engine.execute(
+            ImportBatch(
+                jurisdiction=jurisdiction,
+                rows=tuple(batch),
+                reason=reason,
+                command_id=f"{command_id}#{batches}",
+                at=moment,
             )
-            done += len(batch)
-            if progress:
-                progress("save", done, len(planned))
-        return ImportReport(
-            rows=total,
-            imported=done,
-            problems=tuple(problems),
-            batches=batches,
-            ignored_columns=tuple(ignored),
         )
+        done += len(batch)
+        if progress:
+            progress("save", done, len(planned))
+    return ImportReport(
+        rows=total,
+        imported=done,
+        problems=tuple(problems),
+        batches=batches,
+        ignored_columns=tuple(ignored),
+    )

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
-__all__ = ["Stint", "end_open"]
+from gridcase.kernel.errors import InvalidInput
+
+__all__ = ["Stint", "end_open", "not_before"]
 
 
 @dataclass(frozen=True)
@@ -48,3 +50,13 @@ def end_open(stints: list[Stint], on: date, match: Callable[[Stint], bool]) -> N
     for i, s in enumerate(stints):
         if s.end is None and match(s):
             stints[i] = replace(s, end=on)
+
+
+def not_before(on: date, earliest: date | None, what: str) -> None:
+    """Refuse a change dated before the change it follows: every history stays in date order."""
+    if earliest is not None and on < earliest:
+        raise InvalidInput(
+            f"{what} is dated {on.isoformat()}, before the change it follows "
+            f"({earliest.isoformat()}); histories stay in date order",
+            field="on",
+        )

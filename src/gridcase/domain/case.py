@@ -14,6 +14,7 @@ rename them without registering the old topic (``eventsourcing.utils.register_to
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, ClassVar
@@ -33,6 +34,7 @@ from gridcase.domain.case_state import (
     Submission,
     evolve,
 )
+from gridcase.domain.payloads import PAYLOAD_MODELS, Payload
 
 __all__ = ["EVENT_CLASSES", "Case"]
 
@@ -61,6 +63,13 @@ class Case(Aggregate):
     def state(self) -> CaseState:
         assert self._state is not None
         return self._state
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Case:
+        """A copy to record on, sharing the immutable state (eventsourcing's cache hands
+        out deep copies; walking a ``CaseState`` would only copy what cannot change)."""
+        clone = copy.copy(self)
+        vars(clone)["_pending_events"] = []
+        return clone
 
     class Event(Aggregate.Event):
         """What every case event records."""
@@ -97,6 +106,17 @@ class Case(Aggregate):
                 clocks_started=tuple(_clock_from_dict(c) for c in self.clocks_started),
                 clocks_stopped=tuple(self.clocks_stopped),
             )
+
+        def typed_payload(self) -> Payload:
+            """The payload as its action's model, validated on the way out of the store.
+
+            Readers (ledgers, exports) use this rather than string keys, so a field renamed
+            in a later release fails here, loudly, instead of reading as missing.
+            A clock expiry carries no payload of its own.
+            """
+            if self.kind == CLOCK_EXPIRED:
+                return Payload()
+            return PAYLOAD_MODELS[Action(self.kind)].model_validate(self.payload)
 
         def to_step(self) -> Step:
             return Step(

@@ -36,11 +36,11 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
-from gridcase.domain.assignment import Stint, end_open
+from gridcase.domain.assignment import Stint, end_open, not_before
 from gridcase.domain.credit_code import parse_credit_code
 from gridcase.domain.ids import NAMESPACE, enterprise_key
 from gridcase.domain.recorded import RecordedAggregate
-from gridcase.kernel.errors import InvalidCreditCode
+from gridcase.kernel.errors import InvalidCreditCode, InvalidInput, NotFound, OutOfScope
 
 __all__ = [
     "LIAISON_ID",
@@ -180,40 +180,150 @@ class Enterprise(RecordedAggregate):
         self.location = location
         self.tier = tier
 
-    @event("ScopeEntered")
+    # -- scope ----------------------------------------------------------------------------
+
     def enter_scope(self, on: date, basis: str, reason: str) -> None:
+        """Enter the scope from ``on``; refused while already in it, or dated before the last change."""
+        if self.in_scope_now:
+            raise InvalidInput(
+                f"{self.credit_code} is already in {self.jurisdiction}'s scope", field="credit_code"
+            )
+        not_before(on, self.last_scope_change, "entering the scope")
+        self._scope_entered(on=on, basis=basis, reason=reason)
+
+    @event("ScopeEntered")
+    def _scope_entered(self, on: date, basis: str, reason: str) -> None:
         self.scope_history.append(ScopeChange(on, True, basis, reason))
 
-    @event("ScopeLeft")
     def leave_scope(self, on: date, basis: str, reason: str) -> None:
+        """Leave the scope from ``on``; refused while not in it, or dated before the last change."""
+        if not self.in_scope_now:
+            raise InvalidInput(
+                f"{self.credit_code} is not in {self.jurisdiction}'s scope", field="credit_code"
+            )
+        not_before(on, self.last_scope_change, "leaving the scope")
+        self._scope_left(on=on, basis=basis, reason=reason)
+
+    @event("ScopeLeft")
+    def _scope_left(self, on: date, basis: str, reason: str) -> None:
         self.scope_history.append(ScopeChange(on, False, basis, reason))
 
-    @event("MapNumbered")
+    # -- the map number ----------------------------------------------------------------------
+
     def set_map_number(self, number: str) -> None:
+        if self.map_number == number:
+            raise InvalidInput(
+                f"{self.credit_code} already has map number {number}", field="map_number"
+            )
+        self._map_numbered(number=number)
+
+    @event("MapNumbered")
+    def _map_numbered(self, number: str) -> None:
         self.map_number = number
 
-    @event("GridJoined")
+    # -- grids -----------------------------------------------------------------------------
+
     def join_grid(self, grid: str, kind: str, on: date, reason: str) -> None:
+        if any(s.holder == grid for s in self.open_grids()):
+            raise InvalidInput(f"{self.credit_code} is already in grid {grid}", field="grid")
+        self._grid_joined(grid=grid, kind=kind, on=on, reason=reason)
+
+    @event("GridJoined")
+    def _grid_joined(self, grid: str, kind: str, on: date, reason: str) -> None:
         self.grids.append(Stint(grid, on, kind=kind))
 
-    @event("GridLeft")
     def leave_grid(self, grid: str, on: date, reason: str) -> None:
+        stints = [s for s in self.open_grids() if s.holder == grid]
+        if not stints:
+            raise InvalidInput(f"{self.credit_code} is not in grid {grid}", field="grid")
+        not_before(on, stints[0].start, f"leaving grid {grid}")
+        self._grid_left(grid=grid, on=on, reason=reason)
+
+    @event("GridLeft")
+    def _grid_left(self, grid: str, on: date, reason: str) -> None:
         end_open(self.grids, on, lambda s: s.holder == grid)
 
-    @event("ResponsibleAssigned")
+    # -- responsible people ------------------------------------------------------------------
+
     def assign_responsible(self, person_id: str, grid: str | None, on: date, reason: str) -> None:
+        """Make ``person_id`` answerable from ``on`` (in ``grid``, which it must be in, or overall)."""
+        self.check_assignable(person_id, grid)
+        self._responsible_assigned(person_id=person_id, grid=grid, on=on, reason=reason)
+
+    def check_assignable(self, person_id: str, grid: str | None) -> None:
+        """Refuse a responsibility out of scope, in a grid it is not in, or held already."""
+        if not self.in_scope_now:
+            raise OutOfScope(
+                f"{self.credit_code} is not in {self.jurisdiction}'s scope",
+                rule=f"{self.jurisdiction} registry: scope of {self.credit_code}",
+            )
+        if grid is not None and not any(s.holder == grid for s in self.open_grids()):
+            raise InvalidInput(f"{self.credit_code} is not in grid {grid}", field="grid")
+        if any(s.holder == person_id and s.grid == grid for s in self.open_responsibles()):
+            raise InvalidInput(
+                f"{person_id} is already responsible for {self.credit_code}", field="person_id"
+            )
+
+    @event("ResponsibleAssigned")
+    def _responsible_assigned(
+        self, person_id: str, grid: str | None, on: date, reason: str
+    ) -> None:
         self.responsibles.append(Stint(person_id, on, grid=grid))
 
+    def release_responsible(
+        self, person_id: str, grid: str | None, on: date, reason: str, *, why: str | None = None
+    ) -> None:
+        """End ``person_id``'s responsibility (in ``grid``) on ``on``.
+
+        ``why`` names the change in a refusal for a date out of order (``replacing x``).
+        """
+        stints = [s for s in self.open_responsibles() if s.holder == person_id and s.grid == grid]
+        if not stints:
+            raise InvalidInput(
+                f"{person_id} is not responsible for {self.credit_code}", field="person_id"
+            )
+        not_before(on, stints[0].start, why or f"releasing {person_id}")
+        self._responsible_released(person_id=person_id, grid=grid, on=on, reason=reason)
+
     @event("ResponsibleReleased")
-    def release_responsible(self, person_id: str, grid: str | None, on: date, reason: str) -> None:
+    def _responsible_released(
+        self, person_id: str, grid: str | None, on: date, reason: str
+    ) -> None:
         end_open(self.responsibles, on, lambda s: s.holder == person_id and s.grid == grid)
 
-    @event("LiaisonNamed")
+    # -- liaisons ------------------------------------------------------------------------------
+
     def name_liaison(self, liaison_id: str, name: str) -> None:
+        """Name a liaison; an id the enterprise used before, even for a withdrawn one, is refused."""
+        self.check_liaison_id_free(liaison_id)
+        self._liaison_named(liaison_id=liaison_id, name=name)
+
+    def check_liaison_id_free(self, liaison_id: str) -> None:
+        taken = [x for x in self.liaisons if x.liaison_id.casefold() == liaison_id.casefold()]
+        if taken:
+            state = "is" if taken[0].active else "was (withdrawn; ids are not reused)"
+            raise InvalidInput(
+                f"{taken[0].liaison_id} {state} a liaison of {self.credit_code}",
+                field="liaison_id",
+            )
+
+    @event("LiaisonNamed")
+    def _liaison_named(self, liaison_id: str, name: str) -> None:
         self.liaisons.append(EnterpriseLiaison(liaison_id, name))
 
-    @event("LiaisonWithdrawn")
     def withdraw_liaison(self, liaison_id: str, reason: str) -> None:
+        liaison = self.liaison(liaison_id)
+        if liaison is None:
+            raise NotFound(f"{self.credit_code} has no liaison {liaison_id!r}")
+        if not liaison.active:
+            raise InvalidInput(
+                f"{liaison_id} was already withdrawn as a liaison of {self.credit_code}",
+                field="liaison_id",
+            )
+        self._liaison_withdrawn(liaison_id=liaison.liaison_id, reason=reason)
+
+    @event("LiaisonWithdrawn")
+    def _liaison_withdrawn(self, liaison_id: str, reason: str) -> None:
         self.liaisons = [
             replace(x, active=False) if x.liaison_id == liaison_id else x for x in self.liaisons
         ]
@@ -275,10 +385,24 @@ class MapNumberClaim(RecordedAggregate):
         self.number = number
         self.holder: str | None = credit_code
 
-    @event("Reclaimed")
     def reclaim(self, credit_code: str) -> None:
+        """Give a released number to another enterprise; a number held is refused, naming who holds it."""
+        if self.holder is not None:
+            raise InvalidInput(
+                f"map number {self.number} is already held by {self.holder} in {self.jurisdiction}",
+                field="map_number",
+            )
+        self._reclaimed(credit_code=credit_code)
+
+    @event("Reclaimed")
+    def _reclaimed(self, credit_code: str) -> None:
         self.holder = credit_code
 
-    @event("Released")
     def release(self, reason: str) -> None:
+        if self.holder is None:
+            raise InvalidInput(f"map number {self.number} is not held", field="map_number")
+        self._released(reason=reason)
+
+    @event("Released")
+    def _released(self, reason: str) -> None:
         self.holder = None

@@ -20,9 +20,10 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
-from gridcase.domain.assignment import Stint, end_open
+from gridcase.domain.assignment import Stint, end_open, not_before
 from gridcase.domain.ids import NAMESPACE
 from gridcase.domain.recorded import RecordedAggregate
+from gridcase.kernel.errors import InvalidInput
 
 __all__ = ["Grid", "grid_key"]
 
@@ -52,12 +53,29 @@ class Grid(RecordedAggregate):
         self.team: list[Stint] = []
         """``holder`` is the person, ``kind`` the position."""
 
-    @event("MemberJoined")
     def add_member(self, person_id: str, position: str, on: date) -> None:
+        """Put a person into the team from ``on``; one place per person in a grid at a time."""
+        if any(s.holder == person_id for s in self.open_members()):
+            raise InvalidInput(
+                f"{person_id} is already in the team of grid {self.grid_id}", field="person_id"
+            )
+        self._member_joined(person_id=person_id, position=position, on=on)
+
+    @event("MemberJoined")
+    def _member_joined(self, person_id: str, position: str, on: date) -> None:
         self.team.append(Stint(person_id, on, kind=position))
 
-    @event("MemberLeft")
     def remove_member(self, person_id: str, on: date, reason: str) -> None:
+        stints = [s for s in self.open_members() if s.holder == person_id]
+        if not stints:
+            raise InvalidInput(
+                f"{person_id} is not in the team of grid {self.grid_id}", field="person_id"
+            )
+        not_before(on, stints[0].start, f"{person_id} leaving grid {self.grid_id}")
+        self._member_left(person_id=person_id, on=on, reason=reason)
+
+    @event("MemberLeft")
+    def _member_left(self, person_id: str, on: date, reason: str) -> None:
         end_open(self.team, on, lambda s: s.holder == person_id)
 
     def members_on(self, day: date) -> list[Stint]:

@@ -23,6 +23,7 @@ from eventsourcing.domain import event
 from gridcase.domain.assignment import Stint, end_open
 from gridcase.domain.ids import person_key
 from gridcase.domain.recorded import RecordedAggregate
+from gridcase.kernel.errors import InvalidInput, NotAuthorised
 
 __all__ = ["ENTERPRISE", "PROJECT", "Person"]
 
@@ -60,18 +61,46 @@ class Person(RecordedAggregate):
         """What the person is responsible for: ``holder`` is the enterprise's credit code
         or the project's id, ``kind`` says which, ``grid`` the grid it is served in."""
 
-    @event("Changed")
     def change(self, roles: list[str], units: list[str], rank: str | None, reason: str) -> None:
+        """Give the person a new set of roles, units and rank (the whole set, not a difference)."""
+        self._require_active()
+        if (list(roles), list(units), rank) == (self.roles, self.units, self.rank):
+            raise InvalidInput(
+                f"{self.person_id} already has exactly these roles, units and rank", field="roles"
+            )
+        self._changed(roles=list(roles), units=list(units), rank=rank, reason=reason)
+
+    @event("Changed")
+    def _changed(self, roles: list[str], units: list[str], rank: str | None, reason: str) -> None:
         self.roles = list(roles)
         self.units = list(units)
         self.rank = rank
 
-    @event("Deactivated")
     def deactivate(self, reason: str) -> None:
+        self._require_active()
+        self._deactivated(reason=reason)
+
+    @event("Deactivated")
+    def _deactivated(self, reason: str) -> None:
         self.active = False
 
-    @event("AssignmentTaken")
+    def _require_active(self) -> None:
+        if not self.active:
+            raise NotAuthorised(
+                f"{self.person_id} is no longer active in {self.jurisdiction}", actor=self.person_id
+            )
+
     def take(self, kind: str, subject: str, grid: str | None, on: date) -> None:
+        """Carry an enterprise or project from ``on`` (the same subject in the same grid once)."""
+        if any(
+            s.kind == kind and s.holder == subject and s.grid == grid and s.is_open
+            for s in self.assignments
+        ):
+            raise InvalidInput(f"{self.person_id} already answers for {subject}", field="person_id")
+        self._taken(kind=kind, subject=subject, grid=grid, on=on)
+
+    @event("AssignmentTaken")
+    def _taken(self, kind: str, subject: str, grid: str | None, on: date) -> None:
         self.assignments.append(Stint(subject, on, grid=grid, kind=kind))
 
     @event("AssignmentReleased")

@@ -14,9 +14,10 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
-from gridcase.domain.assignment import Stint, end_open
+from gridcase.domain.assignment import Stint, end_open, not_before
 from gridcase.domain.ids import NAMESPACE
 from gridcase.domain.recorded import RecordedAggregate
+from gridcase.kernel.errors import InvalidInput
 
 __all__ = ["Project", "project_key"]
 
@@ -49,12 +50,29 @@ class Project(RecordedAggregate):
         """The credit code of the enterprise carrying the project, where known."""
         self.responsibles: list[Stint] = []
 
-    @event("ResponsibleAssigned")
     def assign_responsible(self, person_id: str, on: date, reason: str) -> None:
+        if any(s.holder == person_id for s in self.open_responsibles()):
+            raise InvalidInput(
+                f"{person_id} is already responsible for project {self.project_id}",
+                field="person_id",
+            )
+        self._responsible_assigned(person_id=person_id, on=on, reason=reason)
+
+    @event("ResponsibleAssigned")
+    def _responsible_assigned(self, person_id: str, on: date, reason: str) -> None:
         self.responsibles.append(Stint(person_id, on))
 
-    @event("ResponsibleReleased")
     def release_responsible(self, person_id: str, on: date, reason: str) -> None:
+        stints = [s for s in self.open_responsibles() if s.holder == person_id]
+        if not stints:
+            raise InvalidInput(
+                f"{person_id} is not responsible for project {self.project_id}", field="person_id"
+            )
+        not_before(on, stints[0].start, f"releasing {person_id}")
+        self._responsible_released(person_id=person_id, on=on, reason=reason)
+
+    @event("ResponsibleReleased")
+    def _responsible_released(self, person_id: str, on: date, reason: str) -> None:
         end_open(self.responsibles, on, lambda s: s.holder == person_id)
 
     def responsible_on(self, day: date) -> list[str]:

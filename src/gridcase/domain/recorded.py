@@ -48,7 +48,7 @@ class RecordedAggregate(Aggregate):
             if moment is None:
                 raise RuntimeError(
                     "an event was recorded outside a command: wrap the work in "
-                    "gridcase.domain.recorded.recorded_at(moment) (Engine.run_once does)"
+                    "gridcase.domain.recorded.recorded_at(moment) (the unit of work does)"
                 )
             return moment
 

@@ -24,6 +24,7 @@ from gridcase.calendar import to_cst
 from gridcase.domain.ids import NAMESPACE
 from gridcase.domain.payloads import EvidenceRef
 from gridcase.domain.recorded import RecordedAggregate
+from gridcase.kernel.errors import InvalidInput
 
 __all__ = ["Visit", "VisitFindings", "VisitPurpose", "visit_key"]
 
@@ -92,8 +93,16 @@ class Visit(RecordedAggregate):
         self.command_id = command_id
         self.cases: list[UUID] = []
 
-    @event("CaseOpened")
     def open_case(self, case_id: UUID) -> None:
+        """Record a case raised in this visit (once: a case comes from one visit)."""
+        if case_id in self.cases:
+            raise InvalidInput(
+                f"case {case_id} is already linked to visit {self.visit_id}", field="visit_id"
+            )
+        self._case_opened(case_id=case_id)
+
+    @event("CaseOpened")
+    def _case_opened(self, case_id: UUID) -> None:
         self.cases.append(case_id)
 
     @property

@@ -344,7 +344,7 @@ def run_demo(engine: Engine, clock: ManualClock, echo: Callable[[str], None] = p
     # -- what an official sees -----------------------------------------------------------
     echo("")
     echo("Problem ledger (问题台账), Malu, as of 2025-10-31 18:00 China time:")
-    for line in ledger_lines(ProblemLedger.build(engine.application).for_jurisdiction(malu)):
+    for line in ledger_lines(ProblemLedger.build(engine.log).for_jurisdiction(malu)):
         echo("  " + line)
     echo("")
     echo(

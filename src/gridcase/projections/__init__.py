@@ -13,7 +13,7 @@ from gridcase.projections.coverage import (
     compute_coverage,
     compute_grid_coverage,
 )
-from gridcase.projections.log import Projection, event_topics, read_log, topics_of
+from gridcase.projections.log import Projection, event_topics, topics_of
 from gridcase.projections.roster import RosterProjection
 
 __all__ = [
@@ -31,6 +31,5 @@ __all__ = [
     "compute_coverage",
     "compute_grid_coverage",
     "event_topics",
-    "read_log",
     "topics_of",
 ]

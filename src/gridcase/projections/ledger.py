@@ -15,12 +15,12 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application
-
 from gridcase.domain.actions import Action
 from gridcase.domain.case import Case
 from gridcase.domain.case_state import CLOCK_EXPIRED
-from gridcase.projections.log import Projection, event_topics, read_log
+from gridcase.domain.payloads import PlanPayload, RatePayload, ResolvePayload
+from gridcase.projections.log import Projection, event_topics
+from gridcase.storage.log import EventLog
 
 __all__ = ["LedgerRow", "ProblemLedger"]
 
@@ -79,10 +79,10 @@ class ProblemLedger(Projection):
         self.rows: dict[UUID, LedgerRow] = {}
 
     @classmethod
-    def build(cls, app: Application[Any], *, as_of: datetime | None = None) -> ProblemLedger:
+    def build(cls, log: EventLog, *, as_of: datetime | None = None) -> ProblemLedger:
         """The ledger rebuilt from the start of the log (up to ``as_of``, if given)."""
         ledger = cls(as_of=as_of)
-        ledger.fold_all(read_log(app, topics=cls.topics))
+        ledger.fold_all(log.read(topics=cls.topics))
         return ledger
 
     def fold(self, event: Any) -> None:
@@ -118,23 +118,24 @@ class ProblemLedger(Projection):
             row.open_deadlines.pop(name, None)
         for started in event.clocks_started:
             row.open_deadlines[started["clock"]] = date.fromisoformat(started["due_date"])
-        payload = event.payload
+        payload = event.typed_payload()
         kind = event.kind
         if kind == CLOCK_EXPIRED:
             assert isinstance(event, Case.ClockExpired)
             row.misses[event.clock] = event.misses
         elif kind == Action.RECORD_DELAY_REASON and event.reason:
             row.delay_reasons.append(event.reason)
-        elif kind == Action.SET_PLAN:
-            row.responsible_leader = payload.get("responsible_leader", row.responsible_leader)
-            row.measures = payload.get("measures", row.measures)
-            row.time_limit_working_days = payload.get(
-                "time_limit_working_days", row.time_limit_working_days
+        elif isinstance(payload, PlanPayload):
+            row.responsible_leader = payload.responsible_leader or row.responsible_leader
+            row.measures = payload.measures or row.measures
+            row.time_limit_working_days = (
+                payload.time_limit_working_days or row.time_limit_working_days
             )
-        elif kind == Action.RESOLVE:
-            row.result = payload.get("result", row.result)
-        elif kind == Action.RATE:
-            row.satisfaction = payload.get("satisfaction", row.satisfaction)
+        elif isinstance(payload, ResolvePayload):
+            row.result = payload.result or row.result
+        elif isinstance(payload, RatePayload):
+            if payload.satisfaction is not None:
+                row.satisfaction = payload.satisfaction.value
         elif kind == Action.ESCALATE:
             row.escalations += 1
         elif kind == Action.REQUEST_RETURN:

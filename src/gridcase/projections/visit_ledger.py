@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
 from gridcase.calendar import Deadline, WorkingCalendar, to_cst
@@ -49,8 +48,9 @@ from gridcase.domain.visit import Visit
 from gridcase.kernel.clock import CST
 from gridcase.kernel.errors import InvalidInput, NotFound
 from gridcase.projections.coverage import Month
-from gridcase.projections.log import Projection, event_topics, read_log
+from gridcase.projections.log import Projection, event_topics
 from gridcase.projections.roster import RosterProjection
+from gridcase.storage.log import EventLog
 
 __all__ = [
     "CHANNEL_LABELS",
@@ -197,10 +197,10 @@ class VisitLedger(Projection):
         folded either (an aggregate cannot be replayed past a missing event)."""
 
     @classmethod
-    def build(cls, app: Application[Any], *, as_of: datetime | None = None) -> VisitLedger:
+    def build(cls, log: EventLog, *, as_of: datetime | None = None) -> VisitLedger:
         """The ledger rebuilt from the start of the log (as the records stood at ``as_of``)."""
         ledger = cls(as_of=as_of)
-        ledger.fold_all(read_log(app, topics=cls.topics))
+        ledger.fold_all(log.read(topics=cls.topics))
         return ledger
 
     def fold(self, event: Any) -> None:

@@ -17,8 +17,8 @@ from psycopg.errors import DuplicateObject
 
 from gridcase.storage.rows import (
     CASE_COLUMNS,
+    COMMAND_COLUMNS,
     CaseRow,
-    CommandLookup,
     CommandRow,
     case_params,
     case_row,
@@ -68,7 +68,10 @@ class GridcasePostgresRecorder(PostgresApplicationRecorder):
         return [
             f"CREATE TABLE IF NOT EXISTS {self._table('gridcase_commands')} ("
             "command_id text PRIMARY KEY, originator_id uuid NOT NULL, "
-            "first_version bigint NOT NULL, last_version bigint NOT NULL)",
+            "first_version bigint NOT NULL, last_version bigint NOT NULL, kind text, fingerprint text)",
+            # Stores made before release 0.2 lack these two columns; old rows keep NULL.
+            f"ALTER TABLE {self._table('gridcase_commands')} ADD COLUMN IF NOT EXISTS kind text",
+            f"ALTER TABLE {self._table('gridcase_commands')} ADD COLUMN IF NOT EXISTS fingerprint text",
             f"CREATE TABLE IF NOT EXISTS {self._table('gridcase_cases')} ("
             "case_id text PRIMARY KEY, jurisdiction text NOT NULL, enterprise text NOT NULL, "
             "category text NOT NULL, state text NOT NULL, final integer NOT NULL, level integer NOT NULL, "
@@ -83,8 +86,9 @@ class GridcasePostgresRecorder(PostgresApplicationRecorder):
         commands, cases = rows_from_kwargs(kwargs)
         for cmd in commands:
             curs.execute(
-                f"INSERT INTO {self._table('gridcase_commands')} VALUES (%s, %s, %s, %s)",
-                (cmd.command_id, cmd.originator_id, cmd.first_version, cmd.last_version),
+                f"INSERT INTO {self._table('gridcase_commands')} ({COMMAND_COLUMNS}) "
+                "VALUES (%s, %s, %s, %s, %s, %s)",
+                cmd.params(),
             )
         for row in cases:
             curs.execute(
@@ -99,42 +103,21 @@ class GridcasePostgresRecorder(PostgresApplicationRecorder):
     def lookup_command(self, command_id: str) -> CommandRow | None:
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(
-                f"SELECT * FROM {self._table('gridcase_commands')} WHERE command_id = %s",
+                f"SELECT {COMMAND_COLUMNS} FROM {self._table('gridcase_commands')} "
+                "WHERE command_id = %s",
                 (command_id,),
             )
             r = curs.fetchone()
         if r is None:
             return None
         return CommandRow(
-            r["command_id"], r["originator_id"], r["first_version"], r["last_version"]
+            r["command_id"],
+            r["originator_id"],
+            r["first_version"],
+            r["last_version"],
+            r["kind"],
+            r["fingerprint"],
         )
-
-    def lookup_command_and_versions(
-        self, command_id: str, originator_ids: Sequence[UUID]
-    ) -> CommandLookup:
-        """One statement, one round trip (the connections are in autocommit mode)."""
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(
-                "SELECT 0 AS kind, originator_id, first_version AS version, last_version "
-                f"FROM {self._table('gridcase_commands')} WHERE command_id = %s "
-                "UNION ALL "
-                "SELECT 1, originator_id, MAX(originator_version), NULL "
-                f"FROM {self._table(self.events_table_name)} "
-                "WHERE originator_id = ANY(%s::uuid[]) GROUP BY originator_id",
-                (command_id, list(originator_ids)),
-                prepare=True,
-            )
-            rows = curs.fetchall()
-        command = None
-        versions: dict[UUID, int] = {}
-        for r in rows:
-            if r["kind"] == 0:
-                command = CommandRow(
-                    command_id, r["originator_id"], r["version"], r["last_version"]
-                )
-            else:
-                versions[r["originator_id"]] = r["version"]
-        return CommandLookup(command, versions)
 
     def due_cases(self, until: int, limit: int) -> list[UUID]:
         with self.datastore.transaction(commit=False) as curs:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 from uuid import UUID
 
-from gridcase.storage.rows import CaseRow, CommandLookup, CommandRow
+from gridcase.storage.rows import CaseRow, CommandRow
 
 __all__ = ["GridcaseRecorder"]
 
@@ -17,11 +17,6 @@ class GridcaseRecorder(Protocol):
 
     def lookup_command(self, command_id: str) -> CommandRow | None:
         """The record of a command already carried out, if it was."""
-
-    def lookup_command_and_versions(
-        self, command_id: str, originator_ids: Sequence[UUID]
-    ) -> CommandLookup:
-        """``lookup_command`` and the latest version of each aggregate, in one read."""
 
     def due_cases(self, until: int, limit: int) -> list[UUID]:
         """Cases with an open clock whose deadline is at or before ``until`` (epoch seconds)."""

@@ -13,16 +13,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from gridcase.domain.case_state import CaseState
+
 __all__ = [
     "CASE_COLUMNS",
+    "COMMAND_COLUMNS",
     "CaseRow",
-    "CommandLookup",
     "CommandRow",
     "case_params",
     "case_row",
+    "case_row_of",
     "rows_from_kwargs",
 ]
 
@@ -35,16 +39,25 @@ class CommandRow:
     originator_id: UUID
     first_version: int
     last_version: int
+    kind: str | None = None
+    """What the command was (``act:dispatch``, ``register_person`` …); None in rows
+    written before release 0.2, which did not record it."""
+    fingerprint: str | None = None
+    """SHA-256 of the command's content, so that an id re-used for other content is
+    refused instead of answered as a duplicate; None in rows written before 0.2."""
+
+    def params(self) -> tuple[Any, ...]:
+        return (
+            self.command_id,
+            self.originator_id,
+            self.first_version,
+            self.last_version,
+            self.kind,
+            self.fingerprint,
+        )
 
 
-@dataclass(frozen=True)
-class CommandLookup:
-    """What the store said, in one read, before a command: whether its id was carried
-    out already, and the latest version of each aggregate the command will read."""
-
-    command: CommandRow | None
-    versions: Mapping[UUID, int]
-    """Latest stored version by aggregate id; an id with no events is absent."""
+COMMAND_COLUMNS = "command_id, originator_id, first_version, last_version, kind, fingerprint"
 
 
 @dataclass(frozen=True)
@@ -116,3 +129,28 @@ def rows_from_kwargs(kwargs: Mapping[str, Any]) -> tuple[list[CommandRow], list[
     commands = list(kwargs.get("gridcase_commands", ()))
     cases = sorted(kwargs.get("gridcase_cases", ()), key=lambda r: r.case_id)
     return commands, cases
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def case_row_of(state: CaseState, version: int) -> CaseRow:
+    """The index row of a case as its events leave it."""
+    nxt = state.next_deadline()
+    return CaseRow(
+        case_id=state.case_id,
+        jurisdiction=state.jurisdiction,
+        enterprise=state.enterprise,
+        category=state.category,
+        state=state.state,
+        final=state.final,
+        level=state.level,
+        owner_role=state.owner.role if state.owner else None,
+        owner_party=state.owner.party if state.owner else None,
+        unit=state.unit,
+        next_deadline=_epoch(nxt.deadline.deadline) if nxt else None,
+        submitted_at=_epoch(state.submitted_at),
+        last_at=_epoch(state.last_at),
+        version=version,
+    )

@@ -18,8 +18,8 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from gridcase.storage.rows import (
     CASE_COLUMNS,
+    COMMAND_COLUMNS,
     CaseRow,
-    CommandLookup,
     CommandRow,
     case_params,
     case_row,
@@ -37,7 +37,8 @@ class GridcaseSQLiteRecorder(SQLiteApplicationRecorder):
             *super().construct_create_table_statements(),
             "CREATE TABLE IF NOT EXISTS gridcase_commands ("
             "command_id TEXT PRIMARY KEY, originator_id TEXT NOT NULL, "
-            "first_version INTEGER NOT NULL, last_version INTEGER NOT NULL)",
+            "first_version INTEGER NOT NULL, last_version INTEGER NOT NULL, "
+            "kind TEXT, fingerprint TEXT)",
             "CREATE TABLE IF NOT EXISTS gridcase_cases ("
             "case_id TEXT PRIMARY KEY, jurisdiction TEXT NOT NULL, enterprise TEXT NOT NULL, "
             "category TEXT NOT NULL, state TEXT NOT NULL, final INTEGER NOT NULL, level INTEGER NOT NULL, "
@@ -46,14 +47,30 @@ class GridcaseSQLiteRecorder(SQLiteApplicationRecorder):
             "CREATE INDEX IF NOT EXISTS gridcase_cases_due ON gridcase_cases (next_deadline)",
         ]
 
+    def create_table(self) -> None:
+        super().create_table()
+        self._add_command_columns()
+
+    def _add_command_columns(self) -> None:
+        """Stores made before release 0.2 lack the command's kind and fingerprint: add them.
+
+        Old rows keep NULL there, which the engine reads as "content unknown".
+        """
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("PRAGMA table_info(gridcase_commands)")
+            have = {r["name"] for r in c.fetchall()}
+            for column in ("kind", "fingerprint"):
+                if column not in have:
+                    c.execute(f"ALTER TABLE gridcase_commands ADD COLUMN {column} TEXT")
+
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         commands, cases = rows_from_kwargs(kwargs)
         for cmd in commands:
             c.execute(
-                "INSERT INTO gridcase_commands VALUES (?,?,?,?)",
-                (cmd.command_id, cmd.originator_id.hex, cmd.first_version, cmd.last_version),
+                f"INSERT INTO gridcase_commands ({COMMAND_COLUMNS}) VALUES (?,?,?,?,?,?)",
+                (cmd.command_id, cmd.originator_id.hex, *cmd.params()[2:]),
             )
         for row in cases:
             c.execute(
@@ -65,32 +82,20 @@ class GridcaseSQLiteRecorder(SQLiteApplicationRecorder):
 
     def lookup_command(self, command_id: str) -> CommandRow | None:
         with self.datastore.transaction(commit=False) as c:
-            return self._command(c, command_id)
-
-    def lookup_command_and_versions(
-        self, command_id: str, originator_ids: Sequence[UUID]
-    ) -> CommandLookup:
-        with self.datastore.transaction(commit=False) as c:
-            command = self._command(c, command_id)
-            versions: dict[UUID, int] = {}
-            if originator_ids:
-                c.execute(
-                    "SELECT originator_id, MAX(originator_version) AS version "
-                    f"FROM {self.events_table_name} WHERE originator_id IN "
-                    f"({','.join('?' * len(originator_ids))}) GROUP BY originator_id",
-                    [i.hex for i in originator_ids],
-                )
-                versions = {UUID(r["originator_id"]): r["version"] for r in c.fetchall()}
-        return CommandLookup(command, versions)
-
-    @staticmethod
-    def _command(c: SQLiteCursor, command_id: str) -> CommandRow | None:
-        c.execute("SELECT * FROM gridcase_commands WHERE command_id = ?", (command_id,))
-        r = c.fetchone()
+            c.execute(
+                f"SELECT {COMMAND_COLUMNS} FROM gridcase_commands WHERE command_id = ?",
+                (command_id,),
+            )
+            r = c.fetchone()
         if r is None:
             return None
         return CommandRow(
-            r["command_id"], UUID(r["originator_id"]), r["first_version"], r["last_version"]
+            r["command_id"],
+            UUID(r["originator_id"]),
+            r["first_version"],
+            r["last_version"],
+            r["kind"],
+            r["fingerprint"],
         )
 
     def due_cases(self, until: int, limit: int) -> list[UUID]:

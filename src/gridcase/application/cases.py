@@ -1,0 +1,124 @@
+"""The case handlers: register a demand, act on a case, fire the clocks that ran out.
+
+Each is a small function over loaded aggregates: it resolves the actor, fires the
+clocks that ran out before the command's moment (so history stays in time order and
+the command meets the case as it really stands), asks :mod:`gridcase.workflow.decide`
+for the steps, and records them on the case. The unit of work saves them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from uuid import UUID
+
+from gridcase.application.actors import resolve_actor
+from gridcase.application.rulebook import registry_policy
+from gridcase.application.unit_of_work import UnitOfWork
+from gridcase.domain.case import Case
+from gridcase.domain.case_state import evolve
+from gridcase.domain.commands import ActOnCase, SubmitDemand
+from gridcase.domain.credit_code import parse_credit_code
+from gridcase.domain.enterprise import Enterprise
+from gridcase.domain.ids import case_id_for, enterprise_key
+from gridcase.domain.registry import check_organisation, require_in_scope
+from gridcase.domain.visit import Visit, visit_key
+from gridcase.kernel.errors import InvalidInput
+from gridcase.workflow.decide import decide_action, decide_expiries, decide_submission
+
+__all__ = ["FireClocks", "act", "case_id_of", "fire_clocks", "submit"]
+
+
+def case_id_of(command: SubmitDemand) -> UUID:
+    """The case a submission creates: derived from its command id unless given."""
+    return command.case_id or case_id_for(command.command_id.strip())
+
+
+def submit(command: SubmitDemand, work: UnitOfWork) -> UUID:
+    """Register a demand; the case is pinned to the rules in force on its date."""
+    case_id = case_id_of(command)
+    rules = work.rules.in_force(command.jurisdiction, work.moment.date())
+    code = parse_credit_code(command.enterprise)
+    ent = work.require(
+        Enterprise,
+        enterprise_key(command.jurisdiction, code.value),
+        f"enterprise {code} is not registered in {command.jurisdiction}",
+    )
+    require_in_scope(ent, work.moment.date())
+    check_organisation(registry_policy(rules), code, ent.organisation_type)
+    actor = resolve_actor(work.get, rules, command.actor)
+    visit = None if command.visit_id is None else _visit_for(work, command, code.value)
+    answerable = ent.responsible_on(work.moment.date(), any_grid=True)
+    step = decide_submission(
+        rules,
+        work.rules.calendar_for(rules),
+        replace(command, enterprise=code.value),
+        actor,
+        at=work.moment,
+        responsible=answerable[0] if len(answerable) == 1 else None,
+    )
+    if work.get(Case, case_id) is not None:
+        raise InvalidInput(f"case {case_id} already exists", field="case_id")
+    published = work.rules.unpublished(rules, work.get)
+    if published is not None:
+        work.add(published)
+    work.add(Case.open(case_id, step))
+    if visit is not None:
+        # The visit records the case in the same save: linked both ways, or not at all.
+        # A visit changed meanwhile makes the save a Conflict, like the case.
+        visit.open_case(case_id=case_id)
+    return case_id
+
+
+def _visit_for(work: UnitOfWork, command: SubmitDemand, code: str) -> Visit:
+    """The visit a demand says it was raised in, refused unless it is that enterprise's and already happened."""
+    assert command.visit_id is not None
+    visit = work.require(
+        Visit,
+        visit_key(command.jurisdiction, command.visit_id),
+        f"no visit {command.visit_id!r} in {command.jurisdiction}",
+    )
+    if visit.enterprise != code:
+        raise InvalidInput(
+            f"visit {command.visit_id} was to {visit.enterprise}, not to {code}", field="visit_id"
+        )
+    if visit.at > work.moment:
+        raise InvalidInput(
+            f"visit {command.visit_id} took place at {visit.at.isoformat()}, after the demand "
+            f"({work.moment.isoformat()}): a demand cannot come from a visit yet to happen",
+            field="visit_id",
+        )
+    return visit
+
+
+def act(command: ActOnCase, work: UnitOfWork) -> UUID:
+    """Take one action on a case (after firing the clocks that ran out before it)."""
+    case = work.require(Case, command.case_id, f"no case {command.case_id}")
+    rules = work.rules.pinned(case.state.submission.rules_hash, work.get)
+    calendar = work.rules.calendar_for(rules)
+    actor = resolve_actor(work.get, rules, command.actor)
+    state = case.state
+    fired = decide_expiries(rules, calendar, state, work.moment)
+    for s in fired:
+        state = evolve(state, s)
+    step = decide_action(rules, calendar, state, command, actor, at=work.moment)
+    for s in (*fired, step):
+        case.record(s)
+    return case.id
+
+
+@dataclass(frozen=True)
+class FireClocks:
+    """gridcase's own work: fire a case's clocks that ran out at or before ``now``."""
+
+    case_id: UUID
+    now: datetime
+
+
+def fire_clocks(command: FireClocks, work: UnitOfWork) -> UUID:
+    """Record every expiry (and what the rules make of it) due on the case by ``now``."""
+    case = work.require(Case, command.case_id, f"no case {command.case_id}")
+    rules = work.rules.pinned(case.state.submission.rules_hash, work.get)
+    for s in decide_expiries(rules, work.rules.calendar_for(rules), case.state, command.now):
+        case.record(s)
+    return case.id

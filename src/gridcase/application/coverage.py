@@ -1,0 +1,63 @@
+"""Coverage: which enterprises, or grids, were not visited as the rules require in a month."""
+
+from __future__ import annotations
+
+from gridcase.application.rulebook import RuleService
+from gridcase.domain.policy import CadencePer
+from gridcase.kernel.errors import NotFound
+from gridcase.projections.coverage import (
+    AnyCoverageReport,
+    Month,
+    compute_coverage,
+    compute_grid_coverage,
+)
+from gridcase.projections.roster import RosterProjection
+
+__all__ = ["coverage"]
+
+
+def coverage(
+    rules_service: RuleService,
+    view: RosterProjection,
+    jurisdiction: str,
+    month: Month | str | tuple[int, int],
+    grid: str | None = None,
+) -> AnyCoverageReport:
+    """Which enterprises, or grids, (in ``grid``, or anywhere) were not visited as required.
+
+    The cadence is the ``visits.cadence`` of the rules in force on the month's last day;
+    the semantics are those of :mod:`gridcase.projections.coverage`. A cadence per
+    enterprise answers a :class:`CoverageReport`, one per grid a
+    :class:`GridCoverageReport` (``per`` tells them apart): the questions differ, so the
+    answers do too.
+    """
+    period = Month.parse(month)
+    rules = rules_service.in_force(jurisdiction, period.last)
+    if rules.rules.visits is None:
+        raise NotFound(f"{jurisdiction}@{rules.version} sets no visit cadence ('visits' section)")
+    cadence = rules.rules.visits.cadence
+    the_grid = None
+    if grid is not None:
+        the_grid = view.grids(jurisdiction).get(grid)
+        if the_grid is None:
+            raise NotFound(f"no grid {grid!r} in {jurisdiction}")
+    if cadence.per is CadencePer.GRID:
+        roster = rules.rules.roster
+        return compute_grid_coverage(
+            jurisdiction=jurisdiction,
+            month=period,
+            cadence=cadence,
+            grids=view.grids(jurisdiction).values(),
+            enterprises=view.enterprises(jurisdiction).values(),
+            visits_of=lambda code: view.visits(jurisdiction, code),
+            grid=grid,
+            positions=tuple(roster.team) if roster is not None else (),
+        )
+    return compute_coverage(
+        jurisdiction=jurisdiction,
+        month=period,
+        cadence=cadence,
+        enterprises=view.enterprises(jurisdiction).values(),
+        visits_of=lambda code: view.visits(jurisdiction, code),
+        grid=the_grid,
+    )

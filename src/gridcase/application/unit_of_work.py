@@ -1,0 +1,264 @@
+"""The one path every command takes: stamp, load once, decide, save together, once per id.
+
+A command handler is a small function ``handler(command, work) -> primary id``: it loads
+what it needs through the :class:`UnitOfWork` (each aggregate read once, however often
+it is asked for), asks the pure rules (``workflow.decide``, ``domain.registry``) what to
+record, and records it on the loaded aggregates. :class:`CommandRunner` does the rest,
+the same for a case action, a roster change, an import batch or a clock firing:
+
+* the command id is checked, and the command's moment stamped (given and not in the
+  future, else the engine's clock); every event the command records carries it;
+* everything the handler changed is saved in **one transaction**, with the command's row
+  (id, kind, content fingerprint, the primary aggregate's versions) and the index row of
+  every case it touched;
+* a command id carried out before answers with what it recorded then
+  (``duplicate=True``), whether the re-sent command would now be refused or would race
+  its first delivery; the same id with **other content** is refused, naming its first
+  use, as payment APIs treat a re-used idempotency key;
+* a save that lost a race is a :class:`~gridcase.kernel.errors.Conflict` (reload and
+  decide again), or a duplicate when the winner was this very command.
+
+No command id is looked up before the work: the store's unique command ids make the
+save itself fail for a re-sent command, and only a refusal or a failed save pays for the
+look-up. A refused command writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from gridcase.application.fingerprint import fingerprint
+from gridcase.application.results import CommandResult, RecordedStep
+from gridcase.application.rulebook import RuleService
+from gridcase.calendar import to_cst
+from gridcase.domain.case import Case
+from gridcase.domain.published_rules import PublishedRules
+from gridcase.domain.recorded import recorded_at
+from gridcase.kernel.clock import Clock
+from gridcase.kernel.errors import Conflict, GridcaseError, InvalidInput, NotFound
+from gridcase.projections.roster import RosterProjection
+from gridcase.storage.rows import CommandRow, case_row_of
+from gridcase.storage.store import Store
+
+__all__ = ["MAX_COMMAND_ID", "CommandRunner", "Handler", "UnitOfWork", "check_command_id"]
+
+A = TypeVar("A", bound=Aggregate)
+C = TypeVar("C", contravariant=True)
+
+MAX_COMMAND_ID = 200
+
+
+class Handler(Protocol[C]):
+    """Decide one command on the aggregates it loads; return the id of the one it is about."""
+
+    def __call__(self, command: C, work: UnitOfWork, /) -> UUID: ...
+
+
+def check_command_id(command_id: object) -> str:
+    if not isinstance(command_id, str) or not command_id.strip():
+        raise InvalidInput("every command needs a command_id", field="command_id")
+    if len(command_id) > MAX_COMMAND_ID:
+        raise InvalidInput(
+            f"a command_id is at most {MAX_COMMAND_ID} characters", field="command_id"
+        )
+    return command_id.strip()
+
+
+class UnitOfWork:
+    """What one command reads and changes: each aggregate loaded once, everything saved together."""
+
+    def __init__(
+        self,
+        store: Store,
+        rules: RuleService,
+        moment: datetime,
+        stamp: Callable[[datetime | None, str], datetime],
+        roster_view: Callable[[], RosterProjection],
+    ) -> None:
+        self.moment = moment
+        """The command's moment: every event it records carries it."""
+        self.rules = rules
+        self._store = store
+        self._stamp = stamp
+        self._roster_view = roster_view
+        self._loaded: dict[UUID, Aggregate | None] = {}
+
+    def get(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        """The aggregate as stored (or as this command has changed it so far); None if absent."""
+        if aggregate_id in self._loaded:
+            found = self._loaded[aggregate_id]
+        else:
+            found = self._store.get(cls, aggregate_id)
+            self._loaded[aggregate_id] = found
+        if found is not None and not isinstance(found, cls):
+            raise NotFound(f"{aggregate_id} is a {type(found).__name__}, not a {cls.__name__}")
+        return found
+
+    def require(self, cls: type[A], aggregate_id: UUID, missing: str) -> A:
+        """The aggregate, or :class:`NotFound` with ``missing`` as its message."""
+        found = self.get(cls, aggregate_id)
+        if found is None:
+            raise NotFound(missing)
+        return found
+
+    def add(self, aggregate: A) -> A:
+        """A new aggregate this command creates; refused if the id is already taken."""
+        if self.get(type(aggregate), aggregate.id) is not None:
+            raise InvalidInput(f"{type(aggregate).__name__} {aggregate.id} already exists")
+        self._loaded[aggregate.id] = aggregate
+        return aggregate
+
+    def stamp(self, moment: datetime | None, field: str) -> datetime:
+        """Another moment the command carries (a visit's time), checked as the command's own is."""
+        return self._stamp(moment, field)
+
+    def roster(self) -> RosterProjection:
+        """The roster read model, caught up with the log (for questions across aggregates)."""
+        return self._roster_view()
+
+    def changed(self) -> list[Aggregate]:
+        """Every aggregate with events to save, in the order the command first touched them."""
+        return [a for a in self._loaded.values() if a is not None and a.pending_events]
+
+
+class CommandRunner:
+    """Runs any command through a handler, once per command id, atomically."""
+
+    def __init__(
+        self,
+        store: Store,
+        rules: RuleService,
+        clock: Clock,
+        future_tolerance: timedelta | None,
+        roster_view: Callable[[], RosterProjection],
+    ) -> None:
+        self._store = store
+        self._rules = rules
+        self.clock = clock
+        self.future_tolerance = future_tolerance
+        self._roster_view = roster_view
+
+    def stamp(self, at: datetime | None, field: str = "at") -> datetime:
+        """A command's moment: given (timezone-aware, not in the future) or the clock's now."""
+        now = self.clock.now()
+        if at is None:
+            return to_cst(now)
+        moment = to_cst(at, field=field)
+        if self.future_tolerance is not None and moment > now + self.future_tolerance:
+            raise InvalidInput(
+                f"{field} {moment.isoformat()} is in the future "
+                f"(the clock says {to_cst(now).isoformat()})",
+                field=field,
+            )
+        return moment
+
+    def run(
+        self,
+        handler: Handler[C],
+        command: C,
+        *,
+        kind: str,
+        command_id: str | None,
+        at: datetime | None,
+    ) -> CommandResult:
+        """Carry out ``command`` once: its result, a duplicate's result, or a typed refusal.
+
+        ``command_id`` None is gridcase's own work (a clock firing): nothing to repeat,
+        and a lost race is a :class:`Conflict` for the caller to skip.
+        """
+        cid = check_command_id(command_id) if command_id is not None else None
+        digest = fingerprint(kind, command)
+        moment = self.stamp(at)
+        for attempt in (1, 2):
+            try:
+                return self._attempt(handler, command, kind, cid, digest, moment)
+            except _PublishedMeanwhile:
+                if attempt == 2:
+                    raise Conflict(
+                        "another engine kept publishing the same rules at once; try again"
+                    ) from None
+            except GridcaseError:
+                earlier = self._earlier(cid, kind, digest) if cid is not None else None
+                if earlier is not None:
+                    return earlier
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _attempt(
+        self,
+        handler: Handler[C],
+        command: C,
+        kind: str,
+        command_id: str | None,
+        digest: str,
+        moment: datetime,
+    ) -> CommandResult:
+        work = UnitOfWork(self._store, self._rules, moment, self.stamp, self._roster_view)
+        with recorded_at(moment):
+            primary_id = handler(command, work)
+        changed = work.changed()
+        primary = work.get(Aggregate, primary_id)
+        mine = list(primary.pending_events) if primary is not None else []
+        steps = tuple(
+            RecordedStep(e.originator_version, e.to_step())
+            for e in mine
+            if isinstance(e, Case.Event)
+        )
+        row = None
+        if command_id is not None and changed:
+            first = mine[0].originator_version if mine else (primary.version if primary else 0)
+            last = mine[-1].originator_version if mine else first
+            row = CommandRow(command_id, primary_id, first, last, kind, digest)
+        cases = [case_row_of(a.state, a.version) for a in changed if isinstance(a, Case)]
+        published = [a for a in changed if isinstance(a, PublishedRules) and a.version == 1]
+        if changed:
+            try:
+                self._store.save(changed, command=row, cases=cases)
+            except Conflict:
+                if published:
+                    for p in published:
+                        self._rules.forget_published(p.content_hash)
+                    if self._all_published(published):
+                        raise _PublishedMeanwhile() from None
+                raise
+        for p in published:
+            self._rules.published(p.content_hash)
+        return CommandResult(primary_id, steps)
+
+    def _all_published(self, published: list[PublishedRules]) -> bool:
+        """Whether the rules this command would publish were published by another writer."""
+        return all(self._store.get(PublishedRules, p.id) is not None for p in published)
+
+    def _earlier(self, command_id: str, kind: str, digest: str) -> CommandResult | None:
+        """What the command did the first time it was carried out, if it was."""
+        row = self._store.command(command_id)
+        if row is None:
+            return None
+        if row.fingerprint is not None and row.fingerprint != digest:
+            first = self._store.log.events_of(
+                row.originator_id, gt=row.first_version - 1, lte=row.first_version
+            )
+            when = first[0].timestamp.isoformat() if first else "an earlier moment"
+            raise InvalidInput(
+                f"command id {command_id!r} was already used at {when} for {row.kind} on "
+                f"{row.originator_id}, with other content; a new command needs a new id "
+                f"(this one is {kind})",
+                field="command_id",
+            )
+        steps = tuple(
+            RecordedStep(e.originator_version, e.to_step())
+            for e in self._store.log.events_of(
+                row.originator_id, gt=row.first_version - 1, lte=row.last_version
+            )
+            if isinstance(e, Case.Event)
+        )
+        return CommandResult(row.originator_id, steps, duplicate=True)
+
+
+class _PublishedMeanwhile(Exception):
+    """A save lost its race only because another engine published the same rules first."""
