@@ -36,30 +36,43 @@ __all__ = [
     "BASE_AGGREGATES",
     "GENERATOR",
     "GOLDEN",
-    "LOG",
     "NOT_REACHABLE",
     "RELEASE",
-    "STATES",
     "GoldenEvent",
     "aggregate_classes",
     "all_stored_event_classes",
     "by_topic",
     "history",
     "jsonable",
+    "log_path",
     "read_log",
     "read_states",
+    "releases",
+    "states_path",
     "stored_event_classes",
     "summary",
-    "write_log",
 ]
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN = REPO / "tests" / "fixtures" / "golden"
 GENERATOR = GOLDEN / "generate.py"
-RELEASE = "0.1"
-"""The release whose events the current golden log holds (one log per release, never edited)."""
-LOG = GOLDEN / f"log-{RELEASE}.jsonl"
-STATES = GOLDEN / f"states-{RELEASE}.json"
+RELEASE = ".".join(gridcase.__version__.split(".")[:2])
+"""This release, as golden logs are named: major and minor (``0.1.0`` writes ``log-0.1.jsonl``)."""
+
+
+def log_path(release: str = RELEASE) -> Path:
+    return GOLDEN / f"log-{release}.jsonl"
+
+
+def states_path(release: str = RELEASE) -> Path:
+    return GOLDEN / f"states-{release}.json"
+
+
+def releases() -> list[str]:
+    """Every release with a committed golden log, oldest first."""
+    found = [p.name.removeprefix("log-").removesuffix(".jsonl") for p in GOLDEN.glob("log-*.jsonl")]
+    return sorted(found, key=lambda r: tuple(int(part) for part in r.split(".")))
+
 
 BASE_AGGREGATES: frozenset[type[Aggregate]] = frozenset({RecordedAggregate})
 """Aggregate classes that only serve as bases: nothing is ever stored under them."""
@@ -176,17 +189,13 @@ class GoldenEvent:
         )
 
 
-def write_log(path: Path, events: Iterable[GoldenEvent]) -> None:
-    path.write_text("".join(e.line() + "\n" for e in events), encoding="utf-8")
-
-
-def read_log(path: Path = LOG) -> list[GoldenEvent]:
-    lines = path.read_text(encoding="utf-8").splitlines()
+def read_log(release: str = RELEASE) -> list[GoldenEvent]:
+    lines = log_path(release).read_text(encoding="utf-8").splitlines()
     return [GoldenEvent.from_line(line) for line in lines if line.strip()]
 
 
-def read_states(path: Path = STATES) -> dict[str, dict[str, Any]]:
-    data: dict[str, dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
+def read_states(release: str = RELEASE) -> dict[str, dict[str, Any]]:
+    data: dict[str, dict[str, Any]] = json.loads(states_path(release).read_text(encoding="utf-8"))
     return data
 
 
