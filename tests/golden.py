@@ -15,7 +15,7 @@ import hashlib
 import importlib
 import json
 import pkgutil
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
@@ -28,7 +28,7 @@ from eventsourcing.utils import get_topic
 from pydantic import BaseModel
 
 import gridcase
-from gridcase.application.results import RecordedStep
+from gridcase import RecordedStep
 from gridcase.domain.case import Case
 from gridcase.domain.recorded import RecordedAggregate
 
@@ -41,7 +41,6 @@ __all__ = [
     "GoldenEvent",
     "aggregate_classes",
     "all_stored_event_classes",
-    "by_topic",
     "history",
     "jsonable",
     "log_path",
@@ -267,11 +266,3 @@ def _digest(text: str) -> dict[str, Any]:
 def history(steps: Sequence[RecordedStep]) -> list[Any]:
     """A case's history as the engine answers it (``Engine.history``)."""
     return [jsonable(s) for s in steps]
-
-
-def by_topic(events: Iterable[GoldenEvent]) -> Iterator[tuple[str, int]]:
-    """How many events of each topic, in order of first appearance."""
-    counts: dict[str, int] = {}
-    for e in events:
-        counts[e.topic] = counts.get(e.topic, 0) + 1
-    yield from counts.items()
