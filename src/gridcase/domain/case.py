@@ -92,6 +92,10 @@ class Case(Aggregate):
 
         kind: ClassVar[str] = ""
 
+        class_version: ClassVar[int] = 1
+        """The version of the stored form of every case event (written only above 1, so
+        version 1 changes no stored byte); see ``docs/events.md`` for how to raise it."""
+
         def outcome(self) -> Outcome:
             return Outcome(
                 state=self.state,

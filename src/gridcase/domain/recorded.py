@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
+from typing import ClassVar
 
 from eventsourcing.domain import Aggregate
 
@@ -42,6 +43,13 @@ class RecordedAggregate(Aggregate):
     """An aggregate whose events carry the current command's moment."""
 
     class Event(Aggregate.Event):
+        class_version: ClassVar[int] = 1
+        """The version of the event's stored form, inherited by every event of these
+        aggregates. eventsourcing writes it into the stored state only above 1, so
+        version 1 is what every event stored so far already is. A release that changes an
+        event's fields declares that event class explicitly with ``class_version = 2`` and
+        ``upcast_v1_v2`` (see ``docs/events.md``)."""
+
         @staticmethod
         def create_timestamp() -> datetime:
             moment = _MOMENT.get()

@@ -3,6 +3,9 @@
 One application, one notification log: cases, enterprises, people, grids, visits and
 the published rule texts all go into the same ordered log, so every projection can be
 rebuilt by reading one sequence from the start.
+
+Importing this module registers the old topics of event classes that moved
+(:mod:`gridcase.domain.topics`), so every engine decodes them.
 """
 
 from __future__ import annotations
@@ -13,7 +16,11 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from gridcase.domain.topics import register_moved_topics
+
 __all__ = ["DateAsISO", "GridcaseApplication"]
+
+register_moved_topics()
 
 
 class DateAsISO(Transcoding):
