@@ -22,6 +22,7 @@ __all__ = [
     "OutOfScope",
     "Problem",
     "QuotaExceeded",
+    "RecordIntegrityError",
     "RefusedByRule",
     "RuleFileError",
     "StaleTimestamp",
@@ -134,3 +135,12 @@ class Conflict(GridcaseError):
 
 class NotFound(GridcaseError, LookupError):
     """The case, enterprise, person or rule set does not exist."""
+
+
+class RecordIntegrityError(GridcaseError):
+    """The stored records are not what gridcase wrote: an event was changed, removed,
+    inserted or reordered behind its back, or a case's history has a gap.
+
+    Never a refusal of the request: the store itself needs an auditor. ``gridcase verify``
+    names the first broken position and what is wrong there.
+    """

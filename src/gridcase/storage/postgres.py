@@ -15,6 +15,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.errors import DuplicateObject
 
+from gridcase.storage.chain import DEFAULT_ALGORITHM, NO_CHAIN, ChainLink, links_for
 from gridcase.storage.rows import (
     CASE_COLUMNS,
     COMMAND_COLUMNS,
@@ -78,6 +79,13 @@ class GridcasePostgresRecorder(PostgresApplicationRecorder):
             "owner_role text, owner_party text, unit text, next_deadline bigint, "
             "submitted_at bigint NOT NULL, last_at bigint NOT NULL, version bigint NOT NULL)",
             f"CREATE INDEX IF NOT EXISTS gridcase_cases_due ON {self._table('gridcase_cases')} (next_deadline)",
+            f"CREATE TABLE IF NOT EXISTS {self._table('gridcase_chain')} ("
+            "position bigint PRIMARY KEY, originator_id uuid NOT NULL, "
+            "originator_version bigint NOT NULL, prev_hash text NOT NULL, hash text NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS gridcase_chain_originator "
+            f"ON {self._table('gridcase_chain')} (originator_id, originator_version)",
+            f"CREATE TABLE IF NOT EXISTS {self._table('gridcase_meta')} ("
+            "key text PRIMARY KEY, value text NOT NULL)",
         ]
 
     def _insert_events(
@@ -99,6 +107,110 @@ class GridcasePostgresRecorder(PostgresApplicationRecorder):
                 case_params(row),
             )
         super()._insert_events(curs, stored_events, **kwargs)
+
+    # -- the hash chain ------------------------------------------------------------------
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """The positions just given, then their links: the events table is still locked
+        (eventsourcing's ``LOCK TABLE … IN EXCLUSIVE MODE``, held to commit), so no other
+        writer can come between the last link and these."""
+        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        if positions and stored_events:
+            self._chain(curs, positions, stored_events)
+        return positions
+
+    def _chain(self, curs: Any, positions: Sequence[int], events: Sequence[StoredEvent]) -> None:
+        algorithm = self._algorithm(curs)
+        if algorithm == NO_CHAIN:
+            return
+        curs.execute(
+            f"SELECT * FROM {self._table('gridcase_chain')} ORDER BY position DESC LIMIT 1"
+        )
+        last = curs.fetchone()
+        links = links_for(algorithm, _link(last) if last else None, positions, events)
+        curs.executemany(
+            f"INSERT INTO {self._table('gridcase_chain')} VALUES (%s, %s, %s, %s, %s)",
+            [
+                (k.position, k.originator_id, k.originator_version, k.prev_hash, k.hash)
+                for k in links
+            ],
+        )
+
+    _chain_algorithm: str | None = None
+
+    def _algorithm(self, curs: Any) -> str:
+        if self._chain_algorithm is None:
+            curs.execute(
+                f"SELECT value FROM {self._table('gridcase_meta')} WHERE key = 'chain_algorithm'"
+            )
+            row = curs.fetchone()
+            self._chain_algorithm = row["value"] if row else DEFAULT_ALGORITHM
+        return self._chain_algorithm
+
+    def meta(self) -> dict[str, str]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(f"SELECT key, value FROM {self._table('gridcase_meta')}")
+            return {r["key"]: r["value"] for r in curs.fetchall()}
+
+    def set_meta_default(self, key: str, value: str) -> str:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                f"INSERT INTO {self._table('gridcase_meta')} VALUES (%s, %s) "
+                "ON CONFLICT (key) DO NOTHING",
+                (key, value),
+            )
+            curs.execute(f"SELECT value FROM {self._table('gridcase_meta')} WHERE key = %s", (key,))
+            row = curs.fetchone()
+            assert row is not None
+            held = str(row["value"])
+        if key == "chain_algorithm":
+            self._chain_algorithm = held
+        return held
+
+    def seal_unlinked(self) -> int:
+        """Link events stored before the chain existed, under the events table's lock."""
+        events_table = self._table(self.events_table_name)
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(f"LOCK TABLE {events_table} IN EXCLUSIVE MODE")
+            curs.execute(f"SELECT MAX(position) AS p FROM {self._table('gridcase_chain')}")
+            row = curs.fetchone()
+            linked = (row["p"] if row else None) or 0
+            curs.execute(
+                "SELECT notification_id, originator_id, originator_version, topic, state "
+                f"FROM {events_table} WHERE notification_id > %s ORDER BY notification_id",
+                (linked,),
+            )
+            rows = curs.fetchall()
+            if not rows:
+                return 0
+            events = [
+                StoredEvent(
+                    r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"])
+                )
+                for r in rows
+            ]
+            self._chain(curs, [r["notification_id"] for r in rows], events)
+            return len(rows)
+
+    def select_links(self, *, after: int, limit: int) -> list[ChainLink]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                f"SELECT * FROM {self._table('gridcase_chain')} WHERE position > %s "
+                "ORDER BY position LIMIT %s",
+                (after, limit),
+            )
+            return [_link(r) for r in curs.fetchall()]
+
+    def links_of(self, originator_id: UUID) -> list[ChainLink]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                f"SELECT * FROM {self._table('gridcase_chain')} WHERE originator_id = %s "
+                "ORDER BY originator_version",
+                (originator_id,),
+            )
+            return [_link(r) for r in curs.fetchall()]
 
     def lookup_command(self, command_id: str) -> CommandRow | None:
         with self.datastore.transaction(commit=False) as curs:
@@ -147,3 +259,13 @@ class GridcasePostgresRecorder(PostgresApplicationRecorder):
                     "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
                     case_params(row),
                 )
+
+
+def _link(r: Any) -> ChainLink:
+    return ChainLink(
+        int(r["position"]),
+        r["originator_id"],
+        int(r["originator_version"]),
+        r["prev_hash"],
+        r["hash"],
+    )

@@ -6,6 +6,9 @@ from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 from uuid import UUID
 
+from eventsourcing.persistence import Notification
+
+from gridcase.storage.chain import ChainLink
 from gridcase.storage.rows import CaseRow, CommandRow
 
 __all__ = ["GridcaseRecorder"]
@@ -26,3 +29,32 @@ class GridcaseRecorder(Protocol):
 
     def replace_case_rows(self, rows: Sequence[CaseRow]) -> None:
         """Rebuild the case index from scratch (rows computed from the events)."""
+
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]:
+        """eventsourcing's own: the stored events in position order."""
+
+    def max_notification_id(self) -> int | None:
+        """eventsourcing's own: the last position, or None for an empty log."""
+
+    def meta(self) -> dict[str, str]:
+        """What the store records about itself (chain algorithm, schema version)."""
+
+    def set_meta_default(self, key: str, value: str) -> str:
+        """Record ``key`` unless the store has it already; returns the value it holds."""
+
+    def seal_unlinked(self) -> int:
+        """Link events stored before the chain existed; returns how many."""
+
+    def select_links(self, *, after: int, limit: int) -> list[ChainLink]:
+        """The chain's links after position ``after``, in position order."""
+
+    def links_of(self, originator_id: UUID) -> list[ChainLink]:
+        """One aggregate's links, in version order."""

@@ -16,6 +16,12 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
+from gridcase.storage.chain import (
+    DEFAULT_ALGORITHM,
+    NO_CHAIN,
+    ChainLink,
+    links_for,
+)
 from gridcase.storage.rows import (
     CASE_COLUMNS,
     COMMAND_COLUMNS,
@@ -45,6 +51,12 @@ class GridcaseSQLiteRecorder(SQLiteApplicationRecorder):
             "owner_role TEXT, owner_party TEXT, unit TEXT, next_deadline INTEGER, "
             "submitted_at INTEGER NOT NULL, last_at INTEGER NOT NULL, version INTEGER NOT NULL)",
             "CREATE INDEX IF NOT EXISTS gridcase_cases_due ON gridcase_cases (next_deadline)",
+            "CREATE TABLE IF NOT EXISTS gridcase_chain ("
+            "position INTEGER PRIMARY KEY, originator_id TEXT NOT NULL, "
+            "originator_version INTEGER NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS gridcase_chain_originator "
+            "ON gridcase_chain (originator_id, originator_version)",
+            "CREATE TABLE IF NOT EXISTS gridcase_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         ]
 
     def create_table(self) -> None:
@@ -78,7 +90,96 @@ class GridcaseSQLiteRecorder(SQLiteApplicationRecorder):
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 case_params(row),
             )
-        return super()._insert_events(c, stored_events, **kwargs)
+        positions = super()._insert_events(c, stored_events, **kwargs)
+        if positions and stored_events:
+            self._chain(c, positions, stored_events)
+        return positions
+
+    # -- the hash chain ------------------------------------------------------------------
+
+    def _chain(
+        self, c: SQLiteCursor, positions: Sequence[int], events: Sequence[StoredEvent]
+    ) -> None:
+        """Link the events just inserted, inside the transaction that holds the write lock."""
+        algorithm = self._algorithm(c)
+        if algorithm == NO_CHAIN:
+            return
+        c.execute("SELECT * FROM gridcase_chain ORDER BY position DESC LIMIT 1")
+        last = c.fetchone()
+        links = links_for(algorithm, _link(last) if last else None, positions, events)
+        c.executemany(
+            "INSERT INTO gridcase_chain VALUES (?,?,?,?,?)",
+            [
+                (k.position, k.originator_id.hex, k.originator_version, k.prev_hash, k.hash)
+                for k in links
+            ],
+        )
+
+    def _algorithm(self, c: SQLiteCursor) -> str:
+        if self._chain_algorithm is None:
+            c.execute("SELECT value FROM gridcase_meta WHERE key = 'chain_algorithm'")
+            row = c.fetchone()
+            self._chain_algorithm = row["value"] if row else DEFAULT_ALGORITHM
+        return self._chain_algorithm
+
+    _chain_algorithm: str | None = None
+
+    def meta(self) -> dict[str, str]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT key, value FROM gridcase_meta")
+            return {r["key"]: r["value"] for r in c.fetchall()}
+
+    def set_meta_default(self, key: str, value: str) -> str:
+        """Record ``key`` unless the store has it already; returns the value it holds."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("INSERT OR IGNORE INTO gridcase_meta VALUES (?, ?)", (key, value))
+            c.execute("SELECT value FROM gridcase_meta WHERE key = ?", (key,))
+            held = str(c.fetchone()["value"])
+        if key == "chain_algorithm":
+            self._chain_algorithm = held
+        return held
+
+    def seal_unlinked(self) -> int:
+        """Link events stored before the chain existed (a store made by release 0.1).
+
+        The chain then proves only that they were not changed after this moment; the
+        link of the first of them says so by starting from the genesis hash.
+        """
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("SELECT MAX(position) AS p FROM gridcase_chain")
+            linked = c.fetchone()["p"] or 0
+            c.execute(
+                f"SELECT rowid AS id, originator_id, originator_version, topic, state "
+                f"FROM {self.events_table_name} WHERE rowid > ? ORDER BY rowid",
+                (linked,),
+            )
+            rows = c.fetchall()
+            if not rows:
+                return 0
+            events = [
+                StoredEvent(
+                    UUID(r["originator_id"]), r["originator_version"], r["topic"], r["state"]
+                )
+                for r in rows
+            ]
+            self._chain(c, [r["id"] for r in rows], events)
+            return len(rows)
+
+    def select_links(self, *, after: int, limit: int) -> list[ChainLink]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT * FROM gridcase_chain WHERE position > ? ORDER BY position LIMIT ?",
+                (after, limit),
+            )
+            return [_link(r) for r in c.fetchall()]
+
+    def links_of(self, originator_id: UUID) -> list[ChainLink]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT * FROM gridcase_chain WHERE originator_id = ? ORDER BY originator_version",
+                (originator_id.hex,),
+            )
+            return [_link(r) for r in c.fetchall()]
 
     def lookup_command(self, command_id: str) -> CommandRow | None:
         with self.datastore.transaction(commit=False) as c:
@@ -125,3 +226,9 @@ class GridcaseSQLiteRecorder(SQLiteApplicationRecorder):
                     f"INSERT INTO gridcase_cases ({CASE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     case_params(row),
                 )
+
+
+def _link(r: Any) -> ChainLink:
+    return ChainLink(
+        r["position"], UUID(r["originator_id"]), r["originator_version"], r["prev_hash"], r["hash"]
+    )

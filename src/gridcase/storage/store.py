@@ -16,7 +16,8 @@ its state is immutable and shared; see ``Case.__deepcopy__``.)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
@@ -24,12 +25,14 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate, CanMutateAggregate
 from eventsourcing.persistence import IntegrityError
 
-from gridcase.kernel.errors import Conflict, NotFound
+from gridcase.kernel.errors import Conflict, NotFound, RecordIntegrityError
 from gridcase.storage.application import GridcaseApplication
+from gridcase.storage.chain import NO_CHAIN, ChainLink
 from gridcase.storage.log import EventLog
 from gridcase.storage.recorder import GridcaseRecorder
 from gridcase.storage.rows import CaseRow, CommandRow
 from gridcase.storage.url import StoreLocation
+from gridcase.storage.verify import Checkpoint, VerifyReport, verify_store
 
 __all__ = ["DEFAULT_CACHE_SIZE", "Store"]
 
@@ -66,6 +69,10 @@ class Store:
         self._recorder: GridcaseRecorder = recorder
         self.log = EventLog(self._app)
         """The log, to read only (projections, audits)."""
+        self.chain = recorder.set_meta_default("chain_algorithm", location.chain)
+        """The hash chain this store keeps (it is chosen when the store is created)."""
+        if self.chain != NO_CHAIN:
+            recorder.seal_unlinked()
 
     def close(self) -> None:
         self._app.close()
@@ -106,6 +113,38 @@ class Store:
                 f"another writer changed {names} (or carried out command "
                 f"{command.command_id if command else '-'}) first; reload and try again"
             ) from exc
+
+    # -- integrity -------------------------------------------------------------------------
+
+    def verify(
+        self,
+        *,
+        since: Checkpoint | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> VerifyReport:
+        """Every link and every aggregate's versions (after ``since``), with what is wrong where."""
+        total = self.log.head()
+        return verify_store(self._recorder, since=since, total=total, progress=progress)
+
+    def checkpoint(self, verified: VerifyReport, taken_at: datetime) -> Checkpoint:
+        """The head a clean verification reached, to keep elsewhere and verify against later.
+
+        Only a verified log is checkpointed: a checkpoint vouches for everything before it.
+        """
+        if not verified.ok:
+            raise RecordIntegrityError(
+                f"the store did not verify ({verified.first}); no checkpoint is written"
+            )
+        return Checkpoint(
+            verified.head_position,
+            verified.head_hash,
+            self.chain,
+            taken_at,
+            self.location.display,
+        )
+
+    def links_of(self, originator_id: UUID) -> list[ChainLink]:
+        return self._recorder.links_of(originator_id)
 
     # -- commands and the case index ---------------------------------------------------------
 

@@ -15,6 +15,7 @@ from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from gridcase.kernel.errors import InvalidInput
+from gridcase.storage.chain import ALGORITHMS, DEFAULT_ALGORITHM, NO_CHAIN
 
 __all__ = ["DEFAULT_URL", "URL_ENV", "StoreLocation", "parse_url"]
 
@@ -30,6 +31,9 @@ class StoreLocation:
     env: Mapping[str, str]
     display: str
     schema: str | None = None
+    chain: str = DEFAULT_ALGORITHM
+    """The hash chain a new store is created with (``?chain=sm3``); a store keeps the one
+    it was created with."""
 
 
 def parse_url(url: str | None) -> StoreLocation:
@@ -43,6 +47,13 @@ def parse_url(url: str | None) -> StoreLocation:
     raw = (url or os.environ.get(URL_ENV) or DEFAULT_URL).strip()
     parts = urlsplit(raw)
     scheme = parts.scheme.lower()
+    query = parse_qs(parts.query)
+    chain = (query.get("chain") or [DEFAULT_ALGORITHM])[0]
+    if chain not in (*ALGORITHMS, NO_CHAIN):
+        raise InvalidInput(
+            f"unknown chain {chain!r} in {raw!r} (known: {', '.join((*ALGORITHMS, NO_CHAIN))})",
+            field="url",
+        )
     if scheme == "sqlite":
         path = unquote(parts.path)
         if not path.startswith("/") or path == "/":
@@ -63,9 +74,9 @@ def parse_url(url: str | None) -> StoreLocation:
                 "APPLICATION_RECORDER_TOPIC": "gridcase.storage.sqlite:GridcaseSQLiteRecorder",
             },
             display=display,
+            chain=chain,
         )
     if scheme in {"postgresql", "postgres", "postgresql+psycopg"}:
-        query = parse_qs(parts.query)
         dbname = unquote(parts.path.lstrip("/"))
         if not dbname:
             raise InvalidInput(f"a PostgreSQL URL names its database: {raw!r}", field="url")
@@ -90,7 +101,9 @@ def parse_url(url: str | None) -> StoreLocation:
         )
         if schema:
             display += f"?schema={schema}"
-        return StoreLocation(kind="postgres", env=env, display=display, schema=schema or None)
+        return StoreLocation(
+            kind="postgres", env=env, display=display, schema=schema or None, chain=chain
+        )
     raise InvalidInput(
         f"unsupported store URL {raw!r}: use sqlite:///FILE or postgresql://USER@HOST:PORT/DB",
         field="url",
