@@ -313,10 +313,12 @@ class Engine:
     def case(self, case_id: UUID, *, as_of: datetime | None = None) -> CaseState:
         """A case as its events say it is, now or as of a past moment."""
         if as_of is None:
-            return self._case(case_id).state
+            case = self._case(case_id)
+            self._store.check_complete(case)
+            return case.state
         limit = to_cst(as_of, field="as_of")
         state: CaseState | None = None
-        for e in self._store.log.events_of(case_id):
+        for e in self._store.checked_events(case_id):
             if not isinstance(e, Case.Event) or e.timestamp > limit:
                 break
             state = evolve(state, e.to_step(), case_id=case_id)
@@ -328,7 +330,7 @@ class Engine:
         """Every step of a case, in order, as recorded."""
         steps = [
             RecordedStep(e.originator_version, e.to_step())
-            for e in self._store.log.events_of(case_id)
+            for e in self._store.checked_events(case_id)
             if isinstance(e, Case.Event)
         ]
         if not steps:

@@ -40,7 +40,13 @@ from gridcase.domain.case import Case
 from gridcase.domain.published_rules import PublishedRules
 from gridcase.domain.recorded import recorded_at
 from gridcase.kernel.clock import Clock
-from gridcase.kernel.errors import Conflict, GridcaseError, InvalidInput, NotFound
+from gridcase.kernel.errors import (
+    Conflict,
+    GridcaseError,
+    InvalidInput,
+    NotFound,
+    RecordIntegrityError,
+)
 from gridcase.projections.roster import RosterProjection
 from gridcase.storage.rows import CommandRow, case_row_of
 from gridcase.storage.store import Store
@@ -250,11 +256,20 @@ class CommandRunner:
                 f"(this one is {kind})",
                 field="command_id",
             )
+        recorded = self._store.log.events_of(
+            row.originator_id, gt=row.first_version - 1, lte=row.last_version
+        )
+        if [e.originator_version for e in recorded] != list(
+            range(row.first_version, row.last_version + 1)
+        ):
+            raise RecordIntegrityError(
+                f"command {command_id!r} was carried out, but what it recorded on "
+                f"{row.originator_id} (versions {row.first_version}-{row.last_version}) is "
+                "gone from the store: the log was altered (run gridcase verify)"
+            )
         steps = tuple(
             RecordedStep(e.originator_version, e.to_step())
-            for e in self._store.log.events_of(
-                row.originator_id, gt=row.first_version - 1, lte=row.last_version
-            )
+            for e in recorded
             if isinstance(e, Case.Event)
         )
         return CommandResult(row.originator_id, steps, duplicate=True)

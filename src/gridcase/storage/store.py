@@ -69,9 +69,12 @@ class Store:
         self._recorder: GridcaseRecorder = recorder
         self.log = EventLog(self._app)
         """The log, to read only (projections, audits)."""
+        unchained = "chain_algorithm" not in recorder.meta()
         self.chain = recorder.set_meta_default("chain_algorithm", location.chain)
         """The hash chain this store keeps (it is chosen when the store is created)."""
-        if self.chain != NO_CHAIN:
+        if unchained and self.chain != NO_CHAIN:
+            # A store made before the chain existed (release 0.1) is sealed once, when a
+            # chaining release first opens it; events that appear unlinked later are not.
             recorder.seal_unlinked()
 
     def close(self) -> None:
@@ -84,7 +87,15 @@ class Store:
         try:
             agg: Aggregate = self._app.repository.get(aggregate_id, projector_func=_replay)
         except AggregateNotFoundError:
+            if self.chain != NO_CHAIN and self._recorder.links_of(aggregate_id):
+                raise RecordIntegrityError(
+                    f"{cls.__name__} {aggregate_id} was recorded, but its events are gone "
+                    "from the store: the log was altered (run gridcase verify)"
+                ) from None
             return None
+        except Exception:
+            self.checked_events(aggregate_id)  # names the gap if there is one
+            raise
         if not isinstance(agg, cls):
             raise NotFound(f"{aggregate_id} is a {type(agg).__name__}, not a {cls.__name__}")
         return agg
@@ -145,6 +156,42 @@ class Store:
 
     def links_of(self, originator_id: UUID) -> list[ChainLink]:
         return self._recorder.links_of(originator_id)
+
+    def check_complete(self, aggregate: Aggregate) -> None:
+        """Refuse an aggregate read shorter than its links say it was recorded."""
+        if self.chain == NO_CHAIN:
+            return
+        links = self._recorder.links_of(aggregate.id)
+        if links and links[-1].originator_version > aggregate.version:
+            raise RecordIntegrityError(
+                f"the history of {aggregate.id} is broken: it was recorded up to version "
+                f"{links[-1].originator_version}, the store holds {aggregate.version} "
+                "(run gridcase verify)"
+            )
+
+    def checked_events(self, originator_id: UUID) -> list[Any]:
+        """One aggregate's events, refused as :class:`RecordIntegrityError` if any are missing.
+
+        Its versions must run 1, 2, … without a gap, and reach as far as its links do:
+        a deleted first, middle or last event is named, never read as a shorter history
+        or as no history at all.
+        """
+        events = self.log.events_of(originator_id)
+        versions = [e.originator_version for e in events]
+        expected = list(range(1, len(events) + 1))
+        linked = (
+            [k.originator_version for k in self._recorder.links_of(originator_id)]
+            if self.chain != NO_CHAIN
+            else []
+        )
+        if versions != expected or (linked and linked[-1] > len(events)):
+            missing = sorted(set(range(1, max([*versions, *linked, 0]) + 1)) - set(versions))
+            raise RecordIntegrityError(
+                f"the history of {originator_id} is broken: version(s) "
+                f"{', '.join(map(str, missing)) or '?'} are missing from the store "
+                "(run gridcase verify)"
+            )
+        return events
 
     # -- commands and the case index ---------------------------------------------------------
 
