@@ -103,8 +103,12 @@ def visit(
     recorded: datetime | None = None,
     **findings: str,
 ) -> None:
-    """Record a visit; the clock moves to the moment it is recorded (default: an hour later)."""
+    """Record a visit; the clock moves to the moment it is recorded (default: an hour later).
+
+    A moment the clock has already passed is a late entry, and says so.
+    """
     moment = recorded or visited_at + timedelta(hours=1)
+    late = moment < b.clock.now() - timedelta(minutes=10)
     if moment > b.clock.now():
         b.clock.set(moment)
     b.engine.roster.record_visit(
@@ -118,6 +122,7 @@ def visit(
         visit_id=vid,
         command_id=f"visit/{vid}",
         at=moment,
+        late_reason="entered from the paper ledger" if late else None,
     )
 
 
@@ -610,6 +615,7 @@ def test_a_months_ledger_holds_exactly_the_visits_of_its_china_dates(sc: dict[st
                 visit_id=f"v{n}",
                 command_id=f"v{n}",
                 at=recorded,
+                late_reason="entered a day late, from the paper ledger",
             )
             if sc["as_of"] is not None and n == sc["as_of"]:
                 as_of = recorded

@@ -169,6 +169,7 @@ class TestCasesFromVisits:
             role="officer",
             command_id="case-1",
             at=cst(2026, 2, 3, 11),
+            late_reason="raised in the visit, entered afterwards",
         )
         state = engine.case(result.case_id)
         assert state.submission.visit_id == "V-9"
@@ -187,6 +188,7 @@ class TestCasesFromVisits:
             "role": "officer",
             "command_id": "case-1",
             "at": cst(2026, 2, 3, 11),
+            "late_reason": "raised in the visit, entered afterwards",
         }
         first = engine.roster.raise_demand(**args)  # type: ignore[arg-type]
         again = engine.roster.raise_demand(**args)  # type: ignore[arg-type]
@@ -207,6 +209,7 @@ class TestCasesFromVisits:
                 role="officer",
                 command_id=f"case-{i}",
                 at=cst(2026, 2, 3, 11),
+                late_reason="raised in the visit, entered afterwards",
             ).case_id
             for i in range(2)
         ]
@@ -226,6 +229,7 @@ class TestCasesFromVisits:
                 role="officer",
                 command_id="portal-1",
                 at=cst(2026, 2, 3, 11),
+                late_reason="raised in the visit, entered afterwards",
                 visit_id="V-9",
             )
         )

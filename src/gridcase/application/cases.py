@@ -37,7 +37,7 @@ def case_id_of(command: SubmitDemand) -> UUID:
 def submit(command: SubmitDemand, work: UnitOfWork) -> UUID:
     """Register a demand; the case is pinned to the rules in force on its date."""
     case_id = case_id_of(command)
-    rules = work.rules.in_force(command.jurisdiction, work.moment.date())
+    rules = work.in_force(command.jurisdiction, work.moment.date())
     code = parse_credit_code(command.enterprise)
     ent = work.require(
         Enterprise,
@@ -62,7 +62,14 @@ def submit(command: SubmitDemand, work: UnitOfWork) -> UUID:
     published = work.rules.unpublished(rules, work.get)
     if published is not None:
         work.add(published)
-    work.add(Case.open(case_id, step))
+    case = work.add(Case.open(case_id, step))
+    if work.late_by() is not None:
+        # Entered late: the clocks ran from the receipt claimed, and whatever ran out
+        # before the demand was recorded is missed (see ``act``).
+        for s in decide_expiries(
+            rules, work.rules.calendar_for(rules), case.state, work.recorded_at
+        ):
+            case.record(s)
     if visit is not None:
         # The visit records the case in the same save: linked both ways, or not at all.
         # A visit changed meanwhile makes the save a Conflict, like the case.
@@ -94,14 +101,30 @@ def _visit_for(work: UnitOfWork, command: SubmitDemand, code: str) -> Visit:
 def act(command: ActOnCase, work: UnitOfWork) -> UUID:
     """Take one action on a case (after firing the clocks that ran out before it)."""
     case = work.require(Case, command.case_id, f"no case {command.case_id}")
-    rules = work.rules.pinned(case.state.submission.rules_hash, work.get)
+    rules = work.pinned(case.state.submission.rules_hash)
     calendar = work.rules.calendar_for(rules)
     actor = resolve_actor(work.get, rules, command.actor)
     state = case.state
-    fired = decide_expiries(rules, calendar, state, work.moment)
+    late = work.late_by() is not None
+    # A late entry is judged by when it is recorded: every clock that ran out before then
+    # fires first, so dating a step back can never erase a miss; and the clocks the step
+    # starts count from then, so the next party loses none of its time to the delay.
+    fired = decide_expiries(rules, calendar, state, work.recorded_at if late else work.moment)
     for s in fired:
         state = evolve(state, s)
-    step = decide_action(rules, calendar, state, command, actor, at=work.moment)
+    if late:
+        # Stale is measured against what was recorded before this command, not against
+        # the expiries it has just fired at their (later) deadlines.
+        state = replace(state, last_at=case.state.last_at)
+    step = decide_action(
+        rules,
+        calendar,
+        state,
+        command,
+        actor,
+        at=work.moment,
+        clocks_from=work.recorded_at if late else None,
+    )
     for s in (*fired, step):
         case.record(s)
     return case.id
@@ -118,7 +141,7 @@ class FireClocks:
 def fire_clocks(command: FireClocks, work: UnitOfWork) -> UUID:
     """Record every expiry (and what the rules make of it) due on the case by ``now``."""
     case = work.require(Case, command.case_id, f"no case {command.case_id}")
-    rules = work.rules.pinned(case.state.submission.rules_hash, work.get)
+    rules = work.pinned(case.state.submission.rules_hash)
     for s in decide_expiries(rules, work.rules.calendar_for(rules), case.state, command.now):
         case.record(s)
     return case.id

@@ -75,7 +75,7 @@ def register_enterprise(command: RegisterEnterprise, work: UnitOfWork) -> UUID:
     production, a tenant's move-in, an incubator's start; or the yearly list).
     """
     code = parse_credit_code(command.credit_code)
-    policy = registry_policy(work.rules.in_force(command.jurisdiction, command.in_scope_from))
+    policy = registry_policy(work.in_force(command.jurisdiction, command.in_scope_from))
     org = check_organisation(policy, code, command.organisation_type)
     check_tier(policy, command.tier)
     if not command.name.strip():
@@ -103,7 +103,7 @@ def register_enterprise(command: RegisterEnterprise, work: UnitOfWork) -> UUID:
 
 def enter_scope(command: EnterScope, work: UnitOfWork) -> UUID:
     """A registered enterprise that had left the scope enters it again."""
-    policy = registry_policy(work.rules.in_force(command.jurisdiction, command.on))
+    policy = registry_policy(work.in_force(command.jurisdiction, command.on))
     ent = load_enterprise(work, command.jurisdiction, command.credit_code)
     check_organisation(policy, parse_credit_code(ent.credit_code), ent.organisation_type)
     ent.enter_scope(on=command.on, basis=ScopeEntry(command.basis).value, reason=command.reason)
@@ -116,7 +116,7 @@ def leave_scope(command: LeaveScope, work: UnitOfWork) -> UUID:
     The people responsible for it are released on the same day (their quota frees up);
     its grid memberships stay, since they describe where it is, not whom it is served by.
     """
-    work.rules.in_force(command.jurisdiction, command.on)
+    work.in_force(command.jurisdiction, command.on)
     ent = load_enterprise(work, command.jurisdiction, command.credit_code)
     if not ent.in_scope_now:
         raise InvalidInput(
@@ -177,7 +177,7 @@ def name_liaison(command: NameLiaison, work: UnitOfWork) -> UUID:
     enterprise); they act under ``<credit code>/<liaison id>``. Only a name is kept, in a
     field of its own: no phone number or other contact detail.
     """
-    policy = registry_policy(work.rules.in_force(command.jurisdiction, work.moment.date()))
+    policy = registry_policy(work.in_force(command.jurisdiction, work.moment.date()))
     policy.liaisons()
     liaison_id = command.liaison_id.strip() if isinstance(command.liaison_id, str) else ""
     name = command.name.strip() if isinstance(command.name, str) else ""
@@ -210,7 +210,7 @@ def assign_responsible(command: AssignResponsible, work: UnitOfWork) -> UUID:
     quota of their rank (naming it). With ``one_responsible_per_enterprise`` the previous
     person (in the same grid) is released that day.
     """
-    policy = registry_policy(work.rules.in_force(command.jurisdiction, command.on))
+    policy = registry_policy(work.in_force(command.jurisdiction, command.on))
     roster = policy.require_roster()
     ent = load_enterprise(work, command.jurisdiction, command.credit_code)
     ent.check_assignable(command.person_id, command.grid)
@@ -245,7 +245,7 @@ def assign_responsible(command: AssignResponsible, work: UnitOfWork) -> UUID:
 
 def release_responsible(command: ReleaseResponsible, work: UnitOfWork) -> UUID:
     """A person stops being responsible for an enterprise from ``on``."""
-    work.rules.in_force(command.jurisdiction, command.on)
+    work.in_force(command.jurisdiction, command.on)
     ent = load_enterprise(work, command.jurisdiction, command.credit_code)
     ent.release_responsible(
         person_id=command.person_id, grid=command.grid, on=command.on, reason=command.reason

@@ -44,7 +44,7 @@ def load_grid(work: UnitOfWork, jurisdiction: str, grid_id: str) -> Grid:
 
 def register_grid(command: RegisterGrid, work: UnitOfWork) -> UUID:
     """Add a grid of one of the jurisdiction's grid kinds."""
-    policy = registry_policy(work.rules.in_force(command.jurisdiction, work.moment.date()))
+    policy = registry_policy(work.in_force(command.jurisdiction, work.moment.date()))
     roster = policy.require_roster()
     if command.grid_kind not in roster.grid_kinds:
         known = ", ".join(roster.grid_kinds) or "none"
@@ -72,7 +72,7 @@ def register_grid(command: RegisterGrid, work: UnitOfWork) -> UUID:
 
 def add_grid_member(command: AddGridMember, work: UnitOfWork) -> UUID:
     """Put a person into a grid's team (grid chief, deputy, officer) from ``on``."""
-    policy = registry_policy(work.rules.in_force(command.jurisdiction, command.on))
+    policy = registry_policy(work.in_force(command.jurisdiction, command.on))
     policy.require_roster()
     person = require_active(
         command.jurisdiction,
@@ -93,7 +93,7 @@ def add_grid_member(command: AddGridMember, work: UnitOfWork) -> UUID:
 
 def remove_grid_member(command: RemoveGridMember, work: UnitOfWork) -> UUID:
     """A person leaves a grid's team from ``on``."""
-    work.rules.in_force(command.jurisdiction, command.on)
+    work.in_force(command.jurisdiction, command.on)
     grid = load_grid(work, command.jurisdiction, command.grid_id)
     grid.remove_member(person_id=command.person_id, on=command.on, reason=command.reason)
     return grid.id
@@ -105,7 +105,7 @@ def assign_grid(command: AssignGrid, work: UnitOfWork) -> UUID:
     With ``grid_membership: one_grid`` it leaves whichever grid it was in. The people
     responsible for it in the grid it leaves are released that day.
     """
-    policy = registry_policy(work.rules.in_force(command.jurisdiction, command.on))
+    policy = registry_policy(work.in_force(command.jurisdiction, command.on))
     ent = load_enterprise(work, command.jurisdiction, command.credit_code)
     grid = load_grid(work, command.jurisdiction, command.grid_id)
     if any(s.holder == grid.grid_id for s in ent.open_grids()):
@@ -118,7 +118,7 @@ def assign_grid(command: AssignGrid, work: UnitOfWork) -> UUID:
 
 def remove_from_grid(command: RemoveFromGrid, work: UnitOfWork) -> UUID:
     """Take an enterprise out of a grid from ``on`` (its responsibilities there end too)."""
-    work.rules.in_force(command.jurisdiction, command.on)
+    work.in_force(command.jurisdiction, command.on)
     ent = load_enterprise(work, command.jurisdiction, command.credit_code)
     if not any(s.holder == command.grid_id for s in ent.open_grids()):
         raise InvalidInput(f"{ent.credit_code} is not in grid {command.grid_id}", field="grid")

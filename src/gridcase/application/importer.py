@@ -494,7 +494,7 @@ def import_batch(command: ImportBatch, work: UnitOfWork) -> UUID:
     j = command.jurisdiction
     first: UUID | None = None
     for p in command.rows:
-        rules = work.rules.in_force(j, p.since)
+        rules = work.in_force(j, p.since)
         policy = registry_policy(rules)
         if work.get(Enterprise, enterprise_key(j, p.code)) is not None:
             raise InvalidInput(
@@ -621,7 +621,7 @@ def import_roster(
                 rows=tuple(batch),
                 reason=reason,
                 command_id=f"{command_id}#{batches}",
-                at=moment,
+                at=at,
             )
         )
         done += len(batch)

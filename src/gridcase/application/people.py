@@ -28,7 +28,7 @@ __all__ = ["change_person", "deactivate_person", "register_person", "team_places
 
 def register_person(command: RegisterPerson, work: UnitOfWork) -> UUID:
     """Add a person to a jurisdiction's roster, with the roles they may act in."""
-    policy = registry_policy(work.rules.in_force(command.jurisdiction, work.moment.date()))
+    policy = registry_policy(work.in_force(command.jurisdiction, work.moment.date()))
     check_roles(policy, command.roles, command.rank)
     check_person_id(command.person_id, command.name)
     key = person_key(command.jurisdiction, command.person_id)
@@ -63,7 +63,7 @@ def change_person(command: ChangePerson, work: UnitOfWork) -> UUID:
     post (``roster.one_per_unit``) another person holds. Hand those over first.
     """
     day = work.moment.date()
-    policy = registry_policy(work.rules.in_force(command.jurisdiction, day))
+    policy = registry_policy(work.in_force(command.jurisdiction, day))
     check_roles(policy, command.roles, command.rank)
     reason = require_reason(command.reason)
     person = _active(work, command.jurisdiction, command.person_id)
@@ -88,7 +88,7 @@ def deactivate_person(command: DeactivatePerson, work: UnitOfWork) -> UUID:
     person answerable for it. Any unit post they held is vacated in the same save.
     """
     day = work.moment.date()
-    policy = registry_policy(work.rules.in_force(command.jurisdiction, day))
+    policy = registry_policy(work.in_force(command.jurisdiction, day))
     reason = require_reason(command.reason)
     person = _active(work, command.jurisdiction, command.person_id)
     places = team_places(work, command.jurisdiction, person.person_id, day)

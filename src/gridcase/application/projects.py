@@ -50,7 +50,7 @@ def register_project(command: RegisterProject, work: UnitOfWork) -> UUID:
 
 def assign_project(command: AssignProject, work: UnitOfWork) -> UUID:
     """Make a commissioner responsible for a project from ``on`` (the ``projects`` quota applies)."""
-    policy = registry_policy(work.rules.in_force(command.jurisdiction, command.on))
+    policy = registry_policy(work.in_force(command.jurisdiction, command.on))
     project = load_project(work, command.jurisdiction, command.project_id)
     if any(s.holder == command.person_id for s in project.open_responsibles()):
         raise InvalidInput(

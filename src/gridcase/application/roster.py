@@ -88,8 +88,19 @@ class Roster:
         self._get = get
         self._view = view
 
-    def _run(self, command: RosterCommand) -> CommandResult:
-        return self._engine.execute(command)
+    def _run(self, command: type[RosterCommand], args: Mapping[str, Any]) -> CommandResult:
+        """Build ``command`` from a facade method's arguments and carry it out.
+
+        Sequences become tuples, so the command is a value (and its fingerprint stable);
+        ``kind`` is the grid kind of :meth:`register_grid`, which the command names
+        ``grid_kind`` (every command's ``kind`` says what command it is).
+        """
+        fields: dict[str, Any] = {
+            ("grid_kind" if k == "kind" else k): (tuple(v) if isinstance(v, list | tuple) else v)
+            for k, v in args.items()
+            if k != "self"
+        }
+        return self._engine.execute(command(**fields))
 
     # -- lookups ---------------------------------------------------------------------
 
@@ -154,20 +165,10 @@ class Roster:
         units: Sequence[str] = (),
         rank: str | None = None,
         at: datetime | None = None,
+        late_reason: str | None = None,
     ) -> CommandResult:
         """Add a person to a jurisdiction's roster, with the roles they may act in."""
-        return self._run(
-            RegisterPerson(
-                jurisdiction=jurisdiction,
-                person_id=person_id,
-                name=name,
-                roles=tuple(roles),
-                units=tuple(units),
-                rank=rank,
-                command_id=command_id,
-                at=at,
-            )
-        )
+        return self._run(RegisterPerson, locals())
 
     def change_person(
         self,
@@ -180,20 +181,10 @@ class Roster:
         command_id: str,
         rank: str | None = None,
         at: datetime | None = None,
+        late_reason: str | None = None,
     ) -> CommandResult:
         """Give a person new roles, units or rank from now on (see :func:`~gridcase.application.people.change_person`)."""
-        return self._run(
-            ChangePerson(
-                jurisdiction=jurisdiction,
-                person_id=person_id,
-                roles=tuple(roles),
-                units=tuple(units),
-                reason=reason,
-                rank=rank,
-                command_id=command_id,
-                at=at,
-            )
-        )
+        return self._run(ChangePerson, locals())
 
     def deactivate_person(
         self,
@@ -203,17 +194,10 @@ class Roster:
         reason: str,
         command_id: str,
         at: datetime | None = None,
+        late_reason: str | None = None,
     ) -> CommandResult:
         """Take a person off the roster from now on; refused while they still carry enterprises or team places."""
-        return self._run(
-            DeactivatePerson(
-                jurisdiction=jurisdiction,
-                person_id=person_id,
-                reason=reason,
-                command_id=command_id,
-                at=at,
-            )
-        )
+        return self._run(DeactivatePerson, locals())
 
     # -- enterprises -----------------------------------------------------------------
 
@@ -232,28 +216,14 @@ class Roster:
         basis: ScopeEntry = ScopeEntry.LISTED,
         reason: str = "listed",
         at: datetime | None = None,
+        late_reason: str | None = None,
     ) -> CommandResult:
         """Add an enterprise to a jurisdiction's registry and its scope from a date.
 
         ``basis`` says why it entered (Qingdao's completion filing and start of
         production, a tenant's move-in, an incubator's start; or the yearly list).
         """
-        return self._run(
-            RegisterEnterprise(
-                jurisdiction=jurisdiction,
-                credit_code=credit_code,
-                name=name,
-                in_scope_from=in_scope_from,
-                organisation_type=organisation_type,
-                industry=industry,
-                location=location,
-                tier=tier,
-                basis=basis,
-                reason=reason,
-                command_id=command_id,
-                at=at,
-            )
-        )
+        return self._run(RegisterEnterprise, locals())
 
     def enter_scope(
         self,
@@ -265,19 +235,10 @@ class Roster:
         reason: str,
         command_id: str,
         at: datetime | None = None,
+        late_reason: str | None = None,
     ) -> CommandResult:
         """A registered enterprise that had left the scope enters it again."""
-        return self._run(
-            EnterScope(
-                jurisdiction=jurisdiction,
-                credit_code=credit_code,
-                on=on,
-                basis=basis,
-                reason=reason,
-                command_id=command_id,
-                at=at,
-            )
-        )
+        return self._run(EnterScope, locals())
 
     def leave_scope(
         self,
@@ -289,19 +250,10 @@ class Roster:
         reason: str,
         command_id: str,
         at: datetime | None = None,
+        late_reason: str | None = None,
     ) -> CommandResult:
         """The enterprise is no longer served from ``on``; its responsible people are released that day."""
-        return self._run(
-            LeaveScope(
-                jurisdiction=jurisdiction,
-                credit_code=credit_code,
-                on=on,
-                basis=basis,
-                reason=reason,
-                command_id=command_id,
-                at=at,
-            )
-        )
+        return self._run(LeaveScope, locals())
 
     def assign_map_number(
         self,
@@ -311,17 +263,10 @@ class Roster:
         number: str,
         command_id: str,
         at: datetime | None = None,
+        late_reason: str | None = None,
     ) -> CommandResult:
         """Give the enterprise its number on the map (Yingkou: one number per enterprise)."""
-        return self._run(
-            AssignMapNumber(
-                jurisdiction=jurisdiction,
-                credit_code=credit_code,
-                number=number,
-                command_id=command_id,
-                at=at,
-            )
-        )
+        return self._run(AssignMapNumber, locals())
 
     def name_liaison(
         self,
@@ -332,18 +277,10 @@ class Roster:
         name: str,
         command_id: str,
         at: datetime | None = None,
+        late_reason: str | None = None,
     ) -> CommandResult:
         """The enterprise names a liaison (企业联络员) who acts for it as ``<credit code>/<liaison id>``."""
-        return self._run(
-            NameLiaison(
-                jurisdiction=jurisdiction,
-                credit_code=credit_code,
-                liaison_id=liaison_id,
-                name=name,
-                command_id=command_id,
-                at=at,
-            )
-        )
+        return self._run(NameLiaison, locals())
 
     def withdraw_liaison(
         self,
@@ -354,18 +291,10 @@ class Roster:
         reason: str,
         command_id: str,
         at: datetime | None = None,
+        late_reason: str | None = None,
     ) -> CommandResult:
         """The enterprise's liaison no longer acts for it."""
-        return self._run(
-            WithdrawLiaison(
-                jurisdiction=jurisdiction,
-                credit_code=credit_code,
-                liaison_id=liaison_id,
-                reason=reason,
-                command_id=command_id,
-                at=at,
-            )
-        )
+        return self._run(WithdrawLiaison, locals())
 
     # -- grids ---------------------------------------------------------------------
 
@@ -379,19 +308,10 @@ class Roster:
         command_id: str,
         unit: str | None = None,
         at: datetime | None = None,
+        late_reason: str | None = None,
     ) -> CommandResult:
         """Add a grid of one of the jurisdiction's grid kinds."""
-        return self._run(
-            RegisterGrid(
-                jurisdiction=jurisdiction,
-                grid_id=grid_id,
-                grid_kind=kind,
-                name=name,
-                unit=unit,
-                command_id=command_id,
-                at=at,
-            )
-        )
+        return self._run(RegisterGrid, locals())
 
     def add_grid_member(
         self,
@@ -403,19 +323,10 @@ class Roster:
         on: date,
         command_id: str,
         at: datetime | None = None,
+        late_reason: str | None = None,
     ) -> CommandResult:
         """Put a person into a grid's team (grid chief, deputy, officer) from ``on``."""
-        return self._run(
-            AddGridMember(
-                jurisdiction=jurisdiction,
-                grid_id=grid_id,
-                person_id=person_id,
-                position=position,
-                on=on,
-                command_id=command_id,
-                at=at,
-            )
-        )
+        return self._run(AddGridMember, locals())
 
     def remove_grid_member(
         self,
@@ -427,19 +338,10 @@ class Roster:
         reason: str,
         command_id: str,
         at: datetime | None = None,
+        late_reason: str | None = None,
     ) -> CommandResult:
         """A person leaves a grid's team from ``on``."""
-        return self._run(
-            RemoveGridMember(
-                jurisdiction=jurisdiction,
-                grid_id=grid_id,
-                person_id=person_id,
-                on=on,
-                reason=reason,
-                command_id=command_id,
-                at=at,
-            )
-        )
+        return self._run(RemoveGridMember, locals())
 
     def assign_grid(
         self,
@@ -451,19 +353,10 @@ class Roster:
         command_id: str,
         reason: str = "assigned",
         at: datetime | None = None,
+        late_reason: str | None = None,
     ) -> CommandResult:
         """Put an enterprise into a grid from ``on``; it leaves its grid of the same kind."""
-        return self._run(
-            AssignGrid(
-                jurisdiction=jurisdiction,
-                credit_code=credit_code,
-                grid_id=grid_id,
-                on=on,
-                reason=reason,
-                command_id=command_id,
-                at=at,
-            )
-        )
+        return self._run(AssignGrid, locals())
 
     def remove_from_grid(
         self,
@@ -475,19 +368,10 @@ class Roster:
         reason: str,
         command_id: str,
         at: datetime | None = None,
+        late_reason: str | None = None,
     ) -> CommandResult:
         """Take an enterprise out of a grid from ``on`` (its responsibilities there end too)."""
-        return self._run(
-            RemoveFromGrid(
-                jurisdiction=jurisdiction,
-                credit_code=credit_code,
-                grid_id=grid_id,
-                on=on,
-                reason=reason,
-                command_id=command_id,
-                at=at,
-            )
-        )
+        return self._run(RemoveFromGrid, locals())
 
     # -- responsibility ----------------------------------------------------------------
 
@@ -502,20 +386,10 @@ class Roster:
         grid: str | None = None,
         reason: str = "assigned",
         at: datetime | None = None,
+        late_reason: str | None = None,
     ) -> CommandResult:
         """Make a person responsible for an enterprise from ``on`` (quotas and 一企一管家 applied)."""
-        return self._run(
-            AssignResponsible(
-                jurisdiction=jurisdiction,
-                credit_code=credit_code,
-                person_id=person_id,
-                on=on,
-                grid=grid,
-                reason=reason,
-                command_id=command_id,
-                at=at,
-            )
-        )
+        return self._run(AssignResponsible, locals())
 
     def release_responsible(
         self,
@@ -528,20 +402,10 @@ class Roster:
         command_id: str,
         grid: str | None = None,
         at: datetime | None = None,
+        late_reason: str | None = None,
     ) -> CommandResult:
         """A person stops being responsible for an enterprise from ``on``."""
-        return self._run(
-            ReleaseResponsible(
-                jurisdiction=jurisdiction,
-                credit_code=credit_code,
-                person_id=person_id,
-                on=on,
-                reason=reason,
-                grid=grid,
-                command_id=command_id,
-                at=at,
-            )
-        )
+        return self._run(ReleaseResponsible, locals())
 
     # -- projects ------------------------------------------------------------------
 
@@ -555,19 +419,10 @@ class Roster:
         location: str | None = None,
         enterprise: str | None = None,
         at: datetime | None = None,
+        late_reason: str | None = None,
     ) -> CommandResult:
         """Add a major project (重大重点项目), served by commissioners like an enterprise."""
-        return self._run(
-            RegisterProject(
-                jurisdiction=jurisdiction,
-                project_id=project_id,
-                name=name,
-                location=location,
-                enterprise=enterprise,
-                command_id=command_id,
-                at=at,
-            )
-        )
+        return self._run(RegisterProject, locals())
 
     def assign_project(
         self,
@@ -579,19 +434,10 @@ class Roster:
         command_id: str,
         reason: str = "assigned",
         at: datetime | None = None,
+        late_reason: str | None = None,
     ) -> CommandResult:
         """Make a commissioner responsible for a project from ``on`` (the ``projects`` quota applies)."""
-        return self._run(
-            AssignProject(
-                jurisdiction=jurisdiction,
-                project_id=project_id,
-                person_id=person_id,
-                on=on,
-                reason=reason,
-                command_id=command_id,
-                at=at,
-            )
-        )
+        return self._run(AssignProject, locals())
 
     def release_project(
         self,
@@ -603,19 +449,10 @@ class Roster:
         reason: str,
         command_id: str,
         at: datetime | None = None,
+        late_reason: str | None = None,
     ) -> CommandResult:
         """A commissioner stops serving a project from ``on``."""
-        return self._run(
-            ReleaseProject(
-                jurisdiction=jurisdiction,
-                project_id=project_id,
-                person_id=person_id,
-                on=on,
-                reason=reason,
-                command_id=command_id,
-                at=at,
-            )
-        )
+        return self._run(ReleaseProject, locals())
 
     # -- visits --------------------------------------------------------------------
 
@@ -633,23 +470,10 @@ class Roster:
         purpose: VisitPurpose | str = VisitPurpose.SERVICE,
         visit_id: str | None = None,
         at: datetime | None = None,
+        late_reason: str | None = None,
     ) -> CommandResult:
         """Record a visit (走访) that took place at ``visited_at`` (see :func:`~gridcase.application.visits.record_visit`)."""
-        return self._run(
-            RecordVisit(
-                jurisdiction=jurisdiction,
-                enterprise=enterprise,
-                visitor=visitor,
-                visited_at=visited_at,
-                channel=channel,
-                findings=findings,
-                evidence=tuple(evidence),
-                purpose=purpose,
-                visit_id=visit_id,
-                command_id=command_id,
-                at=at,
-            )
-        )
+        return self._run(RecordVisit, locals())
 
     def raise_demand(
         self,
@@ -663,6 +487,7 @@ class Roster:
         command_id: str,
         description: str | None = None,
         at: datetime | None = None,
+        late_reason: str | None = None,
     ) -> CommandResult:
         """Open a case from a visit: the case records the visit, and the visit the case.
 
@@ -670,7 +495,6 @@ class Roster:
         checks the visit (this enterprise's, not later than the demand) and records the
         link on the visit in the same save as the case.
         """
-        moment = self._engine.stamp(at)
         visit = self.visit(jurisdiction, visit_id)
         return self._engine.execute(
             SubmitDemand(
@@ -681,7 +505,8 @@ class Roster:
                 actor=actor,
                 role=role,
                 command_id=command_id,
-                at=moment,
+                at=at,
+                late_reason=late_reason,
                 description=description,
                 channel=Channel.VISIT,
                 visit_id=visit.visit_id,

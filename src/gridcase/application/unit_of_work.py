@@ -26,7 +26,7 @@ look-up. A refused command writes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol, TypeVar
 from uuid import UUID
 
@@ -44,19 +44,30 @@ from gridcase.kernel.errors import (
     Conflict,
     GridcaseError,
     InvalidInput,
+    LateEntry,
     NotFound,
     RecordIntegrityError,
 )
 from gridcase.projections.roster import RosterProjection
 from gridcase.storage.rows import CommandRow, case_row_of
 from gridcase.storage.store import Store
+from gridcase.workflow.compiler import CompiledRules
 
-__all__ = ["MAX_COMMAND_ID", "CommandRunner", "Handler", "UnitOfWork", "check_command_id"]
+__all__ = [
+    "DEFAULT_LATE_ENTRY_MINUTES",
+    "MAX_COMMAND_ID",
+    "CommandRunner",
+    "Handler",
+    "UnitOfWork",
+    "check_command_id",
+]
 
 A = TypeVar("A", bound=Aggregate)
 C = TypeVar("C", contravariant=True)
 
 MAX_COMMAND_ID = 200
+DEFAULT_LATE_ENTRY_MINUTES = 10
+"""A command dated further behind the clock than this is a late entry (issue default)."""
 
 
 class Handler(Protocol[C]):
@@ -85,14 +96,44 @@ class UnitOfWork:
         moment: datetime,
         stamp: Callable[[datetime | None, str], datetime],
         roster_view: Callable[[], RosterProjection],
+        recorded_at: datetime | None = None,
     ) -> None:
         self.moment = moment
-        """The command's moment: every event it records carries it."""
+        """The command's moment (when its step happened, as claimed): its events carry it."""
+        self.recorded_at = recorded_at or moment
+        """When the engine records it: its clock, never the caller's."""
         self.rules = rules
+        self.consulted: CompiledRules | None = None
+        """The rules the command was decided under (the first asked for), whose recording
+        policy says whether it is a late entry."""
         self._store = store
         self._stamp = stamp
         self._roster_view = roster_view
         self._loaded: dict[UUID, Aggregate | None] = {}
+
+    # -- rules -----------------------------------------------------------------------------
+
+    def in_force(self, jurisdiction: str, day: date) -> CompiledRules:
+        """The jurisdiction's rules in force on ``day``, noted as the command's rules."""
+        found = self.rules.in_force(jurisdiction, day)
+        self.consulted = self.consulted or found
+        return found
+
+    def pinned(self, content_hash: str) -> CompiledRules:
+        """The rules a case is pinned to, noted as the command's rules."""
+        found = self.rules.pinned(content_hash, self.get)
+        self.consulted = self.consulted or found
+        return found
+
+    def late_by(self) -> timedelta | None:
+        """How much later than its rules tolerate this command is recorded, or None if on time."""
+        tolerance = timedelta(
+            minutes=self.consulted.rules.recording.late_entry_tolerance_minutes
+            if self.consulted is not None
+            else DEFAULT_LATE_ENTRY_MINUTES
+        )
+        lag = self.recorded_at - self.moment
+        return lag if lag > tolerance else None
 
     def get(self, cls: type[A], aggregate_id: UUID) -> A | None:
         """The aggregate as stored (or as this command has changed it so far); None if absent."""
@@ -180,9 +221,10 @@ class CommandRunner:
         cid = check_command_id(command_id) if command_id is not None else None
         digest = fingerprint(kind, command)
         moment = self.stamp(at)
+        late_reason = _late_reason(command)
         for attempt in (1, 2):
             try:
-                return self._attempt(handler, command, kind, cid, digest, moment)
+                return self._attempt(handler, command, kind, cid, digest, moment, late_reason)
             except _PublishedMeanwhile:
                 if attempt == 2:
                     raise Conflict(
@@ -203,10 +245,13 @@ class CommandRunner:
         command_id: str | None,
         digest: str,
         moment: datetime,
+        late_reason: str | None,
     ) -> CommandResult:
-        work = UnitOfWork(self._store, self._rules, moment, self.stamp, self._roster_view)
-        with recorded_at(moment):
+        recorded = to_cst(self.clock.now())
+        work = UnitOfWork(self._store, self._rules, moment, self.stamp, self._roster_view, recorded)
+        with recorded_at(moment, recorded=work.recorded_at, late_reason=late_reason):
             primary_id = handler(command, work)
+        _refuse_unexplained_lateness(work, late_reason, system=command_id is None)
         changed = work.changed()
         primary = work.get(Aggregate, primary_id)
         mine = list(primary.pending_events) if primary is not None else []
@@ -277,3 +322,48 @@ class CommandRunner:
 
 class _PublishedMeanwhile(Exception):
     """A save lost its race only because another engine published the same rules first."""
+
+
+def _late_reason(command: object) -> str | None:
+    reason = getattr(command, "late_reason", None)
+    if reason is None:
+        return None
+    if not isinstance(reason, str) or not reason.strip():
+        raise InvalidInput("a late_reason, when given, says why", field="late_reason")
+    return reason.strip()
+
+
+def _refuse_unexplained_lateness(
+    work: UnitOfWork, late_reason: str | None, *, system: bool
+) -> None:
+    """A step dated further back than the rules tolerate needs its reason, or is refused.
+
+    gridcase's own clock firings are never late: they are recorded at their deadline by
+    design, whenever ``advance`` runs.
+    """
+    lag = None if system else work.late_by()
+    if lag is None or late_reason is not None:
+        return
+    rules = work.consulted
+    name = f"{rules.jurisdiction}@{rules.version} " if rules is not None else ""
+    minutes = (
+        rules.rules.recording.late_entry_tolerance_minutes
+        if rules is not None
+        else DEFAULT_LATE_ENTRY_MINUTES
+    )
+    recording = rules.rules.recording if rules is not None else None
+    raise LateEntry(
+        f"the step is dated {work.moment.isoformat()}, {_span(lag)} before it is recorded "
+        f"({work.recorded_at.isoformat()}); a step recorded more than {minutes} minutes "
+        "after it happened needs a late_reason saying why",
+        rule=f"{name}recording.late_entry_tolerance_minutes",
+        cite=(recording.cite or recording.assumption) if recording is not None else None,
+    )
+
+
+def _span(lag: timedelta) -> str:
+    if lag >= timedelta(days=1):
+        return f"{lag.days} day(s) {lag.seconds // 3600} hour(s)"
+    if lag >= timedelta(hours=1):
+        return f"{lag.seconds // 3600} hour(s) {lag.seconds % 3600 // 60} minute(s)"
+    return f"{lag.seconds // 60} minute(s)"

@@ -33,7 +33,7 @@ def record_visit(command: RecordVisit, work: UnitOfWork) -> UUID:
     """
     moment = work.stamp(command.visited_at, "visited_at")
     day = moment.date()
-    policy = registry_policy(work.rules.in_force(command.jurisdiction, day))
+    policy = registry_policy(work.in_force(command.jurisdiction, day))
     try:
         channel = VisitChannel(command.channel)
     except ValueError:

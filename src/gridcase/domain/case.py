@@ -35,6 +35,7 @@ from gridcase.domain.case_state import (
     evolve,
 )
 from gridcase.domain.payloads import PAYLOAD_MODELS, Payload
+from gridcase.domain.recorded import RecordedEvent
 
 __all__ = ["EVENT_CLASSES", "Case"]
 
@@ -71,8 +72,8 @@ class Case(Aggregate):
         vars(clone)["_pending_events"] = []
         return clone
 
-    class Event(Aggregate.Event):
-        """What every case event records."""
+    class Event(RecordedEvent, Aggregate.Event):
+        """What every case event records (and, from :class:`RecordedEvent`, when it was recorded)."""
 
         actor: str
         role: str
@@ -92,9 +93,9 @@ class Case(Aggregate):
 
         kind: ClassVar[str] = ""
 
-        class_version: ClassVar[int] = 1
-        """The version of the stored form of every case event (written only above 1, so
-        version 1 changes no stored byte); see ``docs/events.md`` for how to raise it."""
+        class_version: ClassVar[int] = 2
+        """The version of the stored form of every case event: 2 added when it was
+        recorded (``recorded_at``) and why late (``late_reason``); see ``docs/events.md``."""
 
         def outcome(self) -> Outcome:
             return Outcome(
@@ -132,6 +133,8 @@ class Case(Aggregate):
                 reason=self.reason,
                 payload=dict(self.payload),
                 command_id=self.command_id,
+                recorded_at=self.recorded_at,
+                late_reason=self.late_reason,
             )
 
         def apply(self, aggregate: Any) -> None:

@@ -107,6 +107,16 @@ class Step:
     notes: tuple[str, ...] = ()
     """What gridcase could not do on expiry, and why (e.g. already at the top of the ladder)."""
     submission: Submission | None = None
+    recorded_at: datetime | None = None
+    """When gridcase recorded the step (its engine's clock); ``at`` is when it happened as
+    claimed. None for a step only decided, or stored before release 0.2."""
+    late_reason: str | None = None
+    """Why the step was recorded later than the rules tolerate, where it was."""
+
+    @property
+    def late(self) -> bool:
+        """Recorded late, with a reason (the rules refuse a late step without one)."""
+        return self.late_reason is not None
 
     @property
     def action(self) -> Action | None:

@@ -41,6 +41,8 @@ class SubmitDemand:
     """The visit (走访) the demand was raised in, if any."""
     case_id: UUID | None = None
     """Normally derived from the command id, so a re-sent submission finds its case."""
+    late_reason: str | None = None
+    """Why the demand is recorded later than it happened (see the rule file's ``recording``)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class ActOnCase:
     at: datetime | None = None
     reason: str | None = None
     payload: Mapping[str, Any] | Payload = field(default_factory=lambda: MappingProxyType({}))
+    late_reason: str | None = None
+    """Why the step is recorded later than it happened (see the rule file's ``recording``)."""
 
 
 @dataclass(frozen=True)

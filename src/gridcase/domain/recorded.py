@@ -14,51 +14,103 @@ programming error, raised at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from eventsourcing.domain import Aggregate
 
-__all__ = ["RecordedAggregate", "recorded_at"]
+__all__ = ["RecordedAggregate", "RecordedEvent", "Recording", "recorded_at"]
 
-_MOMENT: ContextVar[datetime | None] = ContextVar("gridcase_command_moment", default=None)
+
+@dataclass(frozen=True)
+class Recording:
+    """The two times of a command: when its step happened as claimed, and when it was recorded."""
+
+    moment: datetime
+    """The command's moment (its ``at``, or the engine's clock when it gave none)."""
+    recorded_at: datetime
+    """The engine's clock when the command was carried out; never the caller's."""
+    late_reason: str | None = None
+    """Why a step recorded later than the rules tolerate was not recorded on time."""
+
+
+_RECORDING: ContextVar[Recording | None] = ContextVar("gridcase_recording", default=None)
 
 
 @contextmanager
-def recorded_at(moment: datetime) -> Iterator[None]:
-    """Within this block, events are stamped with ``moment`` (timezone-aware)."""
-    if moment.tzinfo is None:
-        raise ValueError("a command's moment is timezone-aware")
-    token = _MOMENT.set(moment)
+def recorded_at(
+    moment: datetime, *, recorded: datetime | None = None, late_reason: str | None = None
+) -> Iterator[None]:
+    """Within this block, events carry ``moment`` and are recorded at ``recorded``.
+
+    ``recorded`` is the engine's clock; left out, the step is taken as recorded at its
+    own moment (a test or a trial assignment that is never saved).
+    """
+    if moment.tzinfo is None or (recorded is not None and recorded.tzinfo is None):
+        raise ValueError("a command's moments are timezone-aware")
+    token = _RECORDING.set(Recording(moment, recorded or moment, late_reason))
     try:
         yield
     finally:
-        _MOMENT.reset(token)
+        _RECORDING.reset(token)
+
+
+def current_recording() -> Recording | None:
+    return _RECORDING.get()
+
+
+class RecordedEvent:
+    """What every stored gridcase event carries besides its facts: when it was recorded.
+
+    ``recorded_at`` and ``late_reason`` are set when the event is made, from the command
+    that makes it, and stored with it (so the hash chain covers them). Events stored by
+    release 0.1 had neither: they are upcast to version 2 with both None, which histories
+    show as "recorded time unknown".
+    """
+
+    class_version: ClassVar[int] = 2
+
+    def __post_init__(self) -> None:
+        super().__post_init__()  # type: ignore[misc]
+        state = vars(self)  # not dataclass fields: the properties below read them
+        if "recorded_at" not in state:
+            recording = _RECORDING.get()
+            state["recorded_at"] = recording.recorded_at if recording is not None else None
+            state["late_reason"] = recording.late_reason if recording is not None else None
+
+    @staticmethod
+    def upcast_v1_v2(state: MutableMapping[str, Any]) -> None:
+        state.setdefault("recorded_at", None)
+        state.setdefault("late_reason", None)
+
+    @property
+    def recorded_at(self) -> datetime | None:
+        value = vars(self).get("recorded_at")
+        return value if isinstance(value, datetime) else None
+
+    @property
+    def late_reason(self) -> str | None:
+        value = vars(self).get("late_reason")
+        return value if isinstance(value, str) else None
 
 
 class RecordedAggregate(Aggregate):
-    """An aggregate whose events carry the current command's moment."""
+    """An aggregate whose events carry the current command's moment and recording."""
 
-    class Event(Aggregate.Event):
-        class_version: ClassVar[int] = 1
-        """The version of the event's stored form, inherited by every event of these
-        aggregates. eventsourcing writes it into the stored state only above 1, so
-        version 1 is what every event stored so far already is. A release that changes an
-        event's fields declares that event class explicitly with ``class_version = 2`` and
-        ``upcast_v1_v2`` (see ``docs/events.md``)."""
-
+    class Event(RecordedEvent, Aggregate.Event):
         @staticmethod
         def create_timestamp() -> datetime:
-            moment = _MOMENT.get()
-            if moment is None:
+            recording = _RECORDING.get()
+            if recording is None:
                 raise RuntimeError(
                     "an event was recorded outside a command: wrap the work in "
                     "gridcase.domain.recorded.recorded_at(moment) (the unit of work does)"
                 )
-            return moment
+            return recording.moment
 
     class Created(Event, Aggregate.Created):
         pass

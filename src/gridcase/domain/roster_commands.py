@@ -58,6 +58,8 @@ class RosterCommand:
     jurisdiction: str
     command_id: str
     at: datetime | None = None
+    late_reason: str | None = None
+    """Why the change is recorded later than ``at`` (see the rule file's ``recording``)."""
 
 
 # -- people ------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ __all__ = [
     "GridcaseError",
     "InvalidCreditCode",
     "InvalidInput",
+    "LateEntry",
     "NotAuthorised",
     "NotFound",
     "OutOfScope",
@@ -103,6 +104,14 @@ class RefusedByRule(GridcaseError):
         super().__init__(message)
         self.rule = rule
         self.cite = cite
+
+
+class LateEntry(RefusedByRule):
+    """A step dated further behind the engine's clock than the rules tolerate, with no reason.
+
+    Send it again with ``late_reason`` saying why it is recorded late; it is then
+    recorded as late, and the clocks that ran out before it was recorded stand as missed.
+    """
 
 
 class OutOfScope(RefusedByRule):

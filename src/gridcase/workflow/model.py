@@ -33,6 +33,7 @@ __all__ = [
     "LadderLevel",
     "LadderMove",
     "MeetingSchedule",
+    "RecordingRules",
     "Role",
     "RoleKind",
     "RuleSet",
@@ -323,6 +324,21 @@ class Transition(Sourced):
     """How the escalation level moves; ``escalate`` always moves up."""
 
 
+# -- recording -----------------------------------------------------------------------
+
+
+class RecordingRules(Sourced):
+    """How far behind the engine's clock a step may be dated before it is a late entry.
+
+    A command dated more than ``late_entry_tolerance_minutes`` before the moment the engine
+    records it is refused unless it says why (``late_reason``); accepted, it is recorded
+    as late with its reason, and every clock that ran out before it was recorded fires
+    first, so a late entry never erases a miss (docs/auditing.md).
+    """
+
+    late_entry_tolerance_minutes: Annotated[int, Field(ge=0, le=7 * 24 * 60)] = 10
+
+
 # -- the file -------------------------------------------------------------------------
 
 
@@ -345,4 +361,6 @@ class RuleSet(Strict):
     scope: Scope | None = None
     roster: RosterRules | None = None
     visits: VisitRules | None = None
+    recording: RecordingRules = Field(default_factory=RecordingRules)
+    """The late-entry policy; the default (10 minutes) applies where a file says nothing."""
     notes: list[str] = Field(default_factory=list)
