@@ -70,7 +70,7 @@ class DecisionContext(Protocol):
         ...
 
 
-class _Step(MachineTransition):
+class _RuleTransition(MachineTransition):
     """A machine transition that knows which rule of the file it stands for.
 
     Refusals and decisions name the rule (``transitions[i]``) and its citation, so the
@@ -84,7 +84,7 @@ class _Step(MachineTransition):
 
 
 class _RuleMachine(Machine):
-    transition_cls = _Step
+    transition_cls = _RuleTransition
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +103,7 @@ class _Permitted:
     """Condition 2: role and guards; raises rather than returning False, so no fall-through."""
 
     index: int
-    rule: Transition
+    rule: Transition = field(repr=False)
 
     def __call__(self, context: DecisionContext) -> bool:
         return context.permit(self.index, self.rule)
@@ -111,8 +111,10 @@ class _Permitted:
 
 @dataclass(frozen=True, slots=True)
 class _Chosen:
+    """Tells the context which rule fired: the machine's trigger answers only yes or no."""
+
     index: int
-    rule: Transition
+    rule: Transition = field(repr=False)
 
     def __call__(self, context: DecisionContext) -> None:
         context.chose(self.index, self.rule)
@@ -154,9 +156,9 @@ class CompiledRules:
         if event is None:
             return ()
         return tuple(
-            (step.index, step.rule)
-            for step in event.transitions.get(state, ())
-            if isinstance(step, _Step)
+            (mt.index, mt.rule)
+            for mt in event.transitions.get(state, ())
+            if isinstance(mt, _RuleTransition)
         )
 
     def allows(self, state: str, action: Action) -> bool:
@@ -199,6 +201,7 @@ def compile_rules(rules: RuleSet, *, source_name: str, source_text: str) -> Comp
         auto_transitions=False,
         ignore_invalid_triggers=False,
         send_event=False,
+        name=f"{rules.jurisdiction.id}@{rules.version}",
     )
     for i, t in enumerate(rules.transitions):
         conditions: list[Any] = [_WhenHolds(t.when)] if t.when else []
