@@ -6,6 +6,10 @@ one of :mod:`gridcase.kernel.errors` (``RefusedByRule`` naming the rule and its 
 ``NotAuthorised`` for a wrong role or a non-owner, ``InvalidInput`` for a malformed
 payload), and then nothing is recorded.
 
+Which transition an action takes is chosen by the rule version's compiled state machine
+(:mod:`gridcase.workflow.compiler`), whose conditions call back into the checks here;
+it runs on a context made for the one decision, so nothing outside it is changed.
+
 Before any command is decided, every clock that ran out before the command's moment
 fires (:func:`decide_expiries`), in time order, so history stays in time order and the
 command meets the case as it really stands: an enterprise cannot reject a completion
