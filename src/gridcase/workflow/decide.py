@@ -6,6 +6,10 @@ one of :mod:`gridcase.kernel.errors` (``RefusedByRule`` naming the rule and its 
 ``NotAuthorised`` for a wrong role or a non-owner, ``InvalidInput`` for a malformed
 payload), and then nothing is recorded.
 
+Which transition an action takes is chosen by the rule version's compiled state machine
+(:mod:`gridcase.workflow.compiler`), whose conditions call back into the checks here;
+it runs on a context made for the one decision, so nothing outside it is changed.
+
 Before any command is decided, every clock that ran out before the command's moment
 fires (:func:`decide_expiries`), in time order, so history stays in time order and the
 command meets the case as it really stands: an enterprise cannot reject a completion
@@ -15,7 +19,7 @@ that was already confirmed for it by silence.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -65,10 +69,6 @@ def _payload_dict(payload: Mapping[str, Any] | Payload) -> Mapping[str, Any]:
     if isinstance(payload, Payload):
         return payload.model_dump(mode="json", exclude_defaults=True)
     return payload
-
-
-def _matches(t: Transition, payload: Mapping[str, Any]) -> bool:
-    return all(payload.get(f) in allowed for f, allowed in t.when.items())
 
 
 def _authorise(
@@ -158,6 +158,87 @@ def _check_guards(
         raise refuse(f"not allowed once the case has: {', '.join(present)}")
     if g.new_unit and case is not None and payload.get("unit") == case.unit:
         raise refuse(f"must go to another unit than {case.unit}")
+
+
+@dataclass(slots=True)
+class _Decision:
+    """The throwaway model the machine decides on: one per command, never the case itself.
+
+    The machine writes its idea of the current state here (``state``) and the fired rule
+    (``chosen``); made per call, concurrent decisions on a shared machine cannot see each
+    other's, and the case stays something that only recorded events change.
+    """
+
+    rules: CompiledRules
+    case: CaseState
+    actor: Actor
+    role: str
+    reason: str | None
+    payload: Mapping[str, Any]
+    state: str
+    chosen: tuple[int, Transition] | None = None
+
+    def permit(self, index: int, rule: Transition) -> bool:
+        _authorise(
+            self.rules, rule, self.actor, self.role, enterprise=self.case.enterprise, case=self.case
+        )
+        _check_guards(self.rules, index, rule, self.case, self.reason, self.payload)
+        return True
+
+    def chose(self, index: int, rule: Transition) -> None:
+        self.chosen = (index, rule)
+
+
+def _not_allowed(rules: CompiledRules, state: str, action: Action) -> RefusedByRule:
+    allowed = ", ".join(a.value for a in rules.allowed_actions(state)) or "none"
+    return RefusedByRule(
+        f"{action.value} is not allowed in state {state!r} (allowed there: {allowed})",
+        rule=f"{rules.jurisdiction}@{rules.version} states.{state}",
+        cite=rules.rules.states[state].cite,
+    )
+
+
+def _no_branch(rules: CompiledRules, state: str, action: Action) -> RefusedByRule:
+    """Every branch for the action names payload values, and the payload gave none of them."""
+    candidates = rules.transitions(state, action)
+    index, t = candidates[0]
+    wanted = "; ".join(
+        " and ".join(f"{k} in {v}" for k, v in c.when.items()) for _, c in candidates if c.when
+    )
+    return RefusedByRule(
+        f"{action.value} in state {state!r} needs a payload with {wanted}",
+        rule=_rule(rules, index, t, state),
+        cite=t.cite or t.assumption,
+    )
+
+
+def _choose(
+    rules: CompiledRules,
+    case: CaseState,
+    command: ActOnCase,
+    actor: Actor,
+    payload: Mapping[str, Any],
+) -> tuple[int, Transition]:
+    """The rule the command takes, chosen by the compiled machine, or the typed refusal.
+
+    The machine tries the branches in file order; the first whose ``when`` matches is
+    the one, and if its role or a guard fails the refusal names that rule rather than
+    falling through to a later default (which would silently misroute the matter).
+    """
+    if not rules.allows(case.state, command.action):
+        raise _not_allowed(rules, case.state, command.action)
+    decision = _Decision(
+        rules=rules,
+        case=case,
+        actor=actor,
+        role=command.role,
+        reason=command.reason,
+        payload=payload,
+        state=case.state,
+    )
+    if not rules.choose(decision, command.action) or decision.chosen is None:
+        raise _no_branch(rules, case.state, command.action)
+    return decision.chosen
 
 
 def _owner(
@@ -347,28 +428,7 @@ def decide_action(
             rule=f"{rules.jurisdiction}@{rules.version} states.{case.state}: final",
             cite=rules.rules.states[case.state].cite,
         )
-    candidates = rules.transitions(case.state, command.action)
-    if not candidates:
-        allowed = ", ".join(a.value for a in rules.allowed_actions(case.state)) or "none"
-        raise RefusedByRule(
-            f"{command.action.value} is not allowed in state {case.state!r} (allowed there: {allowed})",
-            rule=f"{rules.jurisdiction}@{rules.version} states.{case.state}",
-            cite=rules.rules.states[case.state].cite,
-        )
-    found = next((c for c in candidates if _matches(c[1], payload)), None)
-    if found is None:
-        index, t = candidates[0]
-        wanted = "; ".join(
-            " and ".join(f"{k} in {v}" for k, v in c.when.items()) for _, c in candidates if c.when
-        )
-        raise RefusedByRule(
-            f"{command.action.value} in state {case.state!r} needs a payload with {wanted}",
-            rule=_rule(rules, index, t, case.state),
-            cite=t.cite or t.assumption,
-        )
-    index, t = found
-    _authorise(rules, t, actor, command.role, enterprise=case.enterprise, case=case)
-    _check_guards(rules, index, t, case, command.reason, payload)
+    index, t = _choose(rules, case, command, actor, payload)
     rule = _rule(rules, index, t, case.state)
     level = case.level
     if t.action is Action.ESCALATE:

@@ -3,7 +3,23 @@
 Officials review a rule change by looking at it. The diagram is drawn from the checked
 rule set itself (not from a separate drawing), so it cannot drift from what the engine
 runs: every transition with the roles that may take it and the clocks it starts and
-stops, the final states, and the clocks' durations in a legend.
+stops, the final states, and the clocks' durations in a legend. A test checks that every
+transition the deciding machine can fire is one edge here.
+
+It is written out here rather than drawn by ``transitions``' own Mermaid support
+(``GraphMachine(graph_engine="mermaid")``, 0.9.3), which was tried and does not serve:
+its text always opens with a ``---``/title/``---`` front-matter block, so it is not the
+``stateDiagram-v2`` document the CLI prints and docs/jurisdictions/*.md embed; the flat
+machine draws no final states, and the hierarchical one that does splits state names
+on ``_`` (``return_requested`` becomes a child of ``return``) unless its separator is
+changed; states take no label (Chinese/English names and owner) without a custom
+state class; the initial edge is bare ``[*] --> submitted``, losing who may submit and
+the clocks submission starts; it has no notes for the clock legend, no escaping of
+``:``/``;``/``#`` in labels, and adds ``classDef``/``Class`` styling per state with the
+initial state marked "active" as if a case stood in it; it needs a model to draw at
+all (``model=None`` has no graph), so it would be a second machine with a dummy
+model; and its DOT output needs the graphviz Python package, which gridcase does not
+depend on. Bending all that would take more code than the picture it draws.
 """
 
 from __future__ import annotations
