@@ -558,9 +558,7 @@ def cases_list(
     rules_folder: Path | None,
 ) -> None:
     """The problem ledger (问题台账): one row per case, rebuilt from the events."""
-    import csv
-    import sys
-
+    from gridcase.interfaces.export import Column, Table, csv_text, json_text, problem_ledger_table
     from gridcase.interfaces.render import ledger_lines
     from gridcase.projections.ledger import ProblemLedger
 
@@ -573,42 +571,14 @@ def cases_list(
         for line in ledger_lines(rows):
             click.echo(line)
         return
-    records = [
-        {
-            "case_id": str(r.case_id),
-            "jurisdiction": r.jurisdiction,
-            "enterprise": r.enterprise,
-            "title": r.title,
-            "category": r.category,
-            "channel": r.channel,
-            "submitted_at": r.submitted_at.isoformat(),
-            "state": r.state,
-            "final": r.final,
-            "owner_role": r.owner_role,
-            "owner_party": r.owner_party,
-            "unit": r.unit,
-            "level": r.level,
-            "next_due": r.next_due.isoformat() if r.next_due else None,
-            "misses": ";".join(f"{k}={v}" for k, v in r.misses.items()),
-            "delay_reasons": " | ".join(r.delay_reasons),
-            "responsible_leader": r.responsible_leader,
-            "measures": r.measures,
-            "time_limit_working_days": r.time_limit_working_days,
-            "result": r.result,
-            "satisfaction": r.satisfaction,
-            "escalations": r.escalations,
-            "returns": r.returns,
-            "closed_at": r.closed_at.isoformat() if r.closed_at else None,
-        }
-        for r in rows
-    ]
+    table = problem_ledger_table(rows)
     if fmt == "json":
-        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        click.echo(json_text(table))
         return
-    fields = list(records[0]) if records else ["case_id"]
-    writer = csv.DictWriter(sys.stdout, fieldnames=fields)
-    writer.writeheader()
-    writer.writerows(records)
+    if not rows:
+        # An empty ledger's CSV has always been the one header "case_id"; kept as it was.
+        table = Table((Column("case_id"),), ())
+    sys.stdout.write(csv_text(table))
 
 
 @cases_group.command("advance")
@@ -1502,15 +1472,10 @@ def visits_ledger(
     rules_folder: Path | None,
 ) -> None:
     """The visit ledger (走访台账): every visit of a month, rebuilt from the records (docs/ledgers.md)."""
+    from gridcase.interfaces.export import visit_ledger_table, write_csv, write_xlsx
     from gridcase.interfaces.render import visit_ledger_lines
     from gridcase.kernel.errors import NotFound
-    from gridcase.projections.visit_ledger import (
-        LedgerPeriod,
-        VisitLedger,
-        ledger_due,
-        write_csv,
-        write_xlsx,
-    )
+    from gridcase.projections.visit_ledger import LedgerPeriod, VisitLedger, ledger_due
 
     if sum(bool(x) for x in (csv_path, xlsx_path, as_json)) > 1:
         raise click.UsageError("give one of --csv, --xlsx and --json")
@@ -1569,12 +1534,12 @@ def visits_ledger(
         click.echo(f"Due by 24:00 on {_day(last_day)}, China time{flag} ({due['rule']}).")
         click.echo(f"  source: {due['cite'] or due['assumption']}")
     if csv_path is not None:
-        write_csv(rows, csv_path)
+        write_csv(visit_ledger_table(rows), csv_path)
         click.echo(f"wrote {csv_path}")
     elif xlsx_path is not None:
         name = rules.rules.jurisdiction.name.zh if rules is not None else jurisdiction
         title = " ".join(x for x in (name, grid, "走访台账", str(period)) if x)
-        write_xlsx(rows, xlsx_path, title=title)
+        write_xlsx(visit_ledger_table(rows), xlsx_path, title=title)
         click.echo(f"wrote {xlsx_path}")
     elif rows:
         for line in visit_ledger_lines(rows):
