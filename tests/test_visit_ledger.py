@@ -391,7 +391,7 @@ def recorded_rows(b: Bijie) -> list[VisitLedgerRow]:
 
 class TestFiles:
     def test_csv_round_trip(self, bijie: Bijie, tmp_path: Path) -> None:
-        """The CSV starts with a UTF-8 byte-order mark, has one bilingual header row, and reads back cell for cell."""
+        """The CSV starts with a UTF-8 byte-order mark, has one bilingual header row, and reads back cell for cell, a text a spreadsheet would take for a formula behind a quote."""
         rows = recorded_rows(bijie)
         path = tmp_path / "ledger.csv"
         write_csv(visit_ledger_table(rows), path)
@@ -410,7 +410,7 @@ class TestFiles:
         assert got[0]["走访方式 (channel)"] == "实地走访 (on_site)"
         assert got[0]["生产经营 (operations)"] == "满负荷生产, 订单排到6月"
         assert got[0]["困难需求 (difficulties and needs)"] == '用工紧张; "技工"难招\n夜班缺人'
-        assert got[1]["备注 (note)"] == "=SUM(A1:A9) 不是公式"
+        assert got[1]["备注 (note)"] == "'=SUM(A1:A9) 不是公式"
         assert got[1]["印证资料数 (evidence)"] == "1"
         assert [g["走访编号 (visit id)"] for g in got] == ["V-1", "V-2"]
 

@@ -18,10 +18,21 @@ The rules:
   up in the first field name of every script reading it. Dates are ``YYYY-MM-DD``, times
   ``HH:MM``, moments ``YYYY-MM-DD HH:MM`` (a table holds China time to the minute), an
   absent value an empty cell.
+* **Formula injection (OWASP's CSV injection)**: Excel and LibreOffice take a CSV cell
+  that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return for a formula,
+  and a formula can fetch a URL or start a program on the official's machine. Every
+  *text* cell of a CSV that begins with one of them is written with a single quote in
+  front (``'=HYPERLINK(…)``), as OWASP recommends. The rule looks at the first character
+  only and never at what follows, so a text ``-3`` becomes ``'-3`` too: a finding typed as
+  ``-3`` cannot be told from ``-1+2`` without guessing, and OWASP asks for both to be
+  escaped. Values the table holds as numbers (``int``, ``float``) are written as they are,
+  ``-3`` included, since a number is never a formula; the ledgers' own numbers (row
+  numbers, evidence counts) are such numbers, so they are never quoted.
 * **XLSX**: one sheet, the header row in bold and frozen, a filter on every column;
   dates, times and moments are real date and time cells, numbers are numbers, and every
   text is a text cell (an inline string, data type ``s``) whatever it begins with, so no
-  cell is ever a formula, an error value or a number that was text. Control
+  cell is ever a formula, an error value or a number that was text. A text cell cannot be
+  evaluated, so XLSX text is kept exactly as recorded, without the CSV's quote. Control
   characters, which a workbook cannot hold, are left out of its cells (the CSV keeps
   them).
 * **JSON**: a list of objects keyed by column key, in column order; dates and moments as
@@ -43,6 +54,7 @@ from gridcase.projections.visit_ledger import VisitLedgerRow
 
 __all__ = [
     "CHANNEL_LABELS",
+    "FORMULA_START",
     "PROBLEM_LEDGER_COLUMNS",
     "PURPOSE_LABELS",
     "VISIT_LEDGER_COLUMNS",
@@ -51,6 +63,7 @@ __all__ = [
     "Table",
     "csv_text",
     "json_text",
+    "neutralised",
     "problem_ledger_table",
     "visit_ledger_table",
     "write_csv",
@@ -102,12 +115,20 @@ class Table:
 
 # -- CSV ---------------------------------------------------------------------------------
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet reads as the start of a formula in a CSV cell (OWASP)."""
+
+
+def neutralised(text: str) -> str:
+    """``text`` with a single quote in front when a spreadsheet would take it for a formula."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
 
 def _csv_cell(value: Cell) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return neutralised(value)
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, time):
