@@ -28,24 +28,22 @@ from gridcase.application.engine import Engine
 from gridcase.calendar import national_calendar, to_cst
 from gridcase.cli import main
 from gridcase.domain.policy import LedgerDue
-from gridcase.kernel.clock import ManualClock
-from gridcase.kernel.errors import InvalidInput, NotFound, RuleFileError
-from gridcase.projections import Month
-from gridcase.projections.visit_ledger import (
-    COLUMNS,
-    LedgerPeriod,
-    VisitLedger,
-    VisitLedgerRow,
-    ledger_due,
+from gridcase.interfaces.export import (
+    VISIT_LEDGER_COLUMNS,
+    visit_ledger_table,
     write_csv,
     write_xlsx,
 )
+from gridcase.kernel.clock import ManualClock
+from gridcase.kernel.errors import InvalidInput, NotFound, RuleFileError
+from gridcase.projections import Month
+from gridcase.projections.visit_ledger import LedgerPeriod, VisitLedger, VisitLedgerRow, ledger_due
 from gridcase.workflow.loader import load_rules, parse_rules
 
 B = "bijie"
 A = credit_code(61, division="520502")
 C = credit_code(62, division="520502")
-HEADERS = [c.header for c in COLUMNS]
+HEADERS = [c.header for c in VISIT_LEDGER_COLUMNS]
 
 
 @dataclass
@@ -398,10 +396,10 @@ def recorded_rows(b: Bijie) -> list[VisitLedgerRow]:
 
 class TestFiles:
     def test_csv_round_trip(self, bijie: Bijie, tmp_path: Path) -> None:
-        """The CSV starts with a UTF-8 byte-order mark, has one bilingual header row, and reads back cell for cell."""
+        """The CSV starts with a UTF-8 byte-order mark, has one bilingual header row, and reads back cell for cell, a text a spreadsheet would take for a formula behind a quote."""
         rows = recorded_rows(bijie)
         path = tmp_path / "ledger.csv"
-        write_csv(rows, path)
+        write_csv(visit_ledger_table(rows), path)
         assert path.read_bytes().startswith(b"\xef\xbb\xbf")
         with path.open(encoding="utf-8-sig", newline="") as f:
             header, *lines = list(csv.reader(f))
@@ -417,7 +415,7 @@ class TestFiles:
         assert got[0]["走访方式 (channel)"] == "实地走访 (on_site)"
         assert got[0]["生产经营 (operations)"] == "满负荷生产, 订单排到6月"
         assert got[0]["困难需求 (difficulties and needs)"] == '用工紧张; "技工"难招\n夜班缺人'
-        assert got[1]["备注 (note)"] == "=SUM(A1:A9) 不是公式"
+        assert got[1]["备注 (note)"] == "'=SUM(A1:A9) 不是公式"
         assert got[1]["印证资料数 (evidence)"] == "1"
         assert [g["走访编号 (visit id)"] for g in got] == ["V-1", "V-2"]
 
@@ -427,7 +425,7 @@ class TestFiles:
 
         rows = recorded_rows(bijie)
         path = tmp_path / "ledger.xlsx"
-        write_xlsx(rows, path, title="毕节市七星关区 走访台账 2026-03")
+        write_xlsx(visit_ledger_table(rows), path, title="毕节市七星关区 走访台账 2026-03")
         book = load_workbook(path)
         assert book.sheetnames == ["毕节市七星关区 走访台账 2026-03"]
         sheet = book.active
@@ -449,8 +447,8 @@ class TestFiles:
         """A month without visits gives files with the header row only."""
         from openpyxl import load_workbook
 
-        write_csv([], tmp_path / "e.csv")
-        write_xlsx([], tmp_path / "e.xlsx", title="t")
+        write_csv(visit_ledger_table([]), tmp_path / "e.csv")
+        write_xlsx(visit_ledger_table([]), tmp_path / "e.xlsx", title="t")
         with (tmp_path / "e.csv").open(encoding="utf-8-sig", newline="") as f:
             assert list(csv.reader(f)) == [HEADERS]
         sheet = load_workbook(tmp_path / "e.xlsx").active

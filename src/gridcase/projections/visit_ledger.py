@@ -5,7 +5,9 @@ investment intent, tax status and difficulties (三(二)1); Bijie's townships an
 authorities send a ledger of their service visits (附件3) to the district office before
 the 27th of every month (五(五)). Both are what the visits already say, so the ledger is
 folded from the log and never typed a second time: an officer records a visit once
-(:meth:`gridcase.Roster.record_visit`) and the ledger, its CSV and its XLSX follow.
+(:meth:`gridcase.Roster.record_visit`) and the ledger follows; its CSV and XLSX files
+are laid out by :mod:`gridcase.interfaces.export`, since a projection answers rows and
+formatting them for a spreadsheet is the edge's business.
 
 The rules, stated once here and in docs/ledgers.md:
 
@@ -28,12 +30,8 @@ The rules, stated once here and in docs/ledgers.md:
 from __future__ import annotations
 
 import calendar as _gregorian
-import csv
-import io
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -53,17 +51,11 @@ from gridcase.projections.roster import RosterProjection
 from gridcase.storage.log import EventLog
 
 __all__ = [
-    "CHANNEL_LABELS",
-    "COLUMNS",
-    "PURPOSE_LABELS",
-    "Column",
     "LedgerGrid",
     "LedgerPeriod",
     "VisitLedger",
     "VisitLedgerRow",
     "ledger_due",
-    "write_csv",
-    "write_xlsx",
 ]
 
 
@@ -301,169 +293,3 @@ def ledger_due(rule: LedgerDue, month: Month, calendar: WorkingCalendar) -> Dead
     elif rule.roll == "backward":
         last = calendar.working_day_on_or_before(last)
     return calendar.deadline_on(datetime.combine(month.first, time(0, 0), tzinfo=CST), last)
-
-
-# -- the files --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column:
-    """A column of the exported ledger: its key and its header in Chinese and English."""
-
-    key: str
-    zh: str
-    en: str
-
-    @property
-    def header(self) -> str:
-        return f"{self.zh} ({self.en})"
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("no", "序号", "no."),
-    Column("date", "走访日期", "date"),
-    Column("time", "走访时间", "time"),
-    Column("grid_ids", "网格编号", "grid ids"),
-    Column("grid_names", "所属网格", "grids"),
-    Column("enterprise", "统一社会信用代码", "credit code"),
-    Column("enterprise_name", "企业名称", "enterprise"),
-    Column("visitor", "走访人编号", "visitor id"),
-    Column("visitor_name", "走访人", "visitor"),
-    Column("channel", "走访方式", "channel"),
-    Column("purpose", "走访目的", "purpose"),
-    Column("operations", "生产经营", "operations"),
-    Column("investment_intent", "投资意愿", "investment intent"),
-    Column("tax_status", "纳税状况", "tax status"),
-    Column("difficulties", "困难需求", "difficulties and needs"),
-    Column("note", "备注", "note"),
-    Column("evidence", "印证资料数", "evidence"),
-    Column("cases", "转办诉求", "cases opened"),
-    Column("visit_id", "走访编号", "visit id"),
-    Column("recorded_at", "录入时间", "recorded at"),
-)
-"""The exported columns, in order. One header row: Chinese first, English in brackets,
-for every jurisdiction (docs/ledgers.md says why)."""
-
-CHANNEL_LABELS = {
-    "on_site": "实地走访",
-    "phone": "电话回访",
-    "wechat": "微信",
-    "questionnaire": "问卷调查",
-}
-PURPOSE_LABELS = {"service": "走访服务", "inspection": "检查"}
-
-_SEP = "; "
-
-
-def _label(labels: dict[str, str], code: str) -> str:
-    zh = labels.get(code)
-    return f"{zh} ({code})" if zh else code
-
-
-def _cells(row: VisitLedgerRow, number: int) -> dict[str, object]:
-    """A row's cells, typed: dates and times as such, counts as numbers, the rest text."""
-    return {
-        "no": number,
-        "date": row.day,
-        "time": row.at.time().replace(second=0, microsecond=0, tzinfo=None),
-        "grid_ids": _SEP.join(g.grid for g in row.grids),
-        "grid_names": _SEP.join(g.name for g in row.grids),
-        "enterprise": row.enterprise,
-        "enterprise_name": row.enterprise_name,
-        "visitor": row.visitor,
-        "visitor_name": row.visitor_name,
-        "channel": _label(CHANNEL_LABELS, row.channel),
-        "purpose": _label(PURPOSE_LABELS, row.purpose),
-        "operations": row.operations or "",
-        "investment_intent": row.investment_intent or "",
-        "tax_status": row.tax_status or "",
-        "difficulties": row.difficulties or "",
-        "note": row.note or "",
-        "evidence": row.evidence,
-        "cases": _SEP.join(str(c) for c in row.cases),
-        "visit_id": row.visit_id,
-        "recorded_at": row.recorded_at.replace(second=0, microsecond=0, tzinfo=None),
-    }
-
-
-def _text(value: object) -> str:
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, time):
-        return value.strftime("%H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def csv_text(rows: Iterable[VisitLedgerRow]) -> str:
-    """The ledger as CSV text: the header row, then one line per visit."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([c.header for c in COLUMNS])
-    for n, row in enumerate(rows, start=1):
-        cells = _cells(row, n)
-        writer.writerow([_text(cells[c.key]) for c in COLUMNS])
-    return out.getvalue()
-
-
-def write_csv(rows: Iterable[VisitLedgerRow], path: Path) -> None:
-    """Write the ledger as a CSV file in UTF-8 with a byte-order mark.
-
-    The mark is what makes Excel, the tool the offices open ledgers with, read the file
-    as UTF-8 rather than the local code page (GBK), which would garble every Chinese
-    cell; ``csv`` and pandas read it with ``encoding="utf-8-sig"``.
-    """
-    path.write_bytes(csv_text(rows).encode("utf-8-sig"))
-
-
-_WIDTHS = {"date": 11, "time": 7, "enterprise": 21, "visit_id": 24, "recorded_at": 17, "no": 6}
-
-
-def write_xlsx(rows: Sequence[VisitLedgerRow], path: Path, *, title: str) -> None:
-    """Write the ledger as an Excel workbook with one sheet named ``title`` (cut to 31 characters).
-
-    Dates and times are real date and time cells (China time), so Excel sorts and
-    filters them; every text is stored as text, so a finding that begins with ``=`` is
-    never taken for a formula. Control characters, which a workbook cannot hold, are
-    left out of the cells (the CSV keeps them).
-    """
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = _sheet_title(title)
-    book.properties.title = title
-    bold = Font(bold=True)
-    for col, column in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=col, value=column.header)
-        cell.font = bold
-        letter = cell.column_letter
-        sheet.column_dimensions[letter].width = _WIDTHS.get(column.key, 16)
-    for n, row in enumerate(rows, start=1):
-        cells = _cells(row, n)
-        for col, column in enumerate(COLUMNS, start=1):
-            value = cells[column.key]
-            if isinstance(value, str):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            cell = sheet.cell(row=n + 1, column=col, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"
-            elif isinstance(value, datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(value, time):
-                cell.number_format = "hh:mm"
-            elif isinstance(value, date):
-                cell.number_format = "yyyy-mm-dd"
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    book.save(path)
-
-
-def _sheet_title(title: str) -> str:
-    """Excel refuses ``[]:*?/\\`` in a sheet's name and more than 31 characters."""
-    cleaned = "".join("-" if ch in "[]:*?/\\" else ch for ch in title).strip("'")
-    return cleaned[:31] or "ledger"

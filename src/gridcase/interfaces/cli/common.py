@@ -1,0 +1,215 @@
+"""What every command group shares: parsing text at the edge, errors, output, the engine.
+
+Moments become aware China time here and nowhere else; the library's refusals become
+click's exits here (bad input 2, anything else refused 1), so every group answers the
+same way. This module imports no command group: the groups import it.
+
+A group module imports at its top what its options and annotations need; what a command
+runs on (scenarios, diagrams, the importer, ledgers, exports, the demo) it imports when it
+runs, so that ``gridcase --help`` and every other command do not wait for it (together
+about a quarter of a second on a start of about one).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+from gridcase.application.engine import Engine
+from gridcase.application.results import CommandResult
+from gridcase.kernel.clock import CST
+from gridcase.kernel.errors import GridcaseError, InvalidInput, RefusedByRule, RuleFileError
+from gridcase.storage.log import EventLog
+
+__all__ = [
+    "command_id_option",
+    "day_label",
+    "emit_json",
+    "emit_output",
+    "event_log",
+    "events_recorded",
+    "json_option",
+    "jurisdiction_option",
+    "library_errors",
+    "on_option",
+    "open_engine",
+    "optional",
+    "parse_date",
+    "parse_moment",
+    "parse_time_of_day",
+    "parse_year_month",
+    "roster_call",
+    "rules_folder_option",
+    "said",
+    "url_option",
+]
+
+T = TypeVar("T")
+
+# -- parameter types -------------------------------------------------------------------
+
+
+def parse_moment(ctx: click.Context, param: click.Parameter, value: str) -> datetime:
+    """An ISO 8601 moment; a bare date means 00:00 and a moment without offset China time."""
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time(0, 0), tzinfo=CST)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO 8601 date or moment "
+            "(e.g. 2026-02-13, 2026-02-13T09:30 or 2026-02-13T09:30+08:00)"
+        ) from None
+    return moment.replace(tzinfo=CST) if moment.tzinfo is None else moment.astimezone(CST)
+
+
+def parse_date(ctx: click.Context, param: click.Parameter, value: str) -> date:
+    """A calendar date, YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def parse_time_of_day(ctx: click.Context, param: click.Parameter, value: str) -> time:
+    """A China time of day, HH:MM on the 24-hour clock."""
+    hours, sep, minutes = value.strip().partition(":")
+    if sep and len(minutes) == 2 and hours.isdigit() and minutes.isdigit():
+        h, m = int(hours), int(minutes)
+        if 0 <= h <= 23 and 0 <= m <= 59:
+            return time(h, m)
+    raise click.BadParameter(f"{value!r} is not a time of day in the form HH:MM (00:00 to 23:59)")
+
+
+def parse_year_month(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, int]:
+    """A month, YYYY-MM."""
+    year, sep, month = value.strip().partition("-")
+    digits = year.isdigit() and month.isdigit()
+    if sep and len(year) == 4 and len(month) == 2 and digits and 1 <= int(month) <= 12:
+        return int(year), int(month)
+    raise click.BadParameter(f"{value!r} is not a month in the form YYYY-MM")
+
+
+Parser = Callable[[click.Context, click.Parameter, str], T]
+
+
+def optional(parse: Parser[T]) -> Callable[[click.Context, click.Parameter, str | None], T | None]:
+    """``parse`` for an option that may be left out (or given empty): then None."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> T | None:
+        return parse(ctx, param, value) if value else None
+
+    return callback
+
+
+_WEEKDAYS = ("Mon 周一", "Tue 周二", "Wed 周三", "Thu 周四", "Fri 周五", "Sat 周六", "Sun 周日")
+
+
+def day_label(day: date) -> str:
+    """``2026-03-26 (Thu 周四)``: officials read the weekday in Chinese, embedders in English."""
+    return f"{day.isoformat()} ({_WEEKDAYS[day.weekday()]})"
+
+
+# -- options more than one group takes ---------------------------------------------------
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+url_option = click.option(
+    "--url", default=None, help="Store URL (default: GRIDCASE_URL, else sqlite:///gridcase.db)."
+)
+rules_folder_option = click.option(
+    "--rules",
+    "rules_folder",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Rules folder (default: the bundled rules, or GRIDCASE_RULES).",
+)
+jurisdiction_option = click.option(
+    "--jurisdiction", "-j", required=True, help="Jurisdiction id (e.g. bijie)."
+)
+# Command ids default to a key made of the command's own arguments, so running the same
+# command line twice records it once; --command-id overrides it.
+command_id_option = click.option(
+    "--command-id", default=None, help="Idempotency key (default: from the arguments)."
+)
+on_option = click.option(
+    "--on", "on", callback=parse_date, required=True, help="The day it takes effect, YYYY-MM-DD."
+)
+
+
+# -- errors and output -----------------------------------------------------------------
+
+
+@contextmanager
+def library_errors() -> Iterator[None]:
+    """Turn the library's refusals into click's: bad input exits 2, anything else refused 1."""
+    try:
+        yield
+    except InvalidInput as exc:
+        raise click.UsageError(str(exc)) from None
+    except RuleFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    except RefusedByRule as exc:
+        # An official needs to see which rule said no, and the paragraph behind it.
+        lines = [f"{type(exc).__name__}: {exc}", f"  rule: {exc.rule}"]
+        if exc.cite:
+            lines.append(f"  source: {exc.cite}")
+        raise click.ClickException("\n".join(lines)) from None
+    except GridcaseError as exc:
+        raise click.ClickException(f"{type(exc).__name__}: {exc}") from None
+
+
+def emit_output(data: str | bytes, output: Path | None) -> None:
+    """Print ``data``, or write it to ``output`` and say so."""
+    if output is None:
+        click.echo(data if isinstance(data, str) else data.decode(), nl=False)
+        return
+    if isinstance(data, str):
+        output.write_text(data, encoding="utf-8")
+    else:
+        output.write_bytes(data)
+    click.echo(f"wrote {output}")
+
+
+def emit_json(data: Mapping[str, object]) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def said(result: CommandResult, what: str) -> None:
+    """``what`` the command did, or that it had been done before (a rerun is not an error)."""
+    click.echo(f"{what} (already recorded: nothing new)" if result.duplicate else what)
+
+
+# -- the engine --------------------------------------------------------------------------
+
+
+def open_engine(url: str | None, rules_folder: Path | None) -> Engine:
+    with library_errors():
+        return Engine(url, rules=rules_folder)
+
+
+def roster_call(url: str | None, rules_folder: Path | None, call: Callable[[Engine], T]) -> T:
+    """``call`` on an engine opened for it and closed after, the library's refusals as exits."""
+    engine = open_engine(url, rules_folder)
+    try:
+        with library_errors():
+            return call(engine)
+    finally:
+        engine.close()
+
+
+def event_log(engine: Engine) -> EventLog:
+    """The one place the command line reaches past the engine into the stored events (to
+    fold a ledger or count what a store holds), so that changing that access is one edit."""
+    return engine.log
+
+
+def events_recorded(engine: Engine) -> int:
+    """How many events the store holds (by the log's last position)."""
+    return event_log(engine).head()
