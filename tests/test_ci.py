@@ -68,3 +68,13 @@ def test_the_layers_point_one_way_and_nothing_imports_in_a_cycle() -> None:
         [_tool("lint-imports"), "--no-cache"], cwd=REPO, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_no_module_is_over_700_lines() -> None:
+    """One concept per module: a module that grows past 700 lines is split, not stretched."""
+    long = {
+        str(p.relative_to(REPO)): n
+        for p in (REPO / "src" / "gridcase").rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 700
+    }
+    assert long == {}
