@@ -43,10 +43,16 @@ def cst(*args: int) -> datetime:
 
 @contextmanager
 def engine_on(
-    url: str, start: datetime, rules: Path | str = RULES
+    url: str, start: datetime, rules: RuleBook | Path | str = RULES
 ) -> Iterator[tuple[Engine, ManualClock]]:
-    """An engine on ``url`` driven by a manual clock starting at ``start``."""
+    """An engine on ``url`` driven by a manual clock starting at ``start``.
+
+    The bundled rules and the test rules are read once a session (no test edits them); any
+    other folder is read afresh, as a test may have just written it.
+    """
     clock = ManualClock(start)
+    if not isinstance(rules, RuleBook) and Path(rules) in (RULES, FIXTURE_RULES):
+        rules = rule_book(Path(rules))
     engine = Engine(url, rules=rules, clock=clock)
     try:
         yield engine, clock
