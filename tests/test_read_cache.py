@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from uuid import UUID
 
 import pytest
+from tests.builders import RosterBuilder
 from tests.support import RULES, credit_code, cst
 
 from gridcase import (
@@ -46,26 +47,9 @@ def engines(store_url: str, clock: ManualClock) -> Iterator[tuple[Engine, Engine
     """Two engines on one store: ``mine`` remembers, ``theirs`` writes behind its back."""
     mine = Engine(store_url, rules=RULES, clock=clock)
     theirs = Engine(store_url, rules=RULES, clock=clock)
-    mine.register_enterprise(
-        jurisdiction="malu",
-        credit_code=ENTERPRISE,
-        name="示例企业",
-        command_id="e",
-        in_scope_from=date(2024, 1, 1),
-    )
-    for person_id, roles, units in (
-        ("center-1", ["center"], []),
-        ("center-2", ["center"], []),
-        ("liaison", ["unit"], ["planning"]),
-    ):
-        mine.register_person(
-            jurisdiction="malu",
-            person_id=person_id,
-            name=person_id,
-            roles=roles,
-            units=units,
-            command_id=f"p-{person_id}",
-        )
+    malu = RosterBuilder(mine, "malu").enterprise(ENTERPRISE, date(2024, 1, 1))
+    malu.person("center-1", "center").person("center-2", "center")
+    malu.person("liaison", "unit", units=["planning"])
     try:
         yield mine, theirs
     finally:
@@ -209,16 +193,7 @@ def test_an_engine_that_remembers_nothing_decides_the_same(
 ) -> None:
     """``cache_size=0`` turns remembering off; commands and answers are unchanged."""
     with Engine(store_url, rules=RULES, clock=clock, cache_size=0) as engine:
-        engine.register_enterprise(
-            jurisdiction="malu",
-            credit_code=ENTERPRISE,
-            name="示例企业",
-            command_id="e",
-            in_scope_from=date(2024, 1, 1),
-        )
-        engine.register_person(
-            jurisdiction="malu", person_id="c", name="c", roles=["center"], command_id="p"
-        )
+        RosterBuilder(engine, "malu").enterprise(ENTERPRISE, date(2024, 1, 1)).person("c", "center")
         case_id = submit(engine, "s")
         engine.act(dispatch(case_id, "c", "d"))
         assert engine.act(dispatch(case_id, "c", "d")).duplicate

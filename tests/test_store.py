@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.builders import RosterBuilder
 from tests.support import RULES, credit_code, cst
 
 import gridcase.application.engine
@@ -60,28 +61,9 @@ class StoreContract:
     @pytest.fixture
     def engine(self, url: str, clock: ManualClock) -> Iterator[Engine]:
         engine = Engine(url, rules=RULES, clock=clock)
-        engine.register_enterprise(
-            jurisdiction="malu",
-            credit_code=ENTERPRISE,
-            name="示例企业",
-            command_id="e",
-            in_scope_from=date(2024, 1, 1),
-        )
-        engine.register_person(
-            jurisdiction="malu",
-            person_id="center-1",
-            name="值班员",
-            roles=["center"],
-            command_id="p1",
-        )
-        engine.register_person(
-            jurisdiction="malu",
-            person_id="liaison",
-            name="联络员",
-            roles=["unit"],
-            units=["planning"],
-            command_id="p2",
-        )
+        malu = RosterBuilder(engine, "malu").enterprise(ENTERPRISE, date(2024, 1, 1))
+        malu.person("center-1", "center", name="值班员")
+        malu.person("liaison", "unit", units=["planning"], name="联络员")
         yield engine
         engine.close()
 
