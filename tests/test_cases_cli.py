@@ -55,7 +55,7 @@ class TestProblemLedger:
     def test_one_row_per_case_with_its_misses(self, store: tuple[str, Any]) -> None:
         """The ledger row shows the state, the missed handling limit and the result."""
         url, case_id = store
-        engine = Engine(url, rules=RULES, clock=ManualClock(cst(2026, 4, 20, 10)))
+        engine = Engine(url, rules=rule_book(RULES), clock=ManualClock(cst(2026, 4, 20, 10)))
         try:
             (row,) = ProblemLedger.build(engine.application).for_jurisdiction("malu")
         finally:
@@ -70,7 +70,7 @@ class TestProblemLedger:
     def test_as_of_a_past_moment(self, store: tuple[str, Any]) -> None:
         """As of April 3 the matter was in handling and nothing had been missed yet."""
         url, _ = store
-        engine = Engine(url, rules=RULES, clock=ManualClock(cst(2026, 4, 20, 10)))
+        engine = Engine(url, rules=rule_book(RULES), clock=ManualClock(cst(2026, 4, 20, 10)))
         try:
             (row,) = ProblemLedger.build(
                 engine.application, as_of=cst(2026, 4, 3)

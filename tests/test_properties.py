@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import event, given
 from hypothesis import strategies as st
 from tests.builders import RosterBuilder
-from tests.support import RULES, credit_code, cst
+from tests.support import RULES, credit_code, cst, rule_book
 
 from gridcase import (
     Action,
@@ -23,13 +23,12 @@ from gridcase import (
     Engine,
     GridcaseError,
     ManualClock,
-    RuleBook,
     SubmitDemand,
     national_calendar,
 )
 from gridcase.domain.case_state import CaseState, evolve
 
-BOOK = RuleBook.from_folder(RULES)
+BOOK = rule_book(RULES)
 ENTERPRISE = credit_code(11)
 
 ACTORS: dict[str, tuple[str, str]] = {

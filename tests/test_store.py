@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from tests.builders import RosterBuilder
-from tests.support import RULES, credit_code, cst
+from tests.support import RULES, credit_code, cst, rule_book
 
 import gridcase.application.engine
 from gridcase import (
@@ -60,7 +60,7 @@ class StoreContract:
 
     @pytest.fixture
     def engine(self, url: str, clock: ManualClock) -> Iterator[Engine]:
-        engine = Engine(url, rules=RULES, clock=clock)
+        engine = Engine(url, rules=rule_book(RULES), clock=clock)
         malu = RosterBuilder(engine, "malu").enterprise(ENTERPRISE, date(2024, 1, 1))
         malu.person("center-1", "center", name="值班员")
         malu.person("liaison", "unit", units=["planning"], name="联络员")
@@ -230,7 +230,7 @@ class StoreContract:
     def test_two_writers_one_wins(self, url: str, engine: Engine) -> None:
         """Two engines decide on the same version of a case: one save wins, the other is a Conflict."""
         case_id = self.submit(engine).case_id
-        other = Engine(url, rules=RULES, clock=ManualClock(START))
+        other = Engine(url, rules=rule_book(RULES), clock=ManualClock(START))
         try:
             rules = engine.rules_of(case_id)
             mine, theirs = engine._load_case(case_id), other._load_case(case_id)
@@ -267,7 +267,7 @@ class StoreContract:
         def open_and_close() -> None:
             try:
                 barrier.wait()
-                Engine(url, rules=RULES, clock=ManualClock(START)).close()
+                Engine(url, rules=rule_book(RULES), clock=ManualClock(START)).close()
             except BaseException as exc:
                 errors.append(repr(exc))
 
@@ -290,7 +290,7 @@ class StoreContract:
             )
         )
         outcomes: list[str] = []
-        engines = [Engine(url, rules=RULES, clock=clock) for _ in range(2)]
+        engines = [Engine(url, rules=rule_book(RULES), clock=clock) for _ in range(2)]
         # A timeout, so a thread that fails early breaks the barrier instead of hanging its twin.
         barrier = threading.Barrier(2, timeout=30)
 
@@ -371,7 +371,7 @@ class StoreContract:
             )
         )
         live = engine.case(case_id)
-        again = Engine(url, rules=RULES, clock=clock)
+        again = Engine(url, rules=rule_book(RULES), clock=clock)
         try:
             assert again.case(case_id) == live
             assert again.history(case_id) == engine.history(case_id)
@@ -502,51 +502,20 @@ class TestPostgresStore(StoreContract):
 class TestTheResponsiblePersonHoldsANewCase:
     """A demand an enterprise files itself lands with the officer the roster names for it."""
 
-    def test_yingkou_enterprise_filing_goes_to_its_officer(self, tmp_path: Path) -> None:
+    def test_yingkou_enterprise_filing_goes_to_its_officer(self, store_url: str) -> None:
         """Not "any officer": the one responsible for the enterprise that day (Yingkou 三(二))."""
         code = credit_code(99, division="210804")
         clock = ManualClock(cst(2026, 3, 2, 9))
-        engine = Engine(f"sqlite:///{tmp_path / 'y.db'}", rules=RULES, clock=clock)
+        engine = Engine(store_url, rules=rule_book(RULES), clock=clock)
         try:
-            engine.roster.register_grid(
-                jurisdiction="yingkou",
-                grid_id="econ",
-                kind="department",
-                name="经济发展服务局",
-                command_id="g",
-            )
-            engine.register_person(
-                jurisdiction="yingkou",
-                person_id="officer-wang",
-                name="王某",
-                roles=["officer"],
-                command_id="p",
-            )
-            engine.register_enterprise(
-                jurisdiction="yingkou",
-                credit_code=code,
-                name="营口企业",
-                command_id="e",
-                in_scope_from=date(2022, 3, 1),
-            )
+            yingkou = RosterBuilder(engine, "yingkou", since=date(2022, 3, 1))
+            yingkou.grid("econ", "department", name="经济发展服务局")
+            yingkou.person("officer-wang", "officer", name="王某")
+            yingkou.enterprise(code, name="营口企业")
             engine.roster.assign_map_number(
                 jurisdiction="yingkou", credit_code=code, number="Y-001", command_id="m"
             )
-            engine.roster.assign_grid(
-                jurisdiction="yingkou",
-                credit_code=code,
-                grid_id="econ",
-                on=date(2022, 3, 1),
-                command_id="ag",
-            )
-            engine.roster.assign_responsible(
-                jurisdiction="yingkou",
-                credit_code=code,
-                person_id="officer-wang",
-                on=date(2022, 3, 1),
-                grid="econ",
-                command_id="ar",
-            )
+            yingkou.in_grid(code, "econ", officer="officer-wang")
             case_id = engine.submit(
                 SubmitDemand(
                     jurisdiction="yingkou",
