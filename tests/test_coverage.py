@@ -250,6 +250,7 @@ class TestQingdaoWeeklyPerGrid:
 
     @pytest.fixture
     def rules(self) -> RuleBook:
+        """The bundled rules: Qingdao's cadence per grid."""
         return rule_book(RULES)
 
     def test_a_week_without_a_visit_is_reported_naming_the_chief(self, qingdao: Engine) -> None:
@@ -438,10 +439,12 @@ class TestBijieFromAugust2021:
 
     @pytest.fixture
     def rules(self) -> RuleBook:
+        """The bundled rules: Bijie's cadence from August 2021."""
         return rule_book(RULES)
 
     @pytest.fixture
     def clock_start(self) -> datetime:
+        """Bijie's months of 2021 are past: the clock stands at 1 October 2021."""
         return cst(2021, 10, 1, 9)
 
     def test_august_2021_is_owed_through_the_roster(

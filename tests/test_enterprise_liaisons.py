@@ -113,11 +113,13 @@ def active(engine: Engine, code: str = WORKS) -> list[str]:
 
 @pytest.fixture
 def rules() -> RuleBook:
+    """The bundled rules: Weifang declares liaisons, Malu does not."""
     return rule_book(RULES)
 
 
 @pytest.fixture
 def jurisdiction() -> str:
+    """Weifang, whose release names enterprise liaisons."""
     return "weifang"
 
 

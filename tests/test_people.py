@@ -41,10 +41,12 @@ class TestOneLiaisonPerDepartment:
 
     @pytest.fixture
     def rules(self) -> RuleBook:
+        """The bundled rules: Qingdao fixes one liaison per department."""
         return rule_book(RULES)
 
     @pytest.fixture
     def jurisdiction(self) -> str:
+        """Qingdao."""
         return "qingdao"
 
     def test_a_second_liaison_for_a_department_is_refused_naming_the_rule(

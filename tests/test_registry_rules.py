@@ -20,11 +20,13 @@ D = date(2026, 1, 5)
 
 @pytest.fixture
 def rules() -> RuleBook:
+    """The bundled rule files, as the jurisdictions wrote them."""
     return rule_book(RULES)
 
 
 @pytest.fixture
 def jurisdiction() -> str:
+    """Bijie (Qixingguan), unless a test says another."""
     return "bijie"
 
 

@@ -59,11 +59,13 @@ class Bijie:
 
 @pytest.fixture
 def rules() -> RuleBook:
+    """The bundled rules: Bijie sends its ledger before the 27th."""
     return rule_book(RULES)
 
 
 @pytest.fixture
 def clock_start() -> datetime:
+    """The roster is set up from 2 January 2026."""
     return cst(2026, 1, 2, 9)
 
 
