@@ -1,10 +1,15 @@
-"""Shared test configuration: hypothesis profiles and the PostgreSQL switch.
+"""Shared test configuration: hypothesis profiles, the PostgreSQL switch, engines and rosters.
 
 PostgreSQL tests run when ``GRIDCASE_TEST_POSTGRES`` names a server (CI sets it to
 ``postgresql://postgres@127.0.0.1:5432/test``); without it they skip and say so. When
 it is set, an unreachable server fails the run: CI must never pass by skipping.
 Every PostgreSQL test works in a schema of its own, dropped afterwards, so nothing an
 earlier run left behind can matter.
+
+A test that asks for ``engine`` (or ``roster``, a :class:`tests.builders.RosterBuilder` on
+it) runs twice, on a SQLite file and on a PostgreSQL schema: the roster, visits, ledgers
+and coverage keep one contract on both stores. A module changes what the engine reads
+and when it starts by overriding ``rules``, ``clock_start`` and ``jurisdiction``.
 """
 
 from __future__ import annotations
@@ -12,10 +17,15 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from tests.builders import RosterBuilder
+from tests.support import FIXTURE_RULES, cst, rule_book
+
+from gridcase import Engine, ManualClock, RuleBook
 
 settings.register_profile("dev", max_examples=40, deadline=None)
 settings.register_profile(
@@ -77,3 +87,40 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'gridcase.db'}"
     return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def rules() -> RuleBook:
+    """The rules an ``engine`` reads: the small test jurisdictions of tests/fixtures/rules."""
+    return rule_book(FIXTURE_RULES)
+
+
+@pytest.fixture
+def clock_start() -> datetime:
+    """The moment an ``engine``'s clock starts at."""
+    return cst(2026, 3, 2, 9)
+
+
+@pytest.fixture
+def clock(clock_start: datetime) -> ManualClock:
+    """The manual clock an ``engine`` runs on; a test moves it with ``clock.set``."""
+    return ManualClock(clock_start)
+
+
+@pytest.fixture
+def engine(store_url: str, rules: RuleBook, clock: ManualClock) -> Iterator[Engine]:
+    """An engine on a fresh store of each backend, reading ``rules``, driven by ``clock``."""
+    with Engine(store_url, rules=rules, clock=clock) as engine:
+        yield engine
+
+
+@pytest.fixture
+def jurisdiction() -> str:
+    """The jurisdiction a ``roster`` builder works in."""
+    return "twogrids"
+
+
+@pytest.fixture
+def roster(engine: Engine, jurisdiction: str) -> RosterBuilder:
+    """A roster builder on ``engine`` for ``jurisdiction`` (``roster.of(...)`` for another)."""
+    return RosterBuilder(engine, jurisdiction)

@@ -6,14 +6,26 @@ import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
+from gridcase import RuleBook
 from gridcase.application.engine import Engine
 from gridcase.domain.credit_code import ALPHABET, check_character
 from gridcase.kernel.clock import CST, ManualClock
 
 REPO = Path(__file__).resolve().parents[1]
 RULES = REPO / "rules"
+"""The five jurisdictions' bundled rule files."""
+FIXTURE_RULES = Path(__file__).resolve().parent / "fixtures" / "rules"
+"""Three small test jurisdictions shaped like the real ones: twogrids, zones, commissioners."""
+
+
+@cache
+def rule_book(folder: Path) -> RuleBook:
+    """The rule files of ``folder``, read once a session (a book is never changed by an engine,
+    and reading the five bundled files takes about a second)."""
+    return RuleBook.from_folder(folder)
 
 
 def credit_code(seed: int, *, prefix: str = "91", division: str = "310114") -> str:
@@ -31,10 +43,16 @@ def cst(*args: int) -> datetime:
 
 @contextmanager
 def engine_on(
-    url: str, start: datetime, rules: Path | str = RULES
+    url: str, start: datetime, rules: RuleBook | Path | str = RULES
 ) -> Iterator[tuple[Engine, ManualClock]]:
-    """An engine on ``url`` driven by a manual clock starting at ``start``."""
+    """An engine on ``url`` driven by a manual clock starting at ``start``.
+
+    The bundled rules and the test rules are read once a session (no test edits them); any
+    other folder is read afresh, as a test may have just written it.
+    """
     clock = ManualClock(start)
+    if not isinstance(rules, RuleBook) and Path(rules) in (RULES, FIXTURE_RULES):
+        rules = rule_book(Path(rules))
     engine = Engine(url, rules=rules, clock=clock)
     try:
         yield engine, clock

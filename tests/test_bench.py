@@ -12,6 +12,8 @@ import sys
 import pytest
 from tests.support import REPO
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize(
     ("script", "args", "printed"),

@@ -1,4 +1,4 @@
-"""The problem ledger and the ``gridcase cases`` commands an auditor uses."""
+"""The problem ledger and the ``gridcase cases`` commands an auditor uses, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import csv
 import io
 import json
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from tests.support import RULES, credit_code, cst
+from tests.builders import RosterBuilder
+from tests.support import RULES, credit_code, cst, rule_book
 
 import gridcase.application.cases
 from gridcase import Action, ActOnCase, Engine, ManualClock, RefusedByRule, SubmitDemand
@@ -22,29 +22,13 @@ ENTERPRISE = credit_code(21)
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> tuple[str, Any]:
-    """A store holding one Malu consultation that ran late and was resolved."""
-    url = f"sqlite:///{tmp_path / 'g.db'}"
+def store(store_url: str) -> tuple[str, Any]:
+    """A store (SQLite, PostgreSQL) holding one Malu consultation that ran late and was resolved."""
+    url = store_url
     clock = ManualClock(cst(2026, 4, 1, 9))
-    engine = Engine(url, rules=RULES, clock=clock)
-    engine.register_enterprise(
-        jurisdiction="malu",
-        credit_code=ENTERPRISE,
-        name="企业",
-        command_id="e",
-        in_scope_from=date(2024, 1, 1),
-    )
-    engine.register_person(
-        jurisdiction="malu", person_id="c", name="c", roles=["center"], command_id="p1"
-    )
-    engine.register_person(
-        jurisdiction="malu",
-        person_id="u",
-        name="u",
-        roles=["unit"],
-        units=["planning"],
-        command_id="p2",
-    )
+    engine = Engine(url, rules=rule_book(RULES), clock=clock)
+    malu = RosterBuilder(engine, "malu").enterprise(ENTERPRISE, date(2024, 1, 1), name="企业")
+    malu.person("c", "center").person("u", "unit", units=["planning"])
     case_id = engine.submit(
         SubmitDemand(
             jurisdiction="malu",
@@ -71,7 +55,7 @@ class TestProblemLedger:
     def test_one_row_per_case_with_its_misses(self, store: tuple[str, Any]) -> None:
         """The ledger row shows the state, the missed handling limit and the result."""
         url, case_id = store
-        engine = Engine(url, rules=RULES, clock=ManualClock(cst(2026, 4, 20, 10)))
+        engine = Engine(url, rules=rule_book(RULES), clock=ManualClock(cst(2026, 4, 20, 10)))
         try:
             (row,) = ProblemLedger.build(engine.log).for_jurisdiction("malu")
         finally:
@@ -86,7 +70,7 @@ class TestProblemLedger:
     def test_as_of_a_past_moment(self, store: tuple[str, Any]) -> None:
         """As of April 3 the matter was in handling and nothing had been missed yet."""
         url, _ = store
-        engine = Engine(url, rules=RULES, clock=ManualClock(cst(2026, 4, 20, 10)))
+        engine = Engine(url, rules=rule_book(RULES), clock=ManualClock(cst(2026, 4, 20, 10)))
         try:
             (row,) = ProblemLedger.build(engine.log, as_of=cst(2026, 4, 3)).for_jurisdiction()
         finally:

@@ -46,6 +46,7 @@ def _tool(name: str) -> str:
     return found
 
 
+@pytest.mark.slow
 def test_ruff_is_clean() -> None:
     """ruff finds nothing in src, tests or bench."""
     done = subprocess.run(
@@ -54,6 +55,7 @@ def test_ruff_is_clean() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_mypy_strict_is_clean() -> None:
     """mypy --strict (configured in pyproject.toml) finds nothing in src/gridcase."""
     done = subprocess.run(

@@ -1,24 +1,26 @@
 """Coverage: which enterprises in scope were not visited as the cadence requires.
 
-The property test drives the engine with random enterprises, scope changes, grid moves,
-officers, a grid team and visits, and compares the projection's answer with a model that
-checks the rules of docs/roster.md day by day.
+The tests that record a roster run on SQLite and PostgreSQL (the ``engine`` and ``roster``
+fixtures). The property tests drive an engine (on SQLite in memory, for the number of
+examples) with random enterprises, scope changes, grid moves, officers, a grid team and
+visits, and compare the projection's answer with a model that checks the rules of
+docs/roster.md day by day.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.roster_support import EVIDENCE, FIXTURE_RULES, enterprise, grid, person
-from tests.support import RULES, credit_code, cst, engine_on
+from tests.builders import RosterBuilder
+from tests.support import FIXTURE_RULES, RULES, credit_code, cst, engine_on, rule_book
 
+from gridcase import RuleBook
 from gridcase.application.engine import Engine
 from gridcase.domain.enterprise import Enterprise, ScopeEntry, ScopeExit
 from gridcase.domain.policy import CadencePer, VisitCadence, VisitChannel
@@ -41,12 +43,9 @@ DAY0 = date(2026, 1, 1)
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    with engine_on(f"sqlite:///{tmp_path / 't.db'}", cst(2026, 6, 1, 9), rules=FIXTURE_RULES) as (
-        e,
-        _,
-    ):
-        yield e
+def clock_start() -> datetime:
+    """Coverage is asked of months already past: the engine's clock stands at 1 June 2026."""
+    return cst(2026, 6, 1, 9)
 
 
 def monthly(*channels: VisitChannel) -> VisitCadence:
@@ -114,100 +113,52 @@ class TestWindows:
         assert [w.label for w in owed] == ["2026-W12", "2026-W13"]
 
 
-def setup_bijie_like(e: Engine) -> None:
-    for pid, roles in (
-        ("li", ["officer"]),
-        ("wang", ["officer"]),
-        ("chen", ["chief"]),
-        ("boss", ["leader"]),
-    ):
-        person(e, J, pid, roles)
-    for g, kind in (("G1", "vertical"), ("G2", "vertical"), ("H1", "horizontal")):
-        grid(e, J, g, kind)
-
-
-def visit(e: Engine, code: str, who: str, day: date, cid: str, channel: str = "on_site") -> None:
-    e.roster.record_visit(
-        jurisdiction=J,
-        enterprise=code,
-        visitor=who,
-        visited_at=cst(day.year, day.month, day.day, 10),
-        channel=channel,
-        evidence=[EVIDENCE],
-        command_id=cid,
-    )
+def bijie_like(roster: RosterBuilder) -> RosterBuilder:
+    """Officers li and wang, chief chen and a leader; vertical grids G1 and G2, horizontal H1."""
+    roster.person("li", "officer").person("wang", "officer")
+    roster.person("chen", "chief").person("boss", "leader")
+    return roster.grid("G1", "vertical").grid("G2", "vertical").grid("H1", "horizontal")
 
 
 class TestBijieLike:
-    def test_enterprise_in_two_grids_appears_in_both(self, engine: Engine) -> None:
+    def test_enterprise_in_two_grids_appears_in_both(
+        self, engine: Engine, roster: RosterBuilder
+    ) -> None:
         """An enterprise in a vertical and a horizontal grid is due in both grids' coverage."""
-        setup_bijie_like(engine)
         code = credit_code(1)
-        enterprise(engine, J, code, date(2026, 1, 5))
-        for g, officer in (("G1", "li"), ("H1", "wang")):
-            engine.roster.assign_grid(
-                jurisdiction=J, credit_code=code, grid_id=g, on=date(2026, 1, 5), command_id=f"g{g}"
-            )
-            engine.roster.assign_responsible(
-                jurisdiction=J,
-                credit_code=code,
-                person_id=officer,
-                grid=g,
-                on=date(2026, 1, 5),
-                command_id=f"r{g}",
-            )
+        bijie_like(roster).enterprise(code, date(2026, 1, 5))
+        roster.in_grid(code, "G1", date(2026, 1, 5), officer="li")
+        roster.in_grid(code, "H1", date(2026, 1, 5), officer="wang")
         for g, officer in (("G1", "li"), ("H1", "wang")):
             report = engine.roster.coverage(J, "2026-02", g)
             assert report.due == (code,)
             assert [(m.credit_code, m.responsible) for m in report.missed] == [(code, (officer,))]
 
-    def test_each_grid_visits_its_enterprises(self, engine: Engine) -> None:
+    def test_each_grid_visits_its_enterprises(self, engine: Engine, roster: RosterBuilder) -> None:
         """The vertical grid's visit does not cover the horizontal grid; the whole district is covered."""
-        setup_bijie_like(engine)
         code = credit_code(2)
-        enterprise(engine, J, code, date(2026, 1, 5))
-        for g, officer in (("G1", "li"), ("H1", "wang")):
-            engine.roster.assign_grid(
-                jurisdiction=J, credit_code=code, grid_id=g, on=date(2026, 1, 5), command_id=f"g{g}"
-            )
-            engine.roster.assign_responsible(
-                jurisdiction=J,
-                credit_code=code,
-                person_id=officer,
-                grid=g,
-                on=date(2026, 1, 5),
-                command_id=f"r{g}",
-            )
-        visit(engine, code, "li", date(2026, 2, 10), "v")
+        bijie_like(roster).enterprise(code, date(2026, 1, 5))
+        roster.in_grid(code, "G1", date(2026, 1, 5), officer="li")
+        roster.in_grid(code, "H1", date(2026, 1, 5), officer="wang")
+        roster.visit(code, "li", date(2026, 2, 10))
         assert engine.roster.coverage(J, "2026-02", "G1").missed == ()
         assert [m.credit_code for m in engine.roster.coverage(J, "2026-02", "H1").missed] == [code]
         assert engine.roster.coverage(J, "2026-02").missed == ()
 
-    def test_grid_team_visits_count(self, engine: Engine) -> None:
+    def test_grid_team_visits_count(self, engine: Engine, roster: RosterBuilder) -> None:
         """A visit by the grid chief counts for the grid."""
-        setup_bijie_like(engine)
         code = credit_code(3)
-        enterprise(engine, J, code, date(2026, 1, 5))
-        engine.roster.assign_grid(
-            jurisdiction=J, credit_code=code, grid_id="G1", on=date(2026, 1, 5), command_id="g"
-        )
-        engine.roster.add_grid_member(
-            jurisdiction=J,
-            grid_id="G1",
-            person_id="chen",
-            position="chief",
-            on=date(2026, 1, 1),
-            command_id="m",
-        )
-        visit(engine, code, "chen", date(2026, 2, 10), "v")
+        bijie_like(roster).enterprise(code, date(2026, 1, 5)).in_grid(code, "G1", date(2026, 1, 5))
+        roster.member("G1", "chen", "chief", date(2026, 1, 1))
+        roster.visit(code, "chen", date(2026, 2, 10))
         assert engine.roster.coverage(J, "2026-02", "G1").missed == ()
 
-    def test_entered_mid_month_is_due_from_its_entry(self, engine: Engine) -> None:
+    def test_entered_mid_month_is_due_from_its_entry(
+        self, engine: Engine, roster: RosterBuilder
+    ) -> None:
         """An enterprise that entered on 20 February is due in February; one that left on 1 February is not."""
-        setup_bijie_like(engine)
         new, gone = credit_code(4), credit_code(5)
-        enterprise(engine, J, new, date(2026, 2, 20))
-        enterprise(engine, J, gone, date(2026, 1, 5))
+        bijie_like(roster).enterprise(new, date(2026, 2, 20)).enterprise(gone, date(2026, 1, 5))
         engine.roster.leave_scope(
             jurisdiction=J,
             credit_code=gone,
@@ -228,28 +179,16 @@ class TestBijieLike:
 
 
 class TestCadences:
-    def test_two_months_on_site(self, engine: Engine) -> None:
+    def test_two_months_on_site(self, engine: Engine, roster: RosterBuilder) -> None:
         """Weifang-like: only on-site visits count, within the month asked and the one before."""
-        person(engine, "commissioners", "ting", ["commissioner"], rank="department_level")
         a, b = credit_code(10), credit_code(11)
+        commissioners = roster.of("commissioners")
+        commissioners.person("ting", "commissioner", rank="department_level")
         for code in (a, b):
-            enterprise(engine, "commissioners", code, date(2025, 12, 1))
-            engine.roster.assign_responsible(
-                jurisdiction="commissioners",
-                credit_code=code,
-                person_id="ting",
-                on=date(2025, 12, 1),
-                command_id=f"r{code}",
-            )
-        for code, channel, day in ((a, "on_site", 20), (b, "wechat", 21)):
-            engine.roster.record_visit(
-                jurisdiction="commissioners",
-                enterprise=code,
-                visitor="ting",
-                visited_at=cst(2026, 1, day, 10),
-                channel=channel,
-                command_id=f"v{code}",
-            )
+            commissioners.enterprise(code, date(2025, 12, 1))
+            commissioners.responsible(code, "ting", on=date(2025, 12, 1))
+        commissioners.visit(a, "ting", date(2026, 1, 20), channel="on_site", evidence=())
+        commissioners.visit(b, "ting", date(2026, 1, 21), channel="wechat", evidence=())
         feb = engine.roster.coverage("commissioners", "2026-02")
         assert [(m.credit_code, m.responsible) for m in feb.missed] == [(b, ("ting",))]
         assert feb.missed[0].windows[0].first == date(2026, 1, 1)
@@ -257,20 +196,12 @@ class TestCadences:
             m.credit_code for m in engine.roster.coverage("commissioners", "2026-03").missed
         } == {a, b}
 
-    def test_weekly(self, engine: Engine) -> None:
+    def test_weekly(self, engine: Engine, roster: RosterBuilder) -> None:
         """Qingdao-like: every ISO week of the month needs its visit; the missed weeks are listed."""
-        person(engine, "zones", "li", ["officer"])
         code = credit_code(12)
-        enterprise(engine, "zones", code, date(2026, 1, 1))
-        for i, day in enumerate((3, 10, 24, 31)):
-            engine.roster.record_visit(
-                jurisdiction="zones",
-                enterprise=code,
-                visitor="li",
-                visited_at=cst(2026, 3, day, 10),
-                channel="phone",
-                command_id=f"v{i}",
-            )
+        zones = roster.of("zones").person("li", "officer").enterprise(code, date(2026, 1, 1))
+        for day in (3, 10, 24, 31):
+            zones.visit(code, "li", date(2026, 3, day), channel="phone", evidence=())
         (missed,) = engine.roster.coverage("zones", "2026-03").missed
         assert [w.label for w in missed.windows] == ["2026-W12"]
         assert engine.roster.coverage("zones", "2026-04").missed[0].windows[0].label == "2026-W15"
@@ -284,54 +215,28 @@ A, B, C = credit_code(31), credit_code(32), credit_code(33)
 
 
 @pytest.fixture
-def qingdao(tmp_path: Path) -> Iterator[Engine]:
+def qingdao(engine: Engine, roster: RosterBuilder) -> Engine:
     """Qingdao's rules: an incubator grid with a "1+2" team (chief zhang, officers li and
     wang) serving enterprises A and B; a location grid whose officer is zhao."""
-    with engine_on(f"sqlite:///{tmp_path / 'q.db'}", cst(2026, 6, 1, 9), rules=RULES) as (e, _):
-        for pid, roles in (
-            ("zhang", ["grid_chief"]),
-            ("li", ["officer"]),
-            ("wang", ["officer"]),
-            ("zhao", ["officer"]),
-        ):
-            person(e, Q, pid, roles)
-        grid(e, Q, INCUBATOR, "incubator")
-        grid(e, Q, "location-1", "location")
-        for g, pid, position in (
-            (INCUBATOR, "zhang", "chief"),
-            (INCUBATOR, "li", "officer"),
-            (INCUBATOR, "wang", "officer"),
-            ("location-1", "zhao", "officer"),
-        ):
-            e.roster.add_grid_member(
-                jurisdiction=Q,
-                grid_id=g,
-                person_id=pid,
-                position=position,
-                on=date(2026, 1, 1),
-                command_id=f"team/{g}/{pid}",
-            )
-        for code in (A, B):
-            enterprise(e, Q, code, date(2026, 1, 5))
-            e.roster.assign_grid(
-                jurisdiction=Q,
-                credit_code=code,
-                grid_id=INCUBATOR,
-                on=date(2026, 1, 5),
-                command_id=f"grid/{code}",
-            )
-        yield e
+    q = roster.of(Q).person("zhang", "grid_chief")
+    for pid in ("li", "wang", "zhao"):
+        q.person(pid, "officer")
+    q.grid(INCUBATOR, "incubator").grid("location-1", "location")
+    for g, pid, position in (
+        (INCUBATOR, "zhang", "chief"),
+        (INCUBATOR, "li", "officer"),
+        (INCUBATOR, "wang", "officer"),
+        ("location-1", "zhao", "officer"),
+    ):
+        q.member(g, pid, position, date(2026, 1, 1))
+    for code in (A, B):
+        q.enterprise(code, date(2026, 1, 5)).in_grid(code, INCUBATOR, date(2026, 1, 5))
+    return engine
 
 
 def qingdao_visit(e: Engine, code: str, who: str, day: date, channel: str = "on_site") -> None:
-    e.roster.record_visit(
-        jurisdiction=Q,
-        enterprise=code,
-        visitor=who,
-        visited_at=cst(day.year, day.month, day.day, 10),
-        channel=channel,
-        command_id=f"visit/{code}/{who}/{day}/{channel}",
-    )
+    """A visit of Qingdao's on ``day`` (Qingdao asks no evidence)."""
+    RosterBuilder(e, Q).visit(code, who, day, channel=channel, evidence=())
 
 
 def grid_report(e: Engine, month: str, g: str | None = None) -> GridCoverageReport:
@@ -342,6 +247,11 @@ def grid_report(e: Engine, month: str, g: str | None = None) -> GridCoverageRepo
 
 class TestQingdaoWeeklyPerGrid:
     """三(三) 周周有走访: every week, the grid's team visits one of its enterprises."""
+
+    @pytest.fixture
+    def rules(self) -> RuleBook:
+        """The bundled rules: Qingdao's cadence per grid."""
+        return rule_book(RULES)
 
     def test_a_week_without_a_visit_is_reported_naming_the_chief(self, qingdao: Engine) -> None:
         """A grid visited in weeks 10, 12 and 13 of March 2026 but not in week 11 is reported for week 11 only, with its team, chief first."""
@@ -443,7 +353,7 @@ class TestQingdaoWeeklyPerGrid:
         self, qingdao: Engine
     ) -> None:
         """The location grid has no enterprise, so no week is owed; C, in scope and in no grid, is listed as outside every grid."""
-        enterprise(qingdao, Q, C, date(2026, 1, 5))
+        RosterBuilder(qingdao, Q).enterprise(C, date(2026, 1, 5))
         report = grid_report(qingdao, "2026-03")
         assert "location-1" not in report.due
         assert report.outside_grids == (C,)
@@ -452,7 +362,7 @@ class TestQingdaoWeeklyPerGrid:
         with pytest.raises(NotFound):
             qingdao.roster.coverage(Q, "2026-03", "nowhere")
 
-    def test_the_command_line_says_it_per_grid(self, qingdao: Engine, tmp_path: Path) -> None:
+    def test_the_command_line_says_it_per_grid(self, qingdao: Engine, store_url: str) -> None:
         """`gridcase coverage` prints the grid, its missed week and its team; --json says per grid."""
         import json
 
@@ -464,7 +374,7 @@ class TestQingdaoWeeklyPerGrid:
             qingdao_visit(qingdao, A, "li", day)
         qingdao.close()
         args = ["coverage", "-j", Q, "--month", "2026-03"]
-        common = ["--url", f"sqlite:///{tmp_path / 'q.db'}", "--rules", str(RULES)]
+        common = ["--url", store_url, "--rules", str(RULES)]
         text = CliRunner().invoke(main, [*args, *common])
         assert text.exit_code == 0, text.output
         assert "cadence every week per grid (on_site)" in text.output
@@ -527,29 +437,28 @@ class TestBijieFromAugust2021:
             (ent.credit_code, ["2021-08"])
         ]
 
-    def test_august_2021_is_owed_through_the_roster(self, tmp_path: Path) -> None:
+    @pytest.fixture
+    def rules(self) -> RuleBook:
+        """The bundled rules: Bijie's cadence from August 2021."""
+        return rule_book(RULES)
+
+    @pytest.fixture
+    def clock_start(self) -> datetime:
+        """Bijie's months of 2021 are past: the clock stands at 1 October 2021."""
+        return cst(2021, 10, 1, 9)
+
+    def test_august_2021_is_owed_through_the_roster(
+        self, engine: Engine, roster: RosterBuilder
+    ) -> None:
         """An enterprise registered on 11 August 2021 and not visited is missed in August; a visit on 20 September covers September."""
-        with engine_on(f"sqlite:///{tmp_path / 'b.db'}", cst(2021, 10, 1, 9), rules=RULES) as (
-            e,
-            _,
-        ):
-            person(e, "bijie", "li", ["officer"])
-            code = credit_code(42, division="520502")
-            enterprise(e, "bijie", code, date(2021, 8, 11))
-            e.roster.record_visit(
-                jurisdiction="bijie",
-                enterprise=code,
-                visitor="li",
-                visited_at=cst(2021, 9, 20, 10),
-                channel="phone",
-                evidence=[EVIDENCE],
-                command_id="v",
-            )
-            august = e.roster.coverage("bijie", "2021-08")
-            assert isinstance(august, CoverageReport)
-            assert "from 2021-08-01" in august.cadence
-            assert [m.credit_code for m in august.missed] == [code]
-            assert e.roster.coverage("bijie", "2021-09").missed == ()
+        code = credit_code(42, division="520502")
+        bijie = roster.of("bijie").person("li", "officer").enterprise(code, date(2021, 8, 11))
+        bijie.visit(code, "li", date(2021, 9, 20), channel="phone")
+        august = engine.roster.coverage("bijie", "2021-08")
+        assert isinstance(august, CoverageReport)
+        assert "from 2021-08-01" in august.cadence
+        assert [m.credit_code for m in august.missed] == [code]
+        assert engine.roster.coverage("bijie", "2021-09").missed == ()
 
 
 class TestRuleFile:
@@ -588,7 +497,7 @@ class TestNotOwed:
         (rules / "zones.yaml").write_text(edited, encoding="utf-8")
         url = f"sqlite:///{tmp_path / 'z.db'}"
         with engine_on(url, cst(2026, 6, 1, 9), rules=rules) as (e, _):
-            enterprise(e, "zones", credit_code(51), date(2026, 1, 5))
+            RosterBuilder(e, "zones").enterprise(credit_code(51), date(2026, 1, 5))
         common = ["-j", "zones", "--url", url, "--rules", str(rules)]
         february = CliRunner().invoke(main, ["coverage", "--month", "2026-02", *common])
         assert february.exit_code == 0, february.output
@@ -603,12 +512,13 @@ class TestNotOwed:
 
 
 class TestTheLog:
-    def test_rebuilt_from_scratch_in_small_pages(self, engine: Engine) -> None:
+    def test_rebuilt_from_scratch_in_small_pages(
+        self, engine: Engine, roster: RosterBuilder
+    ) -> None:
         """A fresh projection read one event at a time answers as the live one does."""
-        setup_bijie_like(engine)
-        for i in range(3):
-            enterprise(engine, J, credit_code(20 + i), date(2026, 1, 5))
-        visit(engine, credit_code(20), "li", date(2026, 2, 2), "v")
+        codes = [credit_code(20 + i) for i in range(3)]
+        bijie_like(roster).enterprises(*codes, since=date(2026, 1, 5))
+        roster.visit(codes[0], "li", date(2026, 2, 2))
         live = engine.roster.coverage(J, "2026-02")
         fresh = RosterProjection()
         fresh.fold_all(engine.log.read(topics=RosterProjection.topics, page=1))
@@ -785,15 +695,7 @@ def scenarios(draw: st.DrawFn, per: CadencePer = CadencePer.ENTERPRISE) -> dict[
 
 
 def drive(e: Engine, sc: dict[str, Any]) -> None:
-    setup_bijie_like(e)
-    e.roster.add_grid_member(
-        jurisdiction=J,
-        grid_id="G1",
-        person_id="chen",
-        position="chief",
-        on=sc["chief_from"],
-        command_id="chief",
-    )
+    roster = bijie_like(RosterBuilder(e, J)).member("G1", "chen", "chief", sc["chief_from"])
     if sc["chief_until"] is not None:
         e.roster.remove_grid_member(
             jurisdiction=J,
@@ -803,14 +705,7 @@ def drive(e: Engine, sc: dict[str, Any]) -> None:
             reason="moved on",
             command_id="chief/out",
         )
-    e.roster.add_grid_member(
-        jurisdiction=J,
-        grid_id="G2",
-        person_id="wang",
-        position="officer",
-        on=sc["officer_from"],
-        command_id="officer",
-    )
+    roster.member("G2", "wang", "officer", sc["officer_from"])
     for f in sc["firms"]:
         # The enterprise is registered on its entry date; grid joins before that are dropped
         # (the model drops them too).
@@ -823,7 +718,7 @@ def drive(e: Engine, sc: dict[str, Any]) -> None:
         for n, (d, _, what, arg) in enumerate(sorted(timeline, key=lambda t: (t[0], t[1]))):
             cid = f"{f.code}/{n}"
             if what == "scope" and n == 0:
-                enterprise(e, J, f.code, d)
+                roster.enterprise(f.code, d)
             elif what == "scope" and arg:
                 e.roster.enter_scope(
                     jurisdiction=J,
@@ -843,30 +738,13 @@ def drive(e: Engine, sc: dict[str, Any]) -> None:
                     command_id=cid,
                 )
             else:
-                e.roster.assign_grid(
-                    jurisdiction=J, credit_code=f.code, grid_id=what, on=d, command_id=cid
-                )
+                roster.in_grid(f.code, what, d)
                 if arg is not None and f.in_scope(d):
-                    e.roster.assign_responsible(
-                        jurisdiction=J,
-                        credit_code=f.code,
-                        person_id=arg,
-                        grid=what,
-                        on=d,
-                        command_id=f"{cid}/r",
-                    )
+                    roster.responsible(f.code, arg, grid=what, on=d)
     for n, (i, who, d, channel) in enumerate(sc["visits"]):
         f = sc["firms"][i]
         if f.in_scope(d):
-            e.roster.record_visit(
-                jurisdiction=J,
-                enterprise=f.code,
-                visitor=who,
-                visited_at=cst(d.year, d.month, d.day, 10),
-                channel=channel,
-                evidence=[EVIDENCE],
-                command_id=f"visit{n}",
-            )
+            roster.visit(f.code, who, d, channel=channel, visit_id=f"visit{n}")
 
 
 def model_windows(cadence: VisitCadence, month: Month) -> list[tuple[date, date]]:

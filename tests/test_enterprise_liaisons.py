@@ -3,9 +3,10 @@
 Weifang 服务专员工作方式: 每个被联系企业确定1-2名联络员, 服务专员与企业联络员保持实时沟通联络. The
 rule file declares the cap (``roster.enterprise_liaisons.max: 2``); a liaison acts in the
 enterprise's roles, for that enterprise only, as ``<credit code>/<liaison id>``, until
-withdrawn. The tests on both backends check what a portal running several engines on one
-store relies on: the cap holds against two namings at once, and a withdrawal made by
-another engine is seen at once.
+withdrawn. The tests run on SQLite and PostgreSQL (the ``engine`` and ``roster``
+fixtures), apart from those on edited Malu rule files; those on several engines check what
+a portal running several engines on one store relies on: the cap holds against two
+namings at once, and a withdrawal made by another engine is seen at once.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from uuid import UUID
 
 import pytest
 from eventsourcing.utils import get_topic
-from tests.support import RULES, credit_code, cst, engine_on
+from tests.builders import RosterBuilder
+from tests.support import RULES, credit_code, cst, engine_on, rule_book
 
-from gridcase import Action, ActOnCase, ManualClock, SubmitDemand
+from gridcase import Action, ActOnCase, ManualClock, RuleBook, SubmitDemand
 from gridcase.application.engine import Engine
 from gridcase.domain.enterprise import Enterprise, liaison_actor_id, split_liaison_actor
 from gridcase.kernel.errors import (
@@ -55,14 +57,9 @@ def events_of(engine: Engine) -> int:
     return engine.log.head()
 
 
-def register(engine: Engine, jurisdiction: str, code: str, since: date = date(2021, 3, 1)) -> None:
-    engine.roster.register_enterprise(
-        jurisdiction=jurisdiction,
-        credit_code=code,
-        name=f"企业 {code[-6:]}",
-        in_scope_from=since,
-        command_id=f"enterprise/{jurisdiction}/{code}",
-    )
+WEIFANG_SINCE = date(2021, 3, 1)
+"""Weifang's enterprises are in scope from its release of March 2021."""
+MALU_SINCE = date(2024, 1, 1)
 
 
 def name(
@@ -115,11 +112,22 @@ def active(engine: Engine, code: str = WORKS) -> list[str]:
 
 
 @pytest.fixture
-def weifang(tmp_path: Path) -> Iterator[Engine]:
-    with engine_on(f"sqlite:///{tmp_path / 'w.db'}", START) as (engine, _):
-        register(engine, "weifang", WORKS)
-        register(engine, "weifang", BUILDER)
-        yield engine
+def rules() -> RuleBook:
+    """The bundled rules: Weifang declares liaisons, Malu does not."""
+    return rule_book(RULES)
+
+
+@pytest.fixture
+def jurisdiction() -> str:
+    """Weifang, whose release names enterprise liaisons."""
+    return "weifang"
+
+
+@pytest.fixture
+def weifang(engine: Engine, roster: RosterBuilder) -> Engine:
+    """Weifang's rules with two enterprises registered, WORKS and BUILDER."""
+    roster.enterprises(WORKS, BUILDER, since=WEIFANG_SINCE)
+    return engine
 
 
 def malu_rules(tmp_path: Path, *, older_version_too: bool = False) -> Path:
@@ -144,19 +152,10 @@ def malu_rules(tmp_path: Path, *, older_version_too: bool = False) -> Path:
     return folder
 
 
-def malu_people(engine: Engine) -> None:
-    for person_id, roles, units in (
-        ("center-1", ["center"], []),
-        ("planning-liaison", ["unit"], ["planning"]),
-    ):
-        engine.register_person(
-            jurisdiction="malu",
-            person_id=person_id,
-            name=person_id,
-            roles=roles,
-            units=units,
-            command_id=f"p-{person_id}",
-        )
+def malu_roster(engine: Engine, *codes: str) -> RosterBuilder:
+    """Malu's enterprises ``codes``, its service center's duty officer and the planning liaison."""
+    malu = RosterBuilder(engine, "malu").enterprises(*codes, since=MALU_SINCE)
+    return malu.person("center-1", "center").person("planning-liaison", "unit", units=["planning"])
 
 
 def resolved_case(engine: Engine, code: str, tag: str, submitter: str | None = None) -> UUID:
@@ -187,6 +186,7 @@ class TestTheRuleFile:
     """``roster.enterprise_liaisons`` says whether, and how many; it cites its source."""
 
     def test_weifang_declares_at_most_two_citing_the_release(self, weifang: Engine) -> None:
+        """Weifang's rule file allows at most two liaisons an enterprise and cites the release that says so."""
         roster = weifang.rules.in_force("weifang", START.date()).rules.roster
         assert roster is not None
         assert roster.enterprise_liaisons is not None
@@ -194,6 +194,7 @@ class TestTheRuleFile:
         assert "每个被联系企业确定1-2名联络员" in (roster.enterprise_liaisons.cite or "")
 
     def test_a_declaration_without_a_source_is_refused(self) -> None:
+        """A liaison declaration with neither cite nor assumption is refused where it is written."""
         text = (RULES / "malu.yaml").read_text(encoding="utf-8")
         bare = text.replace(
             MALU_ROSTER, "roster:\n  enterprise_liaisons: {max: 1}\n  responsible_role: butler\n"
@@ -202,6 +203,7 @@ class TestTheRuleFile:
             parse_rules(bare)
 
     def test_liaisons_need_an_enterprise_role_to_act_in(self) -> None:
+        """Rules that declare liaisons but no role of kind enterprise are refused."""
         text = (RULES / "malu.yaml").read_text(encoding="utf-8").replace(MALU_ROSTER, MALU_LIAISONS)
         role = "  enterprise:\n    name: {zh: 企业, en: enterprise}\n    kind: enterprise\n"
         assert text.count(role) == 1
@@ -209,6 +211,7 @@ class TestTheRuleFile:
             parse_rules(text.replace(role, role.replace("kind: enterprise", "kind: office")))
 
     def test_a_cap_below_one_is_refused(self) -> None:
+        """A cap of zero liaisons is refused."""
         text = (RULES / "malu.yaml").read_text(encoding="utf-8")
         zero = MALU_LIAISONS.replace("max: 1", "max: 0")
         with pytest.raises(RuleFileError, match=r"enterprise_liaisons\.max"):
@@ -230,6 +233,7 @@ class TestNamingALiaison:
     def test_a_third_active_liaison_is_refused_naming_the_rule_and_writing_nothing(
         self, weifang: Engine
     ) -> None:
+        """A third active liaison is refused naming the cap and its source, and writes nothing."""
         name(weifang, "wang")
         name(weifang, "sun")
         before = events_of(weifang)
@@ -242,6 +246,7 @@ class TestNamingALiaison:
         assert active(weifang) == ["wang", "sun"]
 
     def test_the_cap_is_per_enterprise(self, weifang: Engine) -> None:
+        """Each enterprise has its own two places."""
         name(weifang, "wang")
         name(weifang, "sun")
         name(weifang, "wang", BUILDER)
@@ -249,6 +254,7 @@ class TestNamingALiaison:
         assert active(weifang, BUILDER) == ["wang", "zhao"]
 
     def test_a_withdrawal_frees_a_place(self, weifang: Engine) -> None:
+        """Once a liaison is withdrawn, another may be named in the place."""
         name(weifang, "li")
         name(weifang, "wang")
         withdraw(weifang, "li")
@@ -271,6 +277,7 @@ class TestNamingALiaison:
             name(weifang, "WANG", command_id="upper-case")
 
     def test_re_sending_the_command_records_once(self, weifang: Engine) -> None:
+        """Re-sending a naming with its command id records it once."""
         first = name(weifang, "wang")
         second = name(weifang, "wang")
         assert not first.duplicate
@@ -278,35 +285,42 @@ class TestNamingALiaison:
         assert active(weifang) == ["wang"]
 
     def test_an_unregistered_enterprise_is_refused(self, weifang: Engine) -> None:
+        """An enterprise not in the registry names no liaison."""
         with pytest.raises(NotFound, match="not registered"):
             name(weifang, "wang", credit_code(43, division="370705"))
 
-    def test_an_enterprise_out_of_scope_is_refused(self, weifang: Engine) -> None:
+    def test_an_enterprise_out_of_scope_is_refused(
+        self, weifang: Engine, roster: RosterBuilder
+    ) -> None:
+        """An enterprise not yet in scope names no liaison, and nothing is written."""
         later = credit_code(44, division="370705")
-        register(weifang, "weifang", later, since=date(2026, 5, 1))
+        roster.enterprise(later, date(2026, 5, 1))
         before = events_of(weifang)
         with pytest.raises(OutOfScope, match="not in weifang's scope on 2026-03-02"):
             name(weifang, "wang", later)
         assert events_of(weifang) == before
 
-    def test_rules_that_declare_no_liaisons_name_none(self, tmp_path: Path) -> None:
+    def test_rules_that_declare_no_liaisons_name_none(
+        self, engine: Engine, roster: RosterBuilder
+    ) -> None:
         """Malu's rule file is silent on enterprise liaisons: none can be named there."""
-        with engine_on(f"sqlite:///{tmp_path / 'm.db'}", START) as (engine, _):
-            code = credit_code(45)
-            register(engine, "malu", code, since=date(2024, 1, 1))
-            with pytest.raises(RefusedByRule) as info:
-                name(engine, "wang", code, jurisdiction="malu")
-            assert info.value.rule == "malu@2023.1 roster.enterprise_liaisons"
-            assert "declares no enterprise liaisons" in str(info.value)
+        code = credit_code(45)
+        roster.of("malu").enterprise(code, MALU_SINCE)
+        with pytest.raises(RefusedByRule) as info:
+            name(engine, "wang", code, jurisdiction="malu")
+        assert info.value.rule == "malu@2023.1 roster.enterprise_liaisons"
+        assert "declares no enterprise liaisons" in str(info.value)
 
     @pytest.mark.parametrize("bad", ["", "wang/li", "王某", "-wang", "x" * 65, "wang li"])
     def test_a_liaison_id_is_a_short_opaque_key(self, weifang: Engine, bad: str) -> None:
+        """A liaison id that is empty, too long, starts with a dash, or holds a slash, a space or Chinese is refused."""
         with pytest.raises(InvalidInput) as info:
             name(weifang, bad, command_id="bad")
         assert info.value.field == "liaison_id"
 
     @pytest.mark.parametrize("bad", ["", "  ", "王某 13805361234", "王某 0536-8123456"])
     def test_only_a_name_is_kept_never_a_phone_number(self, weifang: Engine, bad: str) -> None:
+        """A blank name, or one that carries a phone number, is refused."""
         with pytest.raises(InvalidInput) as info:
             name(weifang, "wang", person=bad or " ")
         assert info.value.field == "name"
@@ -315,6 +329,7 @@ class TestNamingALiaison:
 
 class TestWithdrawingALiaison:
     def test_a_withdrawal_needs_a_reason(self, weifang: Engine) -> None:
+        """A withdrawal without a reason is refused and the liaison stays."""
         name(weifang, "wang")
         with pytest.raises(InvalidInput, match="reason"):
             weifang.roster.withdraw_liaison(
@@ -327,10 +342,12 @@ class TestWithdrawingALiaison:
         assert active(weifang) == ["wang"]
 
     def test_an_unknown_liaison_cannot_be_withdrawn(self, weifang: Engine) -> None:
+        """Withdrawing a liaison who was never named is not found."""
         with pytest.raises(NotFound, match="no liaison 'wang'"):
             withdraw(weifang, "wang")
 
     def test_a_liaison_is_withdrawn_once(self, weifang: Engine) -> None:
+        """A second withdrawal of the same liaison is refused."""
         name(weifang, "wang")
         withdraw(weifang, "wang")
         with pytest.raises(InvalidInput, match="already withdrawn"):
@@ -349,6 +366,7 @@ class TestActingForTheEnterprise:
     def test_a_liaison_reports_for_the_enterprise_and_the_record_says_who(
         self, weifang: Engine
     ) -> None:
+        """A liaison files a matter for the enterprise, and the history names the liaison."""
         name(weifang, "wang")
         case_id = report(weifang, f"{WORKS}/wang", "c1")
         (submitted,) = weifang.history(case_id)
@@ -356,11 +374,13 @@ class TestActingForTheEnterprise:
         assert weifang.case(case_id).enterprise == WORKS
 
     def test_the_credit_code_may_be_typed_in_lower_case(self, weifang: Engine) -> None:
+        """A liaison's actor id is recorded with the credit code in capitals, however it was typed."""
         name(weifang, "wang")
         case_id = report(weifang, f"{WORKS.lower()}/wang", "c1")
         assert weifang.history(case_id)[0].step.actor == f"{WORKS}/wang"
 
     def test_a_liaison_does_not_speak_for_another_enterprise(self, weifang: Engine) -> None:
+        """A liaison cannot file for an enterprise other than its own."""
         name(weifang, "zhao", BUILDER)
         with pytest.raises(NotAuthorised, match=f"does not speak for enterprise {WORKS}"):
             report(weifang, f"{BUILDER}/zhao", "c1")
@@ -375,6 +395,7 @@ class TestActingForTheEnterprise:
             report(weifang, f"{BUILDER}/wang", "c2", enterprise=BUILDER)
 
     def test_a_withdrawn_liaison_can_no_longer_act(self, weifang: Engine) -> None:
+        """A withdrawn liaison is refused, and nothing is written."""
         name(weifang, "li")
         report(weifang, f"{WORKS}/li", "c1")
         withdraw(weifang, "li")
@@ -384,10 +405,12 @@ class TestActingForTheEnterprise:
         assert events_of(weifang) == before
 
     def test_a_liaison_never_named_is_unknown(self, weifang: Engine) -> None:
+        """An actor id of a liaison's form that was never named is unknown."""
         with pytest.raises(UnknownActor):
             report(weifang, f"{WORKS}/wang", "c1")
 
     def test_a_liaison_holds_only_the_enterprise_roles(self, weifang: Engine) -> None:
+        """A liaison cannot act in a role other than the enterprise's."""
         name(weifang, "wang")
         with pytest.raises(NotAuthorised, match="does not hold the role 'commissioner'"):
             weifang.submit(
@@ -406,9 +429,7 @@ class TestActingForTheEnterprise:
         """Malu 六(三), with liaisons declared: the liaison confirms completion and rates."""
         code, other = credit_code(46), credit_code(47)
         with engine_on(f"sqlite:///{tmp_path / 'm.db'}", START, malu_rules(tmp_path)) as (e, _):
-            for c in (code, other):
-                register(e, "malu", c, since=date(2024, 1, 1))
-            malu_people(e)
+            malu_roster(e, code, other)
             name(e, "wang", code, jurisdiction="malu")
             name(e, "zhao", other, jurisdiction="malu")
             case_id = resolved_case(e, code, "m1")
@@ -441,8 +462,7 @@ class TestActingForTheEnterprise:
         code = credit_code(48)
         folder = malu_rules(tmp_path, older_version_too=True)
         with engine_on(f"sqlite:///{tmp_path / 'm.db'}", cst(2026, 2, 27, 9), folder) as (e, clock):
-            register(e, "malu", code, since=date(2024, 1, 1))
-            malu_people(e)
+            malu_roster(e, code)
             old_case = resolved_case(e, code, "old")
             clock.set(START)
             name(e, "wang", code, jurisdiction="malu")
@@ -461,12 +481,14 @@ class TestIdsCannotBeConfused:
     """A credit code, a person id and a liaison's actor id never stand for one another."""
 
     def test_a_liaison_acts_under_the_credit_code_and_its_own_id(self) -> None:
+        """A liaison's actor id is ``<credit code>/<liaison id>``, and only that form splits."""
         assert liaison_actor_id(WORKS, "wang") == f"{WORKS}/wang"
         assert split_liaison_actor(f" {WORKS.lower()}/wang") == (WORKS, "wang")
         assert split_liaison_actor(WORKS) is None
         assert split_liaison_actor("planning/li") is None
 
     def test_a_person_id_of_a_liaisons_form_is_refused(self, weifang: Engine) -> None:
+        """A person cannot be registered under an id of a liaison's form."""
         with pytest.raises(InvalidInput, match="form of an enterprise liaison") as info:
             weifang.register_person(
                 jurisdiction="weifang",
@@ -478,6 +500,7 @@ class TestIdsCannotBeConfused:
         assert info.value.field == "person_id"
 
     def test_other_person_ids_with_a_slash_are_still_people(self, weifang: Engine) -> None:
+        """A person id with a slash that is not a credit code stays a person's."""
         weifang.register_person(
             jurisdiction="weifang",
             person_id="platform/wang",
@@ -507,9 +530,9 @@ class TestIdsCannotBeConfused:
 def engines(store_url: str) -> Iterator[tuple[Engine, Engine]]:
     """Two engines on one store: ``mine`` remembers, ``theirs`` writes behind its back."""
     clock = ManualClock(START)
-    mine = Engine(store_url, rules=RULES, clock=clock)
-    theirs = Engine(store_url, rules=RULES, clock=clock)
-    register(mine, "weifang", WORKS)
+    mine = Engine(store_url, rules=rule_book(RULES), clock=clock)
+    theirs = Engine(store_url, rules=rule_book(RULES), clock=clock)
+    RosterBuilder(mine, "weifang").enterprise(WORKS, WEIFANG_SINCE)
     try:
         yield mine, theirs
     finally:
@@ -544,6 +567,7 @@ class TestSeveralEngines:
     def test_a_liaison_withdrawn_by_another_engine_can_no_longer_act(
         self, engines: tuple[Engine, Engine]
     ) -> None:
+        """A withdrawal made by another engine stops the liaison at once, though this engine remembered the enterprise."""
         mine, theirs = engines
         name(mine, "wang")
         report(mine, f"{WORKS}/wang", "c1")
@@ -555,6 +579,7 @@ class TestSeveralEngines:
     def test_a_liaison_named_by_another_engine_acts_at_once(
         self, engines: tuple[Engine, Engine]
     ) -> None:
+        """A liaison named by another engine can act here at once."""
         mine, theirs = engines
         with pytest.raises(UnknownActor):
             report(mine, f"{WORKS}/wang", "c1")
@@ -572,8 +597,7 @@ class TestSeveralEngines:
             Engine(store_url, rules=rules, clock=clock) as mine,
             Engine(store_url, rules=rules, clock=clock) as theirs,
         ):
-            register(mine, "malu", code, since=date(2024, 1, 1))
-            malu_people(mine)
+            malu_roster(mine, code)
             name(mine, "wang", code, jurisdiction="malu")
             first, second = resolved_case(mine, code, "a"), resolved_case(mine, code, "b")
             liaison = liaison_actor_id(code, "wang")

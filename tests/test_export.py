@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.roster_support import EVIDENCE
+from tests.builders import EVIDENCE
 from tests.support import RULES, credit_code, cst, engine_on
 
 from gridcase import Engine, SubmitDemand

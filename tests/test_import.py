@@ -1,16 +1,19 @@
-"""Importing an enterprise roster from CSV and Excel: every bad row named by line, all or nothing."""
+"""Importing an enterprise roster from CSV and Excel: every bad row named by line, all or nothing.
+
+The imports into a prepared roster run on SQLite and PostgreSQL (the ``engine`` and
+``roster`` fixtures); a large file goes in bounded batches on PostgreSQL too.
+"""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from tests.roster_support import FIXTURE_RULES, grid, person
-from tests.support import credit_code, cst, engine_on
+from tests.builders import RosterBuilder
+from tests.support import FIXTURE_RULES, credit_code, cst, engine_on
 
 from gridcase.application.engine import Engine
 from gridcase.application.importer import ImportRefused, import_roster, read_roster
@@ -35,17 +38,12 @@ def notifications(e: Engine) -> int:
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    with engine_on(f"sqlite:///{tmp_path / 't.db'}", cst(2026, 3, 2, 9), rules=FIXTURE_RULES) as (
-        e,
-        _,
-    ):
-        for pid, roles in (("li", ["officer"]), ("wang", ["officer"]), ("chen", ["chief"])):
-            person(e, "twogrids", pid, roles)
-        grid(e, "twogrids", "G1", "vertical")
-        grid(e, "twogrids", "H1", "horizontal")
-        person(e, "commissioners", "ting", ["commissioner"], rank="department_level")
-        yield e
+def staff(roster: RosterBuilder) -> None:
+    """Officers li and wang, chief chen and grids G1 (vertical) and H1 (horizontal) in
+    twogrids; department-level commissioner ting in commissioners."""
+    roster.person("li", "officer").person("wang", "officer").person("chen", "chief")
+    roster.grid("G1", "vertical").grid("H1", "horizontal")
+    roster.of("commissioners").person("ting", "commissioner", rank="department_level")
 
 
 def run(e: Engine, path: Path, jurisdiction: str = "twogrids", **kw: object) -> object:
@@ -54,6 +52,7 @@ def run(e: Engine, path: Path, jurisdiction: str = "twogrids", **kw: object) -> 
     )  # type: ignore[arg-type]
 
 
+@pytest.mark.usefixtures("staff")
 class TestValidFiles:
     def test_chinese_headers(self, engine: Engine, tmp_path: Path) -> None:
         """A CSV with Chinese headers registers enterprises, their two grids, officers and map numbers."""
@@ -157,6 +156,7 @@ BAD_ROWS = [
 ]
 
 
+@pytest.mark.usefixtures("staff")
 class TestBadRows:
     def test_every_bad_row_reported_and_nothing_written(
         self, engine: Engine, tmp_path: Path
@@ -302,8 +302,7 @@ class TestOnPostgres:
     def test_import_in_batches_and_cover(self, pg_url: str, tmp_path: Path) -> None:
         """On PostgreSQL a 2,500-row file goes in bounded batches and coverage reads it back from the log."""
         with engine_on(pg_url, cst(2026, 3, 2, 9), rules=FIXTURE_RULES) as (e, _):
-            person(e, "twogrids", "li", ["officer"])
-            grid(e, "twogrids", "G1", "vertical")
+            RosterBuilder(e, "twogrids").person("li", "officer").grid("G1", "vertical")
             rows = [["", credit_code(5000 + i), f"e{i}", "G1", "li", str(i)] for i in range(2500)]
             report = run(e, write_csv(tmp_path / "pg.csv", ZH, rows), batch_size=1000)
             # two aggregates a row (the enterprise and its map-number claim), plus li once

@@ -14,7 +14,8 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from tests.support import RULES, credit_code, cst
+from tests.builders import RosterBuilder
+from tests.support import RULES, credit_code, cst, rule_book
 
 from gridcase import (
     Action,
@@ -31,28 +32,11 @@ ENTERPRISE = credit_code(1)
 
 
 def _roster(engine: Engine) -> None:
-    engine.register_enterprise(
-        jurisdiction="malu",
-        credit_code=ENTERPRISE,
-        name="上海马陆示例科技有限公司",
-        command_id="roster-e",
-        in_scope_from=date(2024, 1, 1),
-        tier="town_key",
-    )
-    people = [
-        ("center-1", ["center"], []),
-        ("planning-liaison", ["unit"], ["planning"]),
-        ("economy-liaison", ["unit"], ["economy"]),
-    ]
-    for pid, roles, units in people:
-        engine.register_person(
-            jurisdiction="malu",
-            person_id=pid,
-            name=pid,
-            roles=roles,
-            units=units,
-            command_id=f"roster-{pid}",
-        )
+    """A town key enterprise, the service center's duty officer and two units' liaisons."""
+    malu = RosterBuilder(engine, "malu").person("center-1", "center")
+    malu.enterprise(ENTERPRISE, date(2024, 1, 1), name="上海马陆示例科技有限公司", tier="town_key")
+    malu.person("planning-liaison", "unit", units=["planning"])
+    malu.person("economy-liaison", "unit", units=["economy"])
 
 
 class Driver:
@@ -98,7 +82,7 @@ def due(state: CaseState) -> dict[str, date]:
 @pytest.fixture
 def driver(store_url: str) -> Any:
     clock = ManualClock(cst(2025, 1, 2, 9))
-    engine = Engine(store_url, rules=RULES, clock=clock)
+    engine = Engine(store_url, rules=rule_book(RULES), clock=clock)
     _roster(engine)
     yield Driver(engine, clock)
     engine.close()

@@ -1,15 +1,18 @@
-"""People over time: a change of roles, units or rank, leaving the roster, and one liaison per department."""
+"""People over time: a change of roles, units or rank, leaving the roster, and one liaison per department.
+
+On SQLite and PostgreSQL (the ``engine`` and ``roster`` fixtures).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from tests.roster_support import FIXTURE_RULES, enterprise, grid, person
-from tests.support import RULES, credit_code, cst, engine_on
+from tests.builders import SINCE, RosterBuilder
+from tests.support import RULES, credit_code, rule_book
 
+from gridcase import RuleBook
 from gridcase.application.engine import Engine
 from gridcase.domain.ids import person_key
 from gridcase.domain.person import Person
@@ -21,71 +24,69 @@ from gridcase.kernel.errors import (
     UnknownActor,
 )
 
-D = date(2026, 1, 5)
+D = SINCE
 
 
 def events_of(engine: Engine) -> int:
     return engine.log.head()
 
 
-@pytest.fixture
-def qingdao(tmp_path: Path) -> Iterator[Engine]:
-    with engine_on(f"sqlite:///{tmp_path / 'q.db'}", cst(2026, 3, 2, 9), rules=RULES) as (e, _):
-        yield e
-
-
-@pytest.fixture
-def fixture_engine(tmp_path: Path) -> Iterator[Engine]:
-    with engine_on(f"sqlite:///{tmp_path / 'f.db'}", cst(2026, 3, 2, 9), rules=FIXTURE_RULES) as (
-        e,
-        _,
-    ):
-        yield e
-
-
-def liaison(engine: Engine, person_id: str, unit: str) -> None:
-    engine.roster.register_person(
-        jurisdiction="qingdao",
-        person_id=person_id,
-        name=f"联络员 {person_id}",
-        roles=["department"],
-        units=[unit],
-        command_id=f"liaison/{person_id}",
-    )
+def liaison(roster: RosterBuilder, person_id: str, unit: str) -> RosterBuilder:
+    """Register a department's liaison (联络员) to the enterprise service."""
+    return roster.person(person_id, "department", units=[unit], name=f"联络员 {person_id}")
 
 
 class TestOneLiaisonPerDepartment:
     """Qingdao 四: 各部门 … 应相对固定1名联络员, 做到一门受理、专人负责."""
 
+    @pytest.fixture
+    def rules(self) -> RuleBook:
+        """The bundled rules: Qingdao fixes one liaison per department."""
+        return rule_book(RULES)
+
+    @pytest.fixture
+    def jurisdiction(self) -> str:
+        """Qingdao."""
+        return "qingdao"
+
     def test_a_second_liaison_for_a_department_is_refused_naming_the_rule(
-        self, qingdao: Engine
+        self, engine: Engine, roster: RosterBuilder
     ) -> None:
-        liaison(qingdao, "zhang", "economic_development")
-        before = events_of(qingdao)
+        """A second liaison for one department is refused, citing the rule, and writes nothing."""
+        liaison(roster, "zhang", "economic_development")
+        before = events_of(engine)
         with pytest.raises(RefusedByRule) as info:
-            liaison(qingdao, "li", "economic_development")
+            liaison(roster, "li", "economic_development")
         assert info.value.rule.endswith(" roster.one_per_unit")
         assert "应相对固定1名联络员" in (info.value.cite or "")
         assert "already has zhang" in str(info.value)
-        assert events_of(qingdao) == before
+        assert events_of(engine) == before
 
-    def test_each_department_has_its_own_liaison(self, qingdao: Engine) -> None:
-        liaison(qingdao, "zhang", "economic_development")
-        liaison(qingdao, "li", "technology_innovation")
-        assert qingdao.roster.person("qingdao", "li").units == ["technology_innovation"]
+    def test_each_department_has_its_own_liaison(
+        self, engine: Engine, roster: RosterBuilder
+    ) -> None:
+        """Liaisons of two departments do not compete for one post."""
+        liaison(roster, "zhang", "economic_development")
+        liaison(roster, "li", "technology_innovation")
+        assert engine.roster.person("qingdao", "li").units == ["technology_innovation"]
 
-    def test_the_post_is_free_again_once_the_liaison_hands_over(self, qingdao: Engine) -> None:
+    def test_the_post_is_free_again_once_the_liaison_hands_over(
+        self, engine: Engine, roster: RosterBuilder
+    ) -> None:
         """A liaison who leaves the roster vacates the post; a successor may take it."""
-        liaison(qingdao, "zhang", "economic_development")
-        qingdao.roster.deactivate_person(
+        liaison(roster, "zhang", "economic_development")
+        engine.roster.deactivate_person(
             jurisdiction="qingdao", person_id="zhang", reason="调任", command_id="off"
         )
-        liaison(qingdao, "li", "economic_development")
-        assert not qingdao.roster.person("qingdao", "zhang").active
+        liaison(roster, "li", "economic_development")
+        assert not engine.roster.person("qingdao", "zhang").active
 
-    def test_a_liaison_moved_to_another_department_frees_the_first(self, qingdao: Engine) -> None:
-        liaison(qingdao, "zhang", "economic_development")
-        qingdao.roster.change_person(
+    def test_a_liaison_moved_to_another_department_frees_the_first(
+        self, engine: Engine, roster: RosterBuilder
+    ) -> None:
+        """A liaison moved to another department frees the first post and holds the second."""
+        liaison(roster, "zhang", "economic_development")
+        engine.roster.change_person(
             jurisdiction="qingdao",
             person_id="zhang",
             roles=["department"],
@@ -93,16 +94,19 @@ class TestOneLiaisonPerDepartment:
             reason="轮岗",
             command_id="move",
         )
-        liaison(qingdao, "li", "economic_development")
+        liaison(roster, "li", "economic_development")
         with pytest.raises(RefusedByRule):
-            liaison(qingdao, "wang", "technology_innovation")
+            liaison(roster, "wang", "technology_innovation")
 
-    def test_moving_into_a_held_post_is_refused_and_writes_nothing(self, qingdao: Engine) -> None:
-        liaison(qingdao, "zhang", "economic_development")
-        liaison(qingdao, "li", "technology_innovation")
-        before = events_of(qingdao)
+    def test_moving_into_a_held_post_is_refused_and_writes_nothing(
+        self, engine: Engine, roster: RosterBuilder
+    ) -> None:
+        """Moving a liaison into a department that has one is refused and changes nothing."""
+        liaison(roster, "zhang", "economic_development")
+        liaison(roster, "li", "technology_innovation")
+        before = events_of(engine)
         with pytest.raises(RefusedByRule):
-            qingdao.roster.change_person(
+            engine.roster.change_person(
                 jurisdiction="qingdao",
                 person_id="li",
                 roles=["department"],
@@ -110,17 +114,17 @@ class TestOneLiaisonPerDepartment:
                 reason="轮岗",
                 command_id="move",
             )
-        assert events_of(qingdao) == before
-        assert qingdao.roster.person("qingdao", "li").units == ["technology_innovation"]
+        assert events_of(engine) == before
+        assert engine.roster.person("qingdao", "li").units == ["technology_innovation"]
 
 
 class TestChangingAPerson:
     def test_new_roles_take_effect_and_the_old_are_kept_in_history(
-        self, fixture_engine: Engine
+        self, engine: Engine, roster: RosterBuilder
     ) -> None:
-        e = fixture_engine
-        person(e, "twogrids", "li", ["officer"])
-        e.roster.change_person(
+        """New roles apply at once; the change and its reason stay in the person's history."""
+        roster.person("li", "officer")
+        engine.roster.change_person(
             jurisdiction="twogrids",
             person_id="li",
             roles=["officer", "chief"],
@@ -128,35 +132,22 @@ class TestChangingAPerson:
             reason="提任网格长",
             command_id="promote",
         )
-        assert e.roster.person("twogrids", "li").roles == ["officer", "chief"]
-        kinds = [type(ev).__qualname__ for ev in e.log.events_of(person_key("twogrids", "li"))]
+        assert engine.roster.person("twogrids", "li").roles == ["officer", "chief"]
+        kinds = [type(ev).__qualname__ for ev in engine.log.events_of(person_key("twogrids", "li"))]
         assert kinds == ["Person.Registered", "Person.Changed"]
-        changed = e.log.events_of(person_key("twogrids", "li"))[-1]
+        changed = engine.log.events_of(person_key("twogrids", "li"))[-1]
         assert changed.reason == "提任网格长"  # type: ignore[attr-defined]
 
     def test_an_officer_still_responsible_cannot_drop_the_role(
-        self, fixture_engine: Engine
+        self, engine: Engine, roster: RosterBuilder
     ) -> None:
         """Only the responsible role answers for an enterprise: hand the enterprise over first."""
-        e = fixture_engine
-        person(e, "twogrids", "li", ["officer"])
-        grid(e, "twogrids", "town", "horizontal")
         code = credit_code(31)
-        enterprise(e, "twogrids", code, D)
-        e.roster.assign_grid(
-            jurisdiction="twogrids", credit_code=code, grid_id="town", on=D, command_id="g"
-        )
-        e.roster.assign_responsible(
-            jurisdiction="twogrids",
-            credit_code=code,
-            person_id="li",
-            grid="town",
-            on=D,
-            command_id="r",
-        )
-        before = events_of(e)
+        roster.person("li", "officer").grid("town", "horizontal")
+        roster.enterprise(code, D).in_grid(code, "town", D, officer="li")
+        before = events_of(engine)
         with pytest.raises(RefusedByRule) as info:
-            e.roster.change_person(
+            engine.roster.change_person(
                 jurisdiction="twogrids",
                 person_id="li",
                 roles=["chief"],
@@ -166,24 +157,15 @@ class TestChangingAPerson:
             )
         assert code in str(info.value)
         assert info.value.rule.endswith("roster.responsible_role")
-        assert events_of(e) == before
+        assert events_of(engine) == before
 
     def test_a_grid_chief_cannot_lose_the_role_while_in_the_position(
-        self, fixture_engine: Engine
+        self, engine: Engine, roster: RosterBuilder
     ) -> None:
-        e = fixture_engine
-        person(e, "twogrids", "chen", ["chief"])
-        grid(e, "twogrids", "town", "horizontal")
-        e.roster.add_grid_member(
-            jurisdiction="twogrids",
-            grid_id="town",
-            person_id="chen",
-            position="chief",
-            on=D,
-            command_id="m",
-        )
+        """A grid chief keeps the chief role while in the position, naming the grid."""
+        roster.person("chen", "chief").grid("town", "horizontal").member("town", "chen", "chief", D)
         with pytest.raises(RefusedByRule) as info:
-            e.roster.change_person(
+            engine.roster.change_person(
                 jurisdiction="twogrids",
                 person_id="chen",
                 roles=["officer"],
@@ -195,21 +177,16 @@ class TestChangingAPerson:
         assert info.value.rule.endswith("roster.team.chief")
 
     def test_a_lower_rank_must_fit_what_the_cadre_already_carries(
-        self, fixture_engine: Engine
+        self, engine: Engine, roster: RosterBuilder
     ) -> None:
         """Weifang quotas: a department-level cadre with 3 enterprises cannot become a city department head (3 is fine) then section level (2 is too many)."""
-        e = fixture_engine
-        person(e, "commissioners", "ting", ["commissioner"], rank="department_level")
+        commissioners = roster.of("commissioners")
+        commissioners.person("ting", "commissioner", rank="department_level")
         for i in range(3):
-            enterprise(e, "commissioners", credit_code(200 + i), D)
-            e.roster.assign_responsible(
-                jurisdiction="commissioners",
-                credit_code=credit_code(200 + i),
-                person_id="ting",
-                on=D,
-                command_id=f"a{i}",
+            commissioners.enterprise(credit_code(200 + i), D).responsible(
+                credit_code(200 + i), "ting", on=D
             )
-        e.roster.change_person(
+        engine.roster.change_person(
             jurisdiction="commissioners",
             person_id="ting",
             roles=["commissioner"],
@@ -219,7 +196,7 @@ class TestChangingAPerson:
             command_id="r1",
         )
         with pytest.raises(QuotaExceeded) as info:
-            e.roster.change_person(
+            engine.roster.change_person(
                 jurisdiction="commissioners",
                 person_id="ting",
                 roles=["commissioner"],
@@ -229,13 +206,15 @@ class TestChangingAPerson:
                 command_id="r2",
             )
         assert "carries 3" in str(info.value)
-        assert e.roster.person("commissioners", "ting").rank == "city_department_head"
+        assert engine.roster.person("commissioners", "ting").rank == "city_department_head"
 
-    def test_a_change_needs_a_reason_and_known_roles(self, fixture_engine: Engine) -> None:
-        e = fixture_engine
-        person(e, "twogrids", "li", ["officer"])
+    def test_a_change_needs_a_reason_and_known_roles(
+        self, engine: Engine, roster: RosterBuilder
+    ) -> None:
+        """A change without a reason, with a role the rules do not know, or of nobody, is refused."""
+        roster.person("li", "officer")
         with pytest.raises(InvalidInput, match="reason"):
-            e.roster.change_person(
+            engine.roster.change_person(
                 jurisdiction="twogrids",
                 person_id="li",
                 roles=["chief"],
@@ -244,7 +223,7 @@ class TestChangingAPerson:
                 command_id="c1",
             )
         with pytest.raises(InvalidInput, match="unknown role"):
-            e.roster.change_person(
+            engine.roster.change_person(
                 jurisdiction="twogrids",
                 person_id="li",
                 roles=["mayor"],
@@ -253,7 +232,7 @@ class TestChangingAPerson:
                 command_id="c2",
             )
         with pytest.raises(UnknownActor):
-            e.roster.change_person(
+            engine.roster.change_person(
                 jurisdiction="twogrids",
                 person_id="nobody",
                 roles=["chief"],
@@ -265,39 +244,37 @@ class TestChangingAPerson:
 
 class TestLeavingTheRoster:
     def test_a_person_who_left_can_no_longer_act_or_be_assigned(
-        self, fixture_engine: Engine
+        self, engine: Engine, roster: RosterBuilder
     ) -> None:
-        e = fixture_engine
-        person(e, "twogrids", "li", ["officer"])
-        e.roster.deactivate_person(
+        """A person who left the roster can neither act nor leave it again."""
+        roster.person("li", "officer")
+        engine.roster.deactivate_person(
             jurisdiction="twogrids", person_id="li", reason="退休", command_id="off"
         )
-        assert not e.roster.person("twogrids", "li").active
-        rules = e.rules.in_force("twogrids", D)
+        assert not engine.roster.person("twogrids", "li").active
+        rules = engine.rules.in_force("twogrids", D)
         with pytest.raises(NotAuthorised, match="no longer active"):
-            e.roster.actor(rules, "li")
+            engine.roster.actor(rules, "li")
         with pytest.raises(NotAuthorised):
-            e.roster.deactivate_person(
+            engine.roster.deactivate_person(
                 jurisdiction="twogrids", person_id="li", reason="again", command_id="off2"
             )
 
     def test_leaving_while_responsible_is_refused_naming_the_enterprises(
-        self, fixture_engine: Engine
+        self, engine: Engine, roster: RosterBuilder
     ) -> None:
-        e = fixture_engine
-        person(e, "commissioners", "ke", ["commissioner"], rank="section_level")
+        """A person still responsible for an enterprise cannot leave until it is handed over."""
         code = credit_code(300)
-        enterprise(e, "commissioners", code, D)
-        e.roster.assign_responsible(
-            jurisdiction="commissioners", credit_code=code, person_id="ke", on=D, command_id="a"
-        )
-        before = events_of(e)
+        commissioners = roster.of("commissioners")
+        commissioners.person("ke", "commissioner", rank="section_level")
+        commissioners.enterprise(code, D).responsible(code, "ke", on=D)
+        before = events_of(engine)
         with pytest.raises(RefusedByRule, match=code):
-            e.roster.deactivate_person(
+            engine.roster.deactivate_person(
                 jurisdiction="commissioners", person_id="ke", reason="调离", command_id="off"
             )
-        assert events_of(e) == before
-        e.roster.release_responsible(
+        assert events_of(engine) == before
+        engine.roster.release_responsible(
             jurisdiction="commissioners",
             credit_code=code,
             person_id="ke",
@@ -305,11 +282,11 @@ class TestLeavingTheRoster:
             reason="调离",
             command_id="rel",
         )
-        e.roster.deactivate_person(
+        engine.roster.deactivate_person(
             jurisdiction="commissioners", person_id="ke", reason="调离", command_id="off"
         )
-        assert isinstance(e.roster.person("commissioners", "ke"), Person)
-        assert not e.roster.person("commissioners", "ke").active
+        assert isinstance(engine.roster.person("commissioners", "ke"), Person)
+        assert not engine.roster.person("commissioners", "ke").active
 
 
 class TestCommandLine:

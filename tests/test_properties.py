@@ -14,7 +14,8 @@ from typing import Any
 
 from hypothesis import event, given
 from hypothesis import strategies as st
-from tests.support import RULES, credit_code, cst
+from tests.builders import RosterBuilder
+from tests.support import RULES, credit_code, cst, rule_book
 
 from gridcase import (
     Action,
@@ -22,13 +23,12 @@ from gridcase import (
     Engine,
     GridcaseError,
     ManualClock,
-    RuleBook,
     SubmitDemand,
     national_calendar,
 )
 from gridcase.domain.case_state import CaseState, evolve
 
-BOOK = RuleBook.from_folder(RULES)
+BOOK = rule_book(RULES)
 ENTERPRISE = credit_code(11)
 
 ACTORS: dict[str, tuple[str, str]] = {
@@ -55,26 +55,9 @@ PAYLOADS: dict[Action, list[dict[str, Any]]] = {
 def _engine(start: Any) -> tuple[Engine, ManualClock]:
     clock = ManualClock(start)
     engine = Engine("sqlite:///:memory:", rules=BOOK, clock=clock)
-    engine.register_enterprise(
-        jurisdiction="malu",
-        credit_code=ENTERPRISE,
-        name="企业",
-        command_id="e",
-        in_scope_from=date(2024, 1, 1),
-    )
-    for pid, role, units in (
-        ("center-1", "center", []),
-        ("planning-liaison", "unit", ["planning"]),
-        ("economy-liaison", "unit", ["economy"]),
-    ):
-        engine.register_person(
-            jurisdiction="malu",
-            person_id=pid,
-            name=pid,
-            roles=[role],
-            units=units,
-            command_id=f"p-{pid}",
-        )
+    malu = RosterBuilder(engine, "malu").enterprise(ENTERPRISE, date(2024, 1, 1), name="企业")
+    malu.person("center-1", "center").person("planning-liaison", "unit", units=["planning"])
+    malu.person("economy-liaison", "unit", units=["economy"])
     return engine, clock
 
 

@@ -15,7 +15,8 @@ from datetime import date, timedelta
 from uuid import UUID
 
 import pytest
-from tests.support import RULES, credit_code, cst
+from tests.builders import RosterBuilder
+from tests.support import RULES, credit_code, cst, rule_book
 
 from gridcase import (
     Action,
@@ -50,28 +51,11 @@ def clock() -> ManualClock:
 @pytest.fixture
 def engines(store_url: str, clock: ManualClock) -> Iterator[tuple[Engine, Engine]]:
     """Two engines on one store: ``mine`` remembers, ``theirs`` writes behind its back."""
-    mine = Engine(store_url, rules=RULES, clock=clock)
-    theirs = Engine(store_url, rules=RULES, clock=clock)
-    mine.register_enterprise(
-        jurisdiction="malu",
-        credit_code=ENTERPRISE,
-        name="示例企业",
-        command_id="e",
-        in_scope_from=date(2024, 1, 1),
-    )
-    for person_id, roles, units in (
-        ("center-1", ["center"], []),
-        ("center-2", ["center"], []),
-        ("liaison", ["unit"], ["planning"]),
-    ):
-        mine.register_person(
-            jurisdiction="malu",
-            person_id=person_id,
-            name=person_id,
-            roles=roles,
-            units=units,
-            command_id=f"p-{person_id}",
-        )
+    mine = Engine(store_url, rules=rule_book(RULES), clock=clock)
+    theirs = Engine(store_url, rules=rule_book(RULES), clock=clock)
+    malu = RosterBuilder(mine, "malu").enterprise(ENTERPRISE, date(2024, 1, 1))
+    malu.person("center-1", "center").person("center-2", "center")
+    malu.person("liaison", "unit", units=["planning"])
     try:
         yield mine, theirs
     finally:
@@ -101,7 +85,7 @@ def dispatch(case_id: UUID, actor: str, command_id: str) -> ActOnCase:
 
 def replayed(url: str, case_id: UUID) -> str:
     """The case as an engine that remembers nothing rebuilds it, time zones included."""
-    with Engine(url, rules=RULES, clock=ManualClock(START), cache_size=0) as fresh:
+    with Engine(url, rules=rule_book(RULES), clock=ManualClock(START), cache_size=0) as fresh:
         return repr(fresh.case(case_id))
 
 
@@ -223,17 +207,8 @@ def test_an_engine_that_remembers_nothing_decides_the_same(
     store_url: str, clock: ManualClock
 ) -> None:
     """``cache_size=0`` turns remembering off; commands and answers are unchanged."""
-    with Engine(store_url, rules=RULES, clock=clock, cache_size=0) as engine:
-        engine.register_enterprise(
-            jurisdiction="malu",
-            credit_code=ENTERPRISE,
-            name="示例企业",
-            command_id="e",
-            in_scope_from=date(2024, 1, 1),
-        )
-        engine.register_person(
-            jurisdiction="malu", person_id="c", name="c", roles=["center"], command_id="p"
-        )
+    with Engine(store_url, rules=rule_book(RULES), clock=clock, cache_size=0) as engine:
+        RosterBuilder(engine, "malu").enterprise(ENTERPRISE, date(2024, 1, 1)).person("c", "center")
         case_id = submit(engine, "s")
         engine.act(dispatch(case_id, "c", "d"))
         assert engine.act(dispatch(case_id, "c", "d")).duplicate

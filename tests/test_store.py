@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.support import RULES, credit_code, cst
+from tests.builders import RosterBuilder
+from tests.support import RULES, credit_code, cst, rule_book
 
 import gridcase.application.cases
 from gridcase import (
@@ -62,29 +63,10 @@ class StoreContract:
 
     @pytest.fixture
     def engine(self, url: str, clock: ManualClock) -> Iterator[Engine]:
-        engine = Engine(url, rules=RULES, clock=clock)
-        engine.register_enterprise(
-            jurisdiction="malu",
-            credit_code=ENTERPRISE,
-            name="示例企业",
-            command_id="e",
-            in_scope_from=date(2024, 1, 1),
-        )
-        engine.register_person(
-            jurisdiction="malu",
-            person_id="center-1",
-            name="值班员",
-            roles=["center"],
-            command_id="p1",
-        )
-        engine.register_person(
-            jurisdiction="malu",
-            person_id="liaison",
-            name="联络员",
-            roles=["unit"],
-            units=["planning"],
-            command_id="p2",
-        )
+        engine = Engine(url, rules=rule_book(RULES), clock=clock)
+        malu = RosterBuilder(engine, "malu").enterprise(ENTERPRISE, date(2024, 1, 1))
+        malu.person("center-1", "center", name="值班员")
+        malu.person("liaison", "unit", units=["planning"], name="联络员")
         yield engine
         engine.close()
 
@@ -287,7 +269,7 @@ class StoreContract:
         def open_and_close() -> None:
             try:
                 barrier.wait()
-                Engine(url, rules=RULES, clock=ManualClock(START)).close()
+                Engine(url, rules=rule_book(RULES), clock=ManualClock(START)).close()
             except BaseException as exc:
                 errors.append(repr(exc))
 
@@ -310,7 +292,7 @@ class StoreContract:
             )
         )
         outcomes: list[str] = []
-        engines = [Engine(url, rules=RULES, clock=clock) for _ in range(2)]
+        engines = [Engine(url, rules=rule_book(RULES), clock=clock) for _ in range(2)]
         # A timeout, so a thread that fails early breaks the barrier instead of hanging its twin.
         barrier = threading.Barrier(2, timeout=30)
 
@@ -391,7 +373,7 @@ class StoreContract:
             )
         )
         live = engine.case(case_id)
-        again = Engine(url, rules=RULES, clock=clock)
+        again = Engine(url, rules=rule_book(RULES), clock=clock)
         try:
             assert again.case(case_id) == live
             assert again.history(case_id) == engine.history(case_id)
@@ -522,51 +504,20 @@ class TestPostgresStore(StoreContract):
 class TestTheResponsiblePersonHoldsANewCase:
     """A demand an enterprise files itself lands with the officer the roster names for it."""
 
-    def test_yingkou_enterprise_filing_goes_to_its_officer(self, tmp_path: Path) -> None:
+    def test_yingkou_enterprise_filing_goes_to_its_officer(self, store_url: str) -> None:
         """Not "any officer": the one responsible for the enterprise that day (Yingkou 三(二))."""
         code = credit_code(99, division="210804")
         clock = ManualClock(cst(2026, 3, 2, 9))
-        engine = Engine(f"sqlite:///{tmp_path / 'y.db'}", rules=RULES, clock=clock)
+        engine = Engine(store_url, rules=rule_book(RULES), clock=clock)
         try:
-            engine.roster.register_grid(
-                jurisdiction="yingkou",
-                grid_id="econ",
-                kind="department",
-                name="经济发展服务局",
-                command_id="g",
-            )
-            engine.register_person(
-                jurisdiction="yingkou",
-                person_id="officer-wang",
-                name="王某",
-                roles=["officer"],
-                command_id="p",
-            )
-            engine.register_enterprise(
-                jurisdiction="yingkou",
-                credit_code=code,
-                name="营口企业",
-                command_id="e",
-                in_scope_from=date(2022, 3, 1),
-            )
+            yingkou = RosterBuilder(engine, "yingkou", since=date(2022, 3, 1))
+            yingkou.grid("econ", "department", name="经济发展服务局")
+            yingkou.person("officer-wang", "officer", name="王某")
+            yingkou.enterprise(code, name="营口企业")
             engine.roster.assign_map_number(
                 jurisdiction="yingkou", credit_code=code, number="Y-001", command_id="m"
             )
-            engine.roster.assign_grid(
-                jurisdiction="yingkou",
-                credit_code=code,
-                grid_id="econ",
-                on=date(2022, 3, 1),
-                command_id="ag",
-            )
-            engine.roster.assign_responsible(
-                jurisdiction="yingkou",
-                credit_code=code,
-                person_id="officer-wang",
-                on=date(2022, 3, 1),
-                grid="econ",
-                command_id="ar",
-            )
+            yingkou.in_grid(code, "econ", officer="officer-wang")
             case_id = engine.submit(
                 SubmitDemand(
                     jurisdiction="yingkou",

@@ -3,14 +3,14 @@
 Bijie's townships and industry authorities send their visit ledger to the district office
 before the 27th of every month (五(五)); Yingkou's officer keeps the grid ledger of the
 visits' findings (三(二)1). The ledger is folded from the same events the visits are, so
-these tests record visits once and read the ledger back.
+these tests record visits once and read the ledger back, on SQLite and PostgreSQL (the ``engine`` and
+``roster`` fixtures); the property runs on SQLite in memory for its number of examples.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -20,10 +20,11 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.roster_support import EVIDENCE, FIXTURE_RULES, enterprise
+from tests.builders import RosterBuilder
 from tests.strategies import timezones
-from tests.support import RULES, credit_code, cst, engine_on
+from tests.support import FIXTURE_RULES, RULES, credit_code, cst, engine_on, rule_book
 
+from gridcase import RuleBook
 from gridcase.application.engine import Engine
 from gridcase.calendar import national_calendar, to_cst
 from gridcase.cli import main
@@ -51,45 +52,36 @@ class Bijie:
     engine: Engine
     clock: ManualClock
     url: str
+    roster: RosterBuilder
 
 
 @pytest.fixture
-def bijie(tmp_path: Path) -> Iterator[Bijie]:
+def rules() -> RuleBook:
+    """The bundled rules: Bijie sends its ledger before the 27th."""
+    return rule_book(RULES)
+
+
+@pytest.fixture
+def clock_start() -> datetime:
+    """The roster is set up from 2 January 2026."""
+    return cst(2026, 1, 2, 9)
+
+
+@pytest.fixture
+def bijie(engine: Engine, clock: ManualClock, store_url: str, roster: RosterBuilder) -> Bijie:
     """Qixingguan: enterprise A in the industry grid and township 1 from 5 January 2026, moved
     to township 2 on 16 March; C in township 2 from 5 January. Officers li and wang."""
-    url = f"sqlite:///{tmp_path / 'b.db'}"
-    with engine_on(url, cst(2026, 1, 2, 9), rules=RULES) as (e, clock):
-        for pid, name in (("li", "李四"), ("wang", "王五")):
-            e.roster.register_person(
-                jurisdiction=B, person_id=pid, name=name, roles=["officer"], command_id=f"p/{pid}"
-            )
-        for gid, kind, name in (
-            ("industry-1", "vertical", "区工业和信息化局"),
-            ("town-1", "horizontal", "洪山街道"),
-            ("town-2", "horizontal", "碧阳街道"),
-        ):
-            e.roster.register_grid(
-                jurisdiction=B, grid_id=gid, kind=kind, name=name, command_id=f"g/{gid}"
-            )
-        clock.set(cst(2026, 1, 5, 9))
-        enterprise(e, B, A, date(2026, 1, 5), name="毕节某某制造有限公司")
-        enterprise(e, B, C, date(2026, 1, 5), name="毕节某某商贸有限公司")
-        for code, gid in ((A, "industry-1"), (A, "town-1"), (C, "town-2")):
-            join(e, code, gid, date(2026, 1, 5))
-        clock.set(cst(2026, 3, 16, 9))
-        join(e, A, "town-2", date(2026, 3, 16))
-        yield Bijie(e, clock, url)
-
-
-def join(e: Engine, code: str, gid: str, on: date, at: datetime | None = None) -> None:
-    e.roster.assign_grid(
-        jurisdiction=B,
-        credit_code=code,
-        grid_id=gid,
-        on=on,
-        command_id=f"join/{code}/{gid}/{on}",
-        at=at,
-    )
+    b = roster.of(B).person("li", "officer", name="李四").person("wang", "officer", name="王五")
+    b.grid("industry-1", "vertical", name="区工业和信息化局")
+    b.grid("town-1", "horizontal", name="洪山街道").grid("town-2", "horizontal", name="碧阳街道")
+    clock.set(cst(2026, 1, 5, 9))
+    b.enterprise(A, date(2026, 1, 5), name="毕节某某制造有限公司")
+    b.enterprise(C, date(2026, 1, 5), name="毕节某某商贸有限公司")
+    b.in_grid(A, "industry-1", date(2026, 1, 5)).in_grid(A, "town-1", date(2026, 1, 5))
+    b.in_grid(C, "town-2", date(2026, 1, 5))
+    clock.set(cst(2026, 3, 16, 9))
+    b.in_grid(A, "town-2", date(2026, 3, 16))
+    return Bijie(engine, clock, store_url, b)
 
 
 def visit(
@@ -109,17 +101,13 @@ def visit(
     late = moment < b.clock.now() - timedelta(minutes=10)
     if moment > b.clock.now():
         b.clock.set(moment)
-    b.engine.roster.record_visit(
-        jurisdiction=B,
-        enterprise=code,
-        visitor=who,
-        visited_at=visited_at,
-        channel="on_site",
+    b.roster.visit(
+        code,
+        who,
+        visited_at,
         findings=findings or {"operations": "正常生产"},
-        evidence=[EVIDENCE],
         visit_id=vid,
-        command_id=f"visit/{vid}",
-        at=moment,
+        recorded=moment,
         late_reason="entered from the paper ledger" if late else None,
     )
 
@@ -154,7 +142,7 @@ class TestWhichVisits:
     def test_not_in_the_ledger_of_a_grid_it_joined_later(self, bijie: Bijie) -> None:
         """C joins the industry grid on 20 March: its visit of the 12th is not in that grid's March ledger."""
         visit(bijie, "V-C12", cst(2026, 3, 12, 9), code=C, who="wang")
-        join(bijie.engine, C, "industry-1", date(2026, 3, 20))
+        bijie.roster.in_grid(C, "industry-1", date(2026, 3, 20))
         assert ids(ledger(bijie, grid="town-2")) == ["V-C12"]
         assert ids(ledger(bijie, grid="industry-1")) == []
 
@@ -200,16 +188,13 @@ class TestWhichVisits:
     def test_ordered_by_the_moment_of_the_visit_not_of_its_recording(self, bijie: Bijie) -> None:
         """A visit recorded late still takes its place by when it happened."""
         visit(bijie, "late", cst(2026, 3, 3, 9), recorded=cst(2026, 3, 30, 9))
-        bijie.engine.roster.record_visit(
-            jurisdiction=B,
-            enterprise=C,
-            visitor="wang",
-            visited_at=cst(2026, 3, 5, 9),
+        bijie.roster.visit(
+            C,
+            "wang",
+            cst(2026, 3, 5, 9),
             channel="phone",
-            evidence=[EVIDENCE],
             visit_id="early-recorded",
-            command_id="v/early",
-            at=cst(2026, 3, 30, 9),
+            recorded=cst(2026, 3, 30, 9),
         )
         visit(bijie, "first", cst(2026, 3, 1, 8), recorded=cst(2026, 3, 30, 9))
         rows = ledger(bijie)
@@ -256,7 +241,7 @@ class TestAsOf:
         """C is put into the industry grid from 1 March on the 30th: the ledger as of the 26th shows the grids known then."""
         visit(bijie, "V-C", cst(2026, 3, 12, 9), code=C, who="wang")
         bijie.clock.set(cst(2026, 3, 30, 9))
-        join(bijie.engine, C, "industry-1", date(2026, 3, 1))
+        bijie.roster.in_grid(C, "industry-1", date(2026, 3, 1))
         (then,) = ledger(bijie, as_of=cst(2026, 3, 26, 23, 59))
         assert [g.grid for g in then.grids] == ["town-2"]
         assert ids(ledger(bijie, grid="industry-1", as_of=cst(2026, 3, 26, 23, 59))) == []
@@ -443,7 +428,7 @@ class TestFiles:
         assert sheet.cell(row=3, column=HEADERS.index("备注 (note)") + 1).data_type == "s"
         assert got[1]["录入时间 (recorded at)"] == datetime(2026, 3, 20, 16, 30)
 
-    def test_an_empty_ledger_still_has_its_header(self, bijie: Bijie, tmp_path: Path) -> None:
+    def test_an_empty_ledger_still_has_its_header(self, tmp_path: Path) -> None:
         """A month without visits gives files with the header row only."""
         from openpyxl import load_workbook
 
@@ -585,34 +570,20 @@ def test_a_months_ledger_holds_exactly_the_visits_of_its_china_dates(sc: dict[st
     code = credit_code(71)
     expected: list[str] = []
     with engine_on("sqlite:///:memory:", cst(2025, 12, 1, 9), rules=FIXTURE_RULES) as (e, clock):
-        e.roster.register_person(
-            jurisdiction=J, person_id="li", name="李四", roles=["officer"], command_id="p"
-        )
-        for g in ("G1", "G2"):
-            e.roster.register_grid(
-                jurisdiction=J, grid_id=g, kind="vertical", name=g, command_id=f"g/{g}"
-            )
-        enterprise(e, J, code, DAY0)
-        e.roster.assign_grid(
-            jurisdiction=J, credit_code=code, grid_id="G1", on=DAY0, command_id="j1"
-        )
-        e.roster.assign_grid(
-            jurisdiction=J, credit_code=code, grid_id="G2", on=sc["move"], command_id="j2"
-        )
+        roster = RosterBuilder(e, J).person("li", "officer", name="李四")
+        roster.grid("G1", "vertical", name="G1").grid("G2", "vertical", name="G2")
+        roster.enterprise(code, DAY0).in_grid(code, "G1", DAY0).in_grid(code, "G2", sc["move"])
         clock.set(cst(2026, 6, 2, 9))
         as_of: datetime | None = None
         for n, moment in enumerate(sc["moments"]):
             recorded = cst(2026, 6, 1, 9) + timedelta(minutes=n)
-            e.roster.record_visit(
-                jurisdiction=J,
-                enterprise=code,
-                visitor="li",
-                visited_at=moment,
+            roster.visit(
+                code,
+                "li",
+                moment,
                 channel="phone",
-                evidence=[EVIDENCE],
                 visit_id=f"v{n}",
-                command_id=f"v{n}",
-                at=recorded,
+                recorded=recorded,
                 late_reason="entered a day late, from the paper ledger",
             )
             if sc["as_of"] is not None and n == sc["as_of"]:

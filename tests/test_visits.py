@@ -1,16 +1,16 @@
-"""Visits (走访): recorded with findings and evidence, refused when the rules say so, linked to cases."""
+"""Visits (走访): recorded with findings and evidence, refused when the rules say so, linked to cases.
+
+On SQLite and PostgreSQL (the ``engine`` and ``roster`` fixtures).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 from eventsourcing.utils import get_topic
-from tests.roster_support import EVIDENCE, FIXTURE_RULES, enterprise, person
-from tests.roster_support import enterprise as enterprise_of
-from tests.support import credit_code, cst, engine_on
+from tests.builders import EVIDENCE, RosterBuilder
+from tests.support import credit_code, cst
 
 from gridcase import SubmitDemand
 from gridcase.application.engine import Engine
@@ -28,17 +28,15 @@ from gridcase.kernel.errors import (
 CODE = credit_code(1)
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    with engine_on(f"sqlite:///{tmp_path / 't.db'}", cst(2026, 3, 2, 9), rules=FIXTURE_RULES) as (
-        e,
-        _,
-    ):
-        person(e, "twogrids", "li", ["officer"])
-        person(e, "commissioners", "ting", ["commissioner"], rank="department_level")
-        enterprise(e, "twogrids", CODE, date(2026, 1, 5))
-        enterprise(e, "commissioners", CODE, date(2026, 1, 5))
-        yield e
+@pytest.fixture(autouse=True)
+def visitors(roster: RosterBuilder) -> None:
+    """Every test here starts with officer li in twogrids (Bijie-like: on site, with evidence,
+    never an inspection), department-level commissioner ting in commissioners (Weifang-like),
+    and enterprise CODE in both, in scope from 5 January 2026."""
+    roster.person("li", "officer").enterprise(CODE, date(2026, 1, 5))
+    commissioners = roster.of("commissioners")
+    commissioners.person("ting", "commissioner", rank="department_level")
+    commissioners.enterprise(CODE, date(2026, 1, 5))
 
 
 def visit(e: Engine, **overrides: object) -> object:
@@ -251,14 +249,16 @@ class TestCasesFromVisits:
     def test_a_demand_naming_a_wrong_visit_is_refused_and_writes_nothing(
         self,
         engine: Engine,
+        roster: RosterBuilder,
         visit_id: str,
         enterprise: str,
         at: object,
         error: type[Exception],
         says: str,
     ) -> None:
+        """A demand naming an unknown visit, another enterprise's, or one yet to happen is refused and writes nothing."""
         visit(engine, visit_id="V-9")
-        enterprise_of(engine, "twogrids", credit_code(2), date(2026, 1, 5))
+        roster.enterprise(credit_code(2), date(2026, 1, 5))
         before = notifications(engine)
         with pytest.raises(error, match=says):
             engine.submit(
