@@ -286,3 +286,62 @@ def test_the_link_formula_covers_every_field() -> None:
         ("sm3", "0" * 64, 7, UUID(int=1), 2, "t:T.E", b"{}"),
     ]
     assert all(link_hash(*v) != h for v in variants)  # type: ignore[arg-type]
+
+
+class TestTheCommandLine:
+    def test_verify_exits_0_on_a_clean_store_and_writes_a_checkpoint(
+        self, url: str, tmp_path: Path
+    ) -> None:
+        from click.testing import CliRunner
+
+        from gridcase.cli import main
+
+        point = tmp_path / "checkpoint.json"
+        done = CliRunner().invoke(main, ["verify", "--url", url, "--checkpoint", str(point)])
+        assert done.exit_code == 0, done.output
+        assert "verified: head" in done.output
+        assert Checkpoint.read(point).position == Tamper(url).rows()[-1].position
+
+    def test_verify_exits_1_naming_the_first_broken_position(self, url: str) -> None:
+        from click.testing import CliRunner
+
+        from gridcase.cli import main
+
+        t = Tamper(url)
+        at = case_event(t, "Dispatched")
+        t.flip_byte(at)
+        done = CliRunner().invoke(main, ["verify", "--url", url])
+        assert done.exit_code == 1
+        assert f"position {at}: changed" in done.output
+
+    def test_verify_from_a_checkpoint_finds_a_rewritten_chain(
+        self, url: str, tmp_path: Path
+    ) -> None:
+        from click.testing import CliRunner
+
+        from gridcase.cli import main
+
+        point = tmp_path / "checkpoint.json"
+        assert (
+            CliRunner().invoke(main, ["verify", "--url", url, "--checkpoint", str(point)]).exit_code
+            == 0
+        )
+        t = Tamper(url)
+        at = case_event(t, "Accepted")
+        t.edit_field(at, "actor", "nobody")
+        t.rewrite_chain_from(at)
+        assert CliRunner().invoke(main, ["verify", "--url", url]).exit_code == 0
+        done = CliRunner().invoke(main, ["verify", "--url", url, "--from", str(point)])
+        assert done.exit_code == 1
+        assert "rewritten" in done.output
+
+    def test_an_unreadable_checkpoint_is_a_usage_error(self, url: str, tmp_path: Path) -> None:
+        from click.testing import CliRunner
+
+        from gridcase.cli import main
+
+        bad = tmp_path / "bad.json"
+        bad.write_text("{}", encoding="utf-8")
+        done = CliRunner().invoke(main, ["verify", "--url", url, "--from", str(bad)])
+        assert done.exit_code == 2
+        assert "not a checkpoint" in done.output

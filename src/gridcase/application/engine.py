@@ -14,7 +14,7 @@ log is offered read-only (:attr:`Engine.log`) for projections and audits.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -40,6 +40,7 @@ from gridcase.storage.log import EventLog, event_topics
 from gridcase.storage.rows import CaseRow, case_row_of
 from gridcase.storage.store import DEFAULT_CACHE_SIZE, Store
 from gridcase.storage.url import StoreLocation, parse_url
+from gridcase.storage.verify import Checkpoint, VerifyReport
 from gridcase.workflow.compiler import CompiledRules
 from gridcase.workflow.loader import RuleBook
 
@@ -281,6 +282,25 @@ class Engine:
                 if result.steps:
                     fired.append(result)
 
+    # -- integrity -----------------------------------------------------------------------
+
+    def verify(
+        self,
+        *,
+        since: Checkpoint | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> VerifyReport:
+        """Check every link of the store's hash chain and every aggregate's versions.
+
+        With ``since`` (a checkpoint kept elsewhere), also prove the log only grew after it.
+        See :mod:`gridcase.storage.verify`.
+        """
+        return self._store.verify(since=since, progress=progress)
+
+    def checkpoint(self, verified: VerifyReport) -> Checkpoint:
+        """The head a clean verification reached, stamped by the engine's clock, to keep elsewhere."""
+        return self._store.checkpoint(verified, to_cst(self._runner.clock.now()))
+
     def carried_out(self, command_id: str) -> bool:
         """Whether the store has carried out the command with this id."""
         return self._store.command(check_command_id(command_id)) is not None
@@ -310,17 +330,39 @@ class Engine:
             raise NotFound(f"no case {case_id}")
         return found
 
-    def case(self, case_id: UUID, *, as_of: datetime | None = None) -> CaseState:
-        """A case as its events say it is, now or as of a past moment."""
-        if as_of is None:
+    def case(
+        self,
+        case_id: UUID,
+        *,
+        as_of: datetime | None = None,
+        known_at: datetime | None = None,
+    ) -> CaseState:
+        """A case as its events say it is: now, as it happened by ``as_of``, or as known at ``known_at``.
+
+        ``as_of`` folds the steps whose moment (as claimed) is at or before it, so a step
+        entered late counts from when it is said to have happened. ``known_at`` folds the
+        steps that had been *recorded* by then: what anyone looking at the store at that
+        moment could have seen. The two differ exactly where steps were entered late
+        (docs/auditing.md).
+        """
+        if as_of is not None and known_at is not None:
+            raise InvalidInput("ask for a case as of a moment, or as known at one, not both")
+        if as_of is None and known_at is None:
             case = self._case(case_id)
             self._store.check_complete(case)
             return case.state
-        limit = to_cst(as_of, field="as_of")
+        asked = as_of if as_of is not None else known_at
+        assert asked is not None
+        limit = to_cst(asked, field="as_of" if as_of is not None else "known_at")
         state: CaseState | None = None
         for e in self._store.checked_events(case_id):
-            if not isinstance(e, Case.Event) or e.timestamp > limit:
-                break
+            if not isinstance(e, Case.Event):
+                continue
+            when = e.timestamp if as_of is not None else (e.recorded_at or e.timestamp)
+            if when > limit:
+                if known_at is not None:
+                    break  # recorded in order: nothing later was known either
+                continue
             state = evolve(state, e.to_step(), case_id=case_id)
         if state is None:
             raise NotFound(f"case {case_id} did not exist at {limit.isoformat()}")

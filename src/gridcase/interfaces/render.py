@@ -77,7 +77,11 @@ def _step_text(step: Step, rules: CompiledRules | None) -> str:
 
 
 def history_lines(steps: Sequence[RecordedStep], rules: CompiledRules | None = None) -> list[str]:
-    """One line per recorded step: version, moment, actor and role, what happened."""
+    """One line per recorded step: version, moment, actor and role, what happened.
+
+    A step recorded late shows a second line with when it was recorded and why late,
+    so an auditor reading the history never takes a late entry for a timely one.
+    """
     lines = []
     for rec in steps:
         s = rec.step
@@ -85,6 +89,10 @@ def history_lines(steps: Sequence[RecordedStep], rules: CompiledRules | None = N
         lines.append(
             f"{rec.version:>3}  {when}  {s.actor[:20]:<20} {s.role:<12} {_step_text(s, rules)}"
         )
+        if s.late and s.recorded_at is not None:
+            lines.append(
+                f"{'':>3}  {'':16}  LATE ENTRY, recorded {moment(s.recorded_at)}: {s.late_reason}"
+            )
     return lines
 
 
@@ -152,6 +160,8 @@ def step_to_dict(rec: RecordedStep) -> dict[str, Any]:
         "version": rec.version,
         "kind": s.kind,
         "at": to_cst(s.at).isoformat(),
+        "recorded_at": to_cst(s.recorded_at).isoformat() if s.recorded_at else None,
+        "late_reason": s.late_reason,
         "actor": s.actor,
         "role": s.role,
         "reason": s.reason,

@@ -24,7 +24,7 @@ what it finds wrong and where:
 A chain rewritten consistently from some point on (every link recomputed by someone who
 can write the database) verifies by itself: only a **checkpoint** taken earlier and kept
 elsewhere (position, head hash, time) catches it. ``gridcase verify --checkpoint FILE``
-writes one; ``--from FILE`` proves the log only grew since.
+writes one; ``--from FILE`` checks the whole log again and proves it only grew since.
 """
 
 from __future__ import annotations
@@ -122,7 +122,6 @@ class VerifyReport:
     aggregates: int = 0
     head_position: int = 0
     head_hash: str = GENESIS
-    started_from: int = 0
     findings: list[Finding] = field(default_factory=list)
     more: int = 0
     """Findings past the first :data:`MAX_FINDINGS`, counted but not kept."""
@@ -149,7 +148,6 @@ class VerifyReport:
             "links": self.links,
             "aggregates": self.aggregates,
             "head": {"position": self.head_position, "hash": self.head_hash},
-            "started_from": self.started_from,
             "findings": [
                 {"position": f.position, "kind": f.kind, "message": f.message}
                 for f in self.findings
@@ -175,7 +173,9 @@ def _events(recorder: GridcaseRecorder, after: int) -> Iterator[_Stored]:
             oid = (
                 n.originator_id if isinstance(n.originator_id, UUID) else UUID(str(n.originator_id))
             )
-            yield _Stored(n.id, oid, n.originator_version, n.topic, bytes(n.state))
+            # A hostile edit may leave text where bytes were stored: hash what is there.
+            state = n.state.encode("utf-8") if isinstance(n.state, str) else bytes(n.state)
+            yield _Stored(n.id, oid, n.originator_version, n.topic, state)
         if len(notes) < PAGE:
             return
         position = notes[-1].id
@@ -198,49 +198,29 @@ def verify_store(
     total: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> VerifyReport:
-    """Check the whole log (or the part after ``since``) against its chain.
+    """Check the whole log against its chain, and against a checkpoint taken earlier.
 
-    ``since`` is a checkpoint taken earlier: the link at its position must still be its
-    head (else ``rewritten``, or ``truncated`` when the log no longer reaches it), and
-    only what follows is walked. Version gaps are checked for the aggregates' events
-    that are walked.
+    Every event is walked, always: a checkpoint proves the links up to its position are
+    the ones it saw, but only recomputing each link from the stored bytes proves the
+    events behind them are unchanged. With ``since``, the link at its position must still
+    be its head (else ``rewritten``), and the log must still reach it (else ``truncated``).
     """
     algorithm = recorder.meta().get("chain_algorithm", "sha256")
     report = VerifyReport(algorithm=algorithm)
     if algorithm == NO_CHAIN:
         report.add(0, "broken", "this store was created without a hash chain (chain=none)")
         return report
-    start, prev_hash = 0, GENESIS
-    if since is not None:
-        if since.algorithm != algorithm:
-            report.add(
-                since.position,
-                "rewritten",
-                f"the checkpoint was taken with {since.algorithm}, the store chains with {algorithm}",
-            )
-            return report
-        at = recorder.select_links(after=since.position - 1, limit=1)
-        if not at or at[0].position != since.position:
-            report.add(
-                since.position,
-                "truncated",
-                f"the checkpoint of {since.taken_at.isoformat()} covers the log up to position "
-                f"{since.position}, which the store no longer holds",
-            )
-            return report
-        if at[0].hash != since.head:
-            report.add(
-                since.position,
-                "rewritten",
-                f"the link at position {since.position} is not the head checkpointed at "
-                f"{since.taken_at.isoformat()}: the chain was rewritten",
-            )
-            return report
-        start, prev_hash = since.position, since.head
-    report.started_from = start
-    report.head_position, report.head_hash = start, prev_hash
+    if since is not None and since.algorithm != algorithm:
+        report.add(
+            since.position,
+            "rewritten",
+            f"the checkpoint was taken with {since.algorithm}, the store chains with {algorithm}",
+        )
+        return report
+    prev_hash = GENESIS
+    checkpoint_seen = since is None or since.position == 0
     versions: dict[UUID, int] = {}
-    events, links = _events(recorder, start), _links(recorder, start)
+    events, links = _events(recorder, 0), _links(recorder, 0)
     event, link = next(events, None), next(links, None)
     done = 0
     while event is not None or link is not None:
@@ -250,27 +230,44 @@ def verify_store(
             _track(report, versions, event)
             report.events += 1
             event = next(events, None)
-        elif event is None or link.position < event.position:
-            report.add(
-                link.position,
-                "missing",
-                f"the event linked here ({link.originator_id} version {link.originator_version}) "
-                "is gone: it was deleted",
-            )
-            prev_hash = link.hash
-            report.links += 1
-            link = next(links, None)
         else:
-            _check(report, recorder, algorithm, prev_hash, event, link)
-            _track(report, versions, event)
-            prev_hash = link.hash
-            report.events += 1
-            report.links += 1
-            report.head_position, report.head_hash = link.position, link.hash
-            event, link = next(events, None), next(links, None)
+            if since is not None and link.position >= since.position and not checkpoint_seen:
+                checkpoint_seen = True
+                if link.position != since.position or link.hash != since.head:
+                    report.add(
+                        since.position,
+                        "rewritten",
+                        f"the link at position {since.position} is not the head checkpointed at "
+                        f"{since.taken_at.isoformat()}: the chain was rewritten",
+                    )
+            if event is None or link.position < event.position:
+                report.add(
+                    link.position,
+                    "missing",
+                    f"the event linked here ({link.originator_id} version "
+                    f"{link.originator_version}) is gone: it was deleted",
+                )
+                prev_hash = link.hash
+                report.links += 1
+                link = next(links, None)
+            else:
+                _check(report, recorder, algorithm, prev_hash, event, link)
+                _track(report, versions, event)
+                prev_hash = link.hash
+                report.events += 1
+                report.links += 1
+                report.head_position, report.head_hash = link.position, link.hash
+                event, link = next(events, None), next(links, None)
         done += 1
         if progress is not None and done % PAGE == 0:
             progress(done, total or done)
+    if since is not None and not checkpoint_seen:
+        report.add(
+            since.position,
+            "truncated",
+            f"the checkpoint of {since.taken_at.isoformat()} covers the log up to position "
+            f"{since.position}, which the store no longer holds",
+        )
     if progress is not None:
         progress(done, total or done)
     report.aggregates = len(versions)
@@ -333,7 +330,7 @@ def _track(report: VerifyReport, versions: dict[UUID, int], event: _Stored) -> N
             "gap",
             f"{event.originator_id} goes from version {last} to {event.originator_version}",
         )
-    elif last is None and event.originator_version > 1 and report.started_from == 0:
+    elif last is None and event.originator_version > 1:
         # gridcase's aggregates begin at 1 (eventsourcing's default); 0 is allowed too.
         report.add(
             event.position,

@@ -43,29 +43,49 @@ def cases_group() -> None:
     "as_of",
     callback=optional(parse_moment),
     default=None,
-    help="Show the case as it was at this moment (ISO 8601; China time if no offset).",
+    help="Show the case as it happened by this moment, steps entered late included "
+    "(ISO 8601; China time if no offset).",
+)
+@click.option(
+    "--known-at",
+    "known_at",
+    callback=optional(parse_moment),
+    default=None,
+    help="Show the case as the store knew it at this moment: only steps recorded by then.",
 )
 @json_option
 @url_option
 @rules_folder_option
 def cases_show(
-    case_id: str, as_of: datetime | None, as_json: bool, url: str | None, rules_folder: Path | None
+    case_id: str,
+    as_of: datetime | None,
+    known_at: datetime | None,
+    as_json: bool,
+    url: str | None,
+    rules_folder: Path | None,
 ) -> None:
-    """A case's state, owner, open clocks and history (as of a moment, with --as-of)."""
+    """A case's state, owner, open clocks and history (as it happened by --as-of, or as
+    it was known at --known-at)."""
     from gridcase.interfaces.render import case_summary, history_lines, step_to_dict
 
     engine = open_engine(url, rules_folder)
     try:
         with library_errors():
             cid = _case_id(case_id)
-            state = engine.case(cid, as_of=as_of)
-            steps = [s for s in engine.history(cid) if as_of is None or s.step.at <= as_of]
+            state = engine.case(cid, as_of=as_of, known_at=known_at)
+            steps = [
+                s
+                for s in engine.history(cid)
+                if (as_of is None or s.step.at <= as_of)
+                and (known_at is None or (s.step.recorded_at or s.step.at) <= known_at)
+            ]
             rules = engine.rules_of(cid)
         if as_json:
             emit_json(
                 {
                     "case_id": str(cid),
                     "as_of": as_of.isoformat() if as_of else None,
+                    "known_at": known_at.isoformat() if known_at else None,
                     "state": state.state,
                     "final": state.final,
                     "level": state.level,
