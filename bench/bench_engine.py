@@ -11,12 +11,14 @@ Replay is measured on a freshly opened engine, which remembers nothing, so every
 is loaded, decoded and folded from its events; the engine that ran the commands answers
 from the cases it remembers (one version check each), printed as "case reads".
 
-Last measured (2-core dev machine, SQLite in a temporary folder, 300 cases, three runs;
-the machine varies by about 15% from run to run): 985-1,071 commands/s against
-1,656-1,972 baseline saves/s (ratio 0.54-0.59), replay 14,200-14,800 against
-26,800-29,100 events/s, case reads 20,600-26,300 cases/s. Before the engine remembered
-cases and actors: 878-995 commands/s (ratio 0.44-0.60), case reads about 3,400 cases/s;
-over eight interleaved runs each, the median went from 857 to 1,056 commands/s.
+The same commands run a second time on a store created without the hash chain
+(``?chain=none``), so the chain's cost is a same-run ratio too.
+
+Last measured (release 0.2, 2-core machine shared with other work, so wall times swing
+by a factor of two between runs; interleaved with the 0.1 code, 8 runs each, 200 cases):
+median ratio to the bare save 0.77 (0.1: 0.68); with the chain : without 0.98 (range
+0.76-1.14 over 14 runs); without the repository cache 0.73. PostgreSQL, 6 runs each:
+median 240 commands/s (0.1: 236), 272 without the chain.
 
     .venv/bin/python bench/bench_engine.py [--cases 300] [--url sqlite:///path]
 """
@@ -162,6 +164,11 @@ def main() -> None:
         base_saves, base_replay = baseline(Path(tmp) / "baseline.db", args.cases)
         url = args.url or f"sqlite:///{Path(tmp) / 'gridcase.db'}"
         per_command, per_case, replay, reads = gridcase_run(url, args.cases, args.cache_size)
+        unchained = None
+        if args.url is None:
+            # The same commands on a store created without the hash chain: what the chain costs.
+            plain = f"sqlite:///{Path(tmp) / 'unchained.db'}?chain=none"
+            unchained = gridcase_run(plain, args.cases, args.cache_size)[0]
     print(f"cases: {args.cases}, 5 events each (submit, dispatch, accept, resolve, confirm)")
     print(
         f"baseline eventsourcing: {base_saves:8.0f} saves/s (5 events per save)   replay {base_replay:9.0f} events/s"
@@ -176,6 +183,11 @@ def main() -> None:
         f"gridcase case reads:    {reads:9.0f} cases/s (engine.case on the engine that ran the commands)"
     )
     print(f"ratio commands/s : baseline saves/s = {per_command / base_saves:.2f}")
+    if unchained is not None:
+        print(
+            f"without the hash chain:  {unchained:8.0f} commands/s   "
+            f"ratio with chain : without = {per_command / unchained:.2f}"
+        )
     print(f"ratio replay : baseline replay      = {replay / base_replay:.2f}")
 
 

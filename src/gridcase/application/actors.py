@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate
 
 from gridcase.domain.actions import SYSTEM_ACTOR, SYSTEM_ROLE
 from gridcase.domain.commands import Actor
+from gridcase.domain.credit_code import looks_like_credit_code
 from gridcase.domain.enterprise import Enterprise, liaison_actor_id, split_liaison_actor
 from gridcase.domain.ids import enterprise_key, person_key
 from gridcase.domain.person import Person
@@ -22,7 +23,7 @@ from gridcase.kernel.errors import NotAuthorised, UnknownActor
 from gridcase.workflow.compiler import CompiledRules
 from gridcase.workflow.model import RoleKind
 
-__all__ = ["Getter", "enterprise_roles", "resolve_actor"]
+__all__ = ["Getter", "actor_keys", "enterprise_roles", "resolve_actor"]
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -38,6 +39,18 @@ def enterprise_roles(rules: CompiledRules) -> frozenset[str]:
     return frozenset(r for r, role in rules.rules.roles.items() if role.kind is RoleKind.ENTERPRISE)
 
 
+def actor_keys(jurisdiction: str, actor_id: object) -> list[UUID]:
+    """The aggregates :func:`resolve_actor` reads for this actor, to read them in advance."""
+    if not isinstance(actor_id, str) or actor_id == SYSTEM_ACTOR:
+        return []
+    liaison = split_liaison_actor(actor_id)
+    if liaison is not None:  # a liaison is read from its enterprise
+        return [enterprise_key(jurisdiction, liaison[0])]
+    if looks_like_credit_code(actor_id):
+        return [enterprise_key(jurisdiction, actor_id.strip().upper())]
+    return [person_key(jurisdiction, actor_id)]
+
+
 def resolve_actor(get: Getter, rules: CompiledRules, actor_id: str) -> Actor:
     """Who ``actor_id`` is in ``rules``' jurisdiction; unknown actors are refused."""
     if not isinstance(actor_id, str) or not actor_id.strip():
@@ -49,6 +62,11 @@ def resolve_actor(get: Getter, rules: CompiledRules, actor_id: str) -> Actor:
     liaison = split_liaison_actor(actor_id)
     if liaison is not None:
         return _liaison(get, rules, actor_id, *liaison)
+    if looks_like_credit_code(actor_id):
+        # An enterprise acting for itself: its code is its id (people may not take one).
+        ent = get(Enterprise, enterprise_key(rules.jurisdiction, actor_id.strip().upper()))
+        if ent is not None:
+            return Actor(ent.credit_code, enterprise_roles(rules), enterprise=ent.credit_code)
     person = get(Person, person_key(rules.jurisdiction, actor_id))
     if person is not None:
         if not person.active:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
 
-from gridcase.application.actors import resolve_actor
+from gridcase.application.actors import actor_keys, resolve_actor
 from gridcase.application.rulebook import registry_policy
 from gridcase.application.unit_of_work import UnitOfWork
 from gridcase.domain.case import Case
@@ -39,6 +39,11 @@ def submit(command: SubmitDemand, work: UnitOfWork) -> UUID:
     case_id = case_id_of(command)
     rules = work.in_force(command.jurisdiction, work.moment.date())
     code = parse_credit_code(command.enterprise)
+    work.prefetch(
+        case_id,
+        enterprise_key(command.jurisdiction, code.value),
+        *actor_keys(command.jurisdiction, command.actor),
+    )
     ent = work.require(
         Enterprise,
         enterprise_key(command.jurisdiction, code.value),
@@ -100,6 +105,11 @@ def _visit_for(work: UnitOfWork, command: SubmitDemand, code: str) -> Visit:
 
 def act(command: ActOnCase, work: UnitOfWork) -> UUID:
     """Take one action on a case (after firing the clocks that ran out before it)."""
+    seen = work.peek(Case, command.case_id)  # its jurisdiction, which never changes
+    work.prefetch(
+        command.case_id,
+        *(actor_keys(seen.state.jurisdiction, command.actor) if seen is not None else ()),
+    )
     case = work.require(Case, command.case_id, f"no case {command.case_id}")
     rules = work.pinned(case.state.submission.rules_hash)
     calendar = work.rules.calendar_for(rules)

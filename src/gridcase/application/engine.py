@@ -325,7 +325,7 @@ class Engine:
     # -- queries -------------------------------------------------------------------------
 
     def _case(self, case_id: UUID) -> Case:
-        found = self._store.get(Case, case_id)
+        found = self._store.get(Case, case_id, audited=True)
         if found is None:
             raise NotFound(f"no case {case_id}")
         return found

@@ -146,6 +146,20 @@ class UnitOfWork:
             raise NotFound(f"{aggregate_id} is a {type(found).__name__}, not a {cls.__name__}")
         return found
 
+    def prefetch(self, *ids: UUID) -> None:
+        """Read these aggregates now, in one round trip, for the ``get`` calls to come.
+
+        A handler that knows what it will read says so first: a case action reads the
+        case and its actor, and on PostgreSQL each separate read is a round trip.
+        """
+        wanted = [i for i in dict.fromkeys(ids) if i not in self._loaded]
+        if wanted:
+            self._loaded.update(self._store.get_many(wanted))
+
+    def peek(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        """What the store's cache last saw of an aggregate, for facts that never change."""
+        return self._store.peek(cls, aggregate_id)
+
     def require(self, cls: type[A], aggregate_id: UUID, missing: str) -> A:
         """The aggregate, or :class:`NotFound` with ``missing`` as its message."""
         found = self.get(cls, aggregate_id)

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from gridcase.domain.organisation import OrganisationType
 from gridcase.kernel.errors import InvalidCreditCode
 
-__all__ = ["ALPHABET", "CreditCode", "check_character", "parse_credit_code"]
+__all__ = [
+    "ALPHABET",
+    "CreditCode",
+    "check_character",
+    "looks_like_credit_code",
+    "parse_credit_code",
+]
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
@@ -86,3 +92,12 @@ def parse_credit_code(raw: str) -> CreditCode:
     if code[17] != expected:
         raise InvalidCreditCode(raw, f"check character is {code[17]!r}, expected {expected!r}")
     return CreditCode(code)
+
+
+def looks_like_credit_code(raw: str) -> bool:
+    """Whether ``raw`` is a valid unified social credit code (any case, spaces around)."""
+    try:
+        parse_credit_code(raw)
+    except InvalidCreditCode:
+        return False
+    return True

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from gridcase.domain.actions import SYSTEM_ACTOR, SYSTEM_ROLE
-from gridcase.domain.credit_code import CreditCode
+from gridcase.domain.credit_code import CreditCode, looks_like_credit_code
 from gridcase.domain.enterprise import LIAISON_ID, Enterprise, split_liaison_actor
 from gridcase.domain.grid import Grid
 from gridcase.domain.organisation import OrganisationType
@@ -176,6 +176,12 @@ def check_person_id(person_id: str, name: str) -> None:
     if split_liaison_actor(person_id) is not None:
         raise InvalidInput(
             f"{person_id!r} has the form of an enterprise liaison's id (credit code/liaison)",
+            field="person_id",
+        )
+    if looks_like_credit_code(person_id):
+        raise InvalidInput(
+            f"{person_id!r} is a unified social credit code: an enterprise acts under its "
+            "code, so a person may not take one as an id",
             field="person_id",
         )
 

@@ -231,6 +231,27 @@ class GridcasePostgresRecorder(PostgresApplicationRecorder):
             r["fingerprint"],
         )
 
+    def select_events_after(self, wanted: Sequence[tuple[UUID, int]]) -> list[StoredEvent]:
+        """The events of several aggregates after a version each, in one round trip."""
+        if not wanted:
+            return []
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                "SELECT e.originator_id, e.originator_version, e.topic, e.state "
+                f"FROM {self._table(self.events_table_name)} e "
+                "JOIN unnest(%s::uuid[], %s::bigint[]) AS w(id, version) "
+                "ON e.originator_id = w.id AND e.originator_version > w.version "
+                "ORDER BY e.originator_id, e.originator_version",
+                ([oid for oid, _ in wanted], [v for _, v in wanted]),
+                prepare=True,
+            )
+            return [
+                StoredEvent(
+                    r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"])
+                )
+                for r in curs.fetchall()
+            ]
+
     def due_cases(self, until: int, limit: int) -> list[UUID]:
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(

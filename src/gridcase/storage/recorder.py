@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 from uuid import UUID
 
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import Notification, StoredEvent
 
 from gridcase.storage.chain import ChainLink
 from gridcase.storage.rows import CaseRow, CommandRow
@@ -20,6 +20,9 @@ class GridcaseRecorder(Protocol):
 
     def lookup_command(self, command_id: str) -> CommandRow | None:
         """The record of a command already carried out, if it was."""
+
+    def select_events_after(self, wanted: Sequence[tuple[UUID, int]]) -> list[StoredEvent]:
+        """The events of several aggregates, each after the version given, in one read."""
 
     def due_cases(self, until: int, limit: int) -> list[UUID]:
         """Cases with an open clock whose deadline is at or before ``until`` (epoch seconds)."""

@@ -199,6 +199,26 @@ class GridcaseSQLiteRecorder(SQLiteApplicationRecorder):
             r["fingerprint"],
         )
 
+    def select_events_after(self, wanted: Sequence[tuple[UUID, int]]) -> list[StoredEvent]:
+        """The events of several aggregates after a version each, in one read."""
+        if not wanted:
+            return []
+        where = " OR ".join("(originator_id = ? AND originator_version > ?)" for _ in wanted)
+        params: list[Any] = [x for oid, version in wanted for x in (oid.hex, version)]
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT originator_id, originator_version, topic, state FROM "
+                f"{self.events_table_name} WHERE {where} "
+                "ORDER BY originator_id, originator_version",
+                params,
+            )
+            return [
+                StoredEvent(
+                    UUID(r["originator_id"]), r["originator_version"], r["topic"], r["state"]
+                )
+                for r in c.fetchall()
+            ]
+
     def due_cases(self, until: int, limit: int) -> list[UUID]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(

@@ -16,6 +16,8 @@ its state is immutable and shared; see ``Case.__deepcopy__``.)
 
 from __future__ import annotations
 
+import contextlib
+import copy
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar, cast
@@ -82,12 +84,16 @@ class Store:
 
     # -- aggregates ----------------------------------------------------------------------
 
-    def get(self, cls: type[A], aggregate_id: UUID) -> A | None:
-        """The aggregate as stored now, the caller's own to record on; None if nothing is stored."""
+    def get(self, cls: type[A], aggregate_id: UUID, *, audited: bool = False) -> A | None:
+        """The aggregate as stored now, the caller's own to record on; None if nothing is stored.
+
+        ``audited`` also tells an aggregate whose events were all deleted from one that
+        never was (one more read; the audit reads use it, the command path does not).
+        """
         try:
             agg: Aggregate = self._app.repository.get(aggregate_id, projector_func=_replay)
         except AggregateNotFoundError:
-            if self.chain != NO_CHAIN and self._recorder.links_of(aggregate_id):
+            if audited and self.chain != NO_CHAIN and self._recorder.links_of(aggregate_id):
                 raise RecordIntegrityError(
                     f"{cls.__name__} {aggregate_id} was recorded, but its events are gone "
                     "from the store: the log was altered (run gridcase verify)"
@@ -99,6 +105,47 @@ class Store:
         if not isinstance(agg, cls):
             raise NotFound(f"{aggregate_id} is a {type(agg).__name__}, not a {cls.__name__}")
         return agg
+
+    def peek(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        """The cached aggregate as last seen, possibly behind the store: for what never changes.
+
+        A case's jurisdiction or an enterprise's credit code, say, to know which other
+        aggregates a command will read; never for deciding (use :meth:`get_many`).
+        """
+        cache = self._app.repository.cache
+        try:
+            found = cache.get(aggregate_id) if cache is not None else None
+        except KeyError:
+            return None
+        return found if isinstance(found, cls) else None
+
+    def get_many(self, ids: Sequence[UUID]) -> dict[UUID, Aggregate | None]:
+        """Several aggregates as stored now, in one read, each the caller's own to record on.
+
+        A cached aggregate is brought up to date with the events stored after it; one not
+        cached is rebuilt from all of its events; an id with no events is None.
+        """
+        cache = self._app.repository.cache
+        known: dict[UUID, Aggregate] = {}
+        if cache is not None:
+            for oid in ids:
+                with contextlib.suppress(KeyError):
+                    known[oid] = cast(Aggregate, cache.get(oid))
+        stored = self._recorder.select_events_after(
+            [(oid, known[oid].version if oid in known else 0) for oid in dict.fromkeys(ids)]
+        )
+        newer: dict[UUID, list[Any]] = {}
+        for raw in stored:
+            event = self._app.mapper.to_domain_event(raw)
+            newer.setdefault(event.originator_id, []).append(event)
+        found: dict[UUID, Aggregate | None] = {}
+        for oid in dict.fromkeys(ids):
+            base = copy.deepcopy(known[oid]) if oid in known else None
+            agg = _replay(base, newer.get(oid, ())) if newer.get(oid) else base
+            if agg is not None and newer.get(oid) and cache is not None:
+                cache.put(oid, copy.deepcopy(agg))
+            found[oid] = agg
+        return found
 
     def save(
         self,
@@ -124,6 +171,19 @@ class Store:
                 f"another writer changed {names} (or carried out command "
                 f"{command.command_id if command else '-'}) first; reload and try again"
             ) from exc
+        self._keep(aggregates)
+
+    def _keep(self, aggregates: Sequence[Aggregate]) -> None:
+        """Cache what was just saved, so the next command need not rebuild it.
+
+        Safe because what a command recorded on is exactly what a replay rebuilds (its
+        state is applied by the same events, and moments decode back in China time);
+        the next read still fast-forwards past anything stored after it, by anyone.
+        """
+        cache = self._app.repository.cache
+        if cache is not None:
+            for agg in aggregates:
+                cache.put(agg.id, agg)
 
     # -- integrity -------------------------------------------------------------------------
 
