@@ -167,3 +167,18 @@ class TestOnTime:
         )
         with pytest.raises(StaleTimestamp):
             engine.act(early)
+
+
+class TestTheLedger:
+    def test_flags_the_late_entry_with_its_reason_and_when_it_was_recorded(
+        self, yingkou: tuple[Engine, ManualClock, UUID]
+    ) -> None:
+        from gridcase.projections.ledger import ProblemLedger
+
+        engine, _, case_id = yingkou
+        engine.act(resolve(case_id, "纸质台账补录"))
+        (row,) = ProblemLedger.build(engine.log).for_jurisdiction("yingkou")
+        assert row.late_entries == [(3, "纸质台账补录")]
+        assert row.last_recorded_at == RECORDED
+        assert row.misses == {"handling": 1}
+        assert row.overdue

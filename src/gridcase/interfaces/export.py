@@ -323,6 +323,8 @@ PROBLEM_LEDGER_COLUMNS: tuple[Column, ...] = tuple(
         "escalations",
         "returns",
         "closed_at",
+        "late_entries",
+        "last_recorded_at",
     )
 )
 """The problem ledger's columns, headed by their keys: it is read by scripts from
@@ -356,6 +358,8 @@ def _case_cells(r: LedgerRow) -> dict[str, Cell]:
         "escalations": r.escalations,
         "returns": r.returns,
         "closed_at": r.closed_at.isoformat() if r.closed_at else None,
+        "late_entries": " | ".join(f"v{v}: {why}" for v, why in r.late_entries),
+        "last_recorded_at": r.last_recorded_at.isoformat() if r.last_recorded_at else None,
     }
 
 

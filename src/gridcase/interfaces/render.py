@@ -131,6 +131,8 @@ def ledger_lines(rows: Iterable[LedgerRow]) -> list[str]:
     for r in rows:
         owner = f"{r.owner_role}/{r.owner_party}" if r.owner_party else (r.owner_role or "-")
         missed = ",".join(f"{k}×{v}" for k, v in r.misses.items()) or "-"
+        if r.late_entries:
+            missed = f"{missed} LATE×{len(r.late_entries)}"
         due = r.next_due.isoformat() if r.next_due else "-"
         lines.append(
             f"{moment(r.submitted_at):<16} {r.enterprise:<18} {r.category:<13} {r.state:<22} {owner[:18]:<18} "

@@ -57,6 +57,10 @@ class LedgerRow:
     closed_at: datetime | None = None
     last_at: datetime | None = None
     steps: int = 0
+    late_entries: list[tuple[int, str]] = field(default_factory=list)
+    """Steps recorded later than the rules tolerate: (version, why late)."""
+    last_recorded_at: datetime | None = None
+    """When the last step was recorded (its ``last_at`` is when it happened, as claimed)."""
 
     @property
     def next_due(self) -> date | None:
@@ -113,7 +117,10 @@ class ProblemLedger(Projection):
         row.unit = event.unit
         row.level = event.level
         row.last_at = event.timestamp
+        row.last_recorded_at = event.recorded_at or row.last_recorded_at
         row.steps += 1
+        if event.late_reason is not None:
+            row.late_entries.append((event.originator_version, event.late_reason))
         for name in event.clocks_stopped:
             row.open_deadlines.pop(name, None)
         for started in event.clocks_started:
