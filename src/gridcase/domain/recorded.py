@@ -23,6 +23,8 @@ from typing import Any, ClassVar
 
 from eventsourcing.domain import Aggregate
 
+from gridcase.domain.actions import SYSTEM_ACTOR
+
 __all__ = ["RecordedAggregate", "RecordedEvent", "Recording", "recorded_at"]
 
 
@@ -80,7 +82,10 @@ class RecordedEvent:
         if "recorded_at" not in state:
             recording = _RECORDING.get()
             state["recorded_at"] = recording.recorded_at if recording is not None else None
-            state["late_reason"] = recording.late_reason if recording is not None else None
+            # The reason explains the actor's own step, not what gridcase fired before it
+            # at its deadlines (those are recorded when the command brings them due).
+            own = state.get("actor") != SYSTEM_ACTOR
+            state["late_reason"] = recording.late_reason if recording is not None and own else None
 
     @staticmethod
     def upcast_v1_v2(state: MutableMapping[str, Any]) -> None:
