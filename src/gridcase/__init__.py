@@ -51,7 +51,7 @@ from gridcase.kernel.errors import (
 from gridcase.projections.ledger import LedgerRow, ProblemLedger
 from gridcase.workflow.loader import RuleBook, load_rules
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "CST",
