@@ -208,7 +208,9 @@ def test_an_engine_that_remembers_nothing_decides_the_same(
 ) -> None:
     """``cache_size=0`` turns remembering off; commands and answers are unchanged."""
     with Engine(store_url, rules=rule_book(RULES), clock=clock, cache_size=0) as engine:
-        RosterBuilder(engine, "malu").enterprise(ENTERPRISE, date(2024, 1, 1)).person("c", "center")
+        RosterBuilder(engine, "malu").enterprise(ENTERPRISE, date(2024, 1, 1)).person(
+            "c", "center"
+        ).person("u", "unit", units=["planning"])
         case_id = submit(engine, "s")
         engine.act(dispatch(case_id, "c", "d"))
         assert engine.act(dispatch(case_id, "c", "d")).duplicate

@@ -62,7 +62,7 @@ roster:
   enterprises:
     - {credit_code: 91310114MA1GU00011, name: 某公司}
   people:
-    - {id: center-1, name: 值班员, roles: [center]}
+    - {id: center-1, name: 值班员, roles: [center, unit], units: [planning]}
 steps:
   - submit: c1
     at: 2026-03-09T09:00+08:00
@@ -383,8 +383,8 @@ class TestRosterSection:
                 "    - {credit_code: 91310114MA1GU00011, name: 某公司}\n",
                 "    - {credit_code: 91310114MA1GU00011, name: 某公司, grids: [ec-1], responsible: [butler-1]}\n",
             ).replace(
-                "    - {id: center-1, name: 值班员, roles: [center]}\n",
-                "    - {id: center-1, name: 值班员, roles: [center]}\n"
+                "    - {id: center-1, name: 值班员, roles: [center, unit], units: [planning]}\n",
+                "    - {id: center-1, name: 值班员, roles: [center, unit], units: [planning]}\n"
                 + people
                 + "  grids:\n"
                 + "    - {id: ec-1, kind: economic_city, name: 经济城一部, members: ["

@@ -23,6 +23,7 @@ from gridcase.interfaces.cli.grids import grids_group
 from gridcase.interfaces.cli.people import people_group
 from gridcase.interfaces.cli.rules import rules_group
 from gridcase.interfaces.cli.scenario import scenario_group
+from gridcase.interfaces.cli.security import security_group
 from gridcase.interfaces.cli.verify import verify_command
 from gridcase.interfaces.cli.visits import visits_group
 
@@ -46,6 +47,7 @@ for command in (
     visits_group,
     coverage_command,
     verify_command,
+    security_group,
     demo_command,
 ):
     main.add_command(command)

@@ -15,15 +15,18 @@ from uuid import UUID
 from gridcase.application.actors import actor_keys, resolve_actor
 from gridcase.application.rulebook import registry_policy
 from gridcase.application.unit_of_work import UnitOfWork
+from gridcase.domain.actions import Action
 from gridcase.domain.case import Case
-from gridcase.domain.case_state import evolve
+from gridcase.domain.case_state import CaseState, Step, evolve
 from gridcase.domain.commands import ActOnCase, SubmitDemand
 from gridcase.domain.credit_code import parse_credit_code
 from gridcase.domain.enterprise import Enterprise
-from gridcase.domain.ids import case_id_for, enterprise_key
+from gridcase.domain.ids import case_id_for, enterprise_key, person_key
+from gridcase.domain.person import Person
 from gridcase.domain.registry import check_organisation, require_in_scope
 from gridcase.domain.visit import Visit, visit_key
-from gridcase.kernel.errors import InvalidInput
+from gridcase.kernel.errors import InvalidInput, NotAuthorised
+from gridcase.workflow.compiler import CompiledRules
 from gridcase.workflow.decide import decide_action, decide_expiries, decide_submission
 
 __all__ = ["FireClocks", "act", "case_id_of", "fire_clocks", "submit"]
@@ -135,9 +138,59 @@ def act(command: ActOnCase, work: UnitOfWork) -> UUID:
         at=work.moment,
         clocks_from=work.recorded_at if late else None,
     )
+    check_parties(work, rules, state, command, step)
     for s in (*fired, step):
         case.record(s)
     return case.id
+
+
+def check_parties(
+    work: UnitOfWork, rules: CompiledRules, before: CaseState, command: ActOnCase, step: Step
+) -> None:
+    """Refuse a step that hands the case to nobody who can act on it.
+
+    An escalation names its recipient (``payload.to``): they must be an active person of
+    the jurisdiction's roster holding the role of the rung the case goes to. A dispatch
+    names a unit: someone active on the roster must belong to it that day. Otherwise the
+    case would sit with no one able to move it, and where the rules allow no redispatch,
+    for good.
+    """
+    day = work.moment.date()
+    j = rules.jurisdiction
+    if step.kind == Action.ESCALATE.value and isinstance(step.payload.get("to"), str):
+        to = step.payload["to"]
+        rung = rules.rules.ladder[step.outcome.level]
+        rule = f"{j}@{rules.version} ladder[{rung.level}]"
+        person = work.get(Person, person_key(j, to))
+        if person is None or not person.active or rung.role not in person.roles:
+            why = (
+                "is not in the roster"
+                if person is None
+                else "is no longer active"
+                if not person.active
+                else f"does not hold the role {rung.role!r}"
+            )
+            raise NotAuthorised(
+                f"escalate: {to} {why} in {j}; the case goes to the rung of {rung.role!r}",
+                actor=command.actor,
+                role=command.role,
+                rule=rule,
+                cite=rung.cite or rung.assumption,
+            )
+    if step.kind in (Action.DISPATCH.value, Action.REDISPATCH.value):
+        unit = step.outcome.unit
+        if unit is not None and unit != before.unit and not _unit_staffed(work, j, unit):
+            raise NotAuthorised(
+                f"{step.kind}: nobody active on the {j} roster belongs to unit {unit!r} on "
+                f"{day.isoformat()}, so nobody could accept the matter",
+                actor=command.actor,
+                role=command.role,
+                rule=f"{j}@{rules.version} roster: unit {unit}",
+            )
+
+
+def _unit_staffed(work: UnitOfWork, jurisdiction: str, unit: str) -> bool:
+    return any(p.active and unit in p.units for p in work.roster().people(jurisdiction).values())
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from gridcase.kernel.resources import rules_root
 from gridcase.projections.roster import RosterProjection
 from gridcase.storage.log import EventLog, event_topics
 from gridcase.storage.rows import CaseRow, case_row_of
+from gridcase.storage.security import SecurityEntry
 from gridcase.storage.store import DEFAULT_CACHE_SIZE, Store
 from gridcase.storage.url import StoreLocation, parse_url
 from gridcase.storage.verify import Checkpoint, VerifyReport
@@ -300,6 +301,13 @@ class Engine:
     def checkpoint(self, verified: VerifyReport) -> Checkpoint:
         """The head a clean verification reached, stamped by the engine's clock, to keep elsewhere."""
         return self._store.checkpoint(verified, to_cst(self._runner.clock.now()))
+
+    def security_log(self, *, after: int = 0, limit: int = 1000) -> list[SecurityEntry]:
+        """Refusals, late entries and administrator actions, oldest first (after position ``after``).
+
+        Personal data in messages is masked; people appear by their roster ids.
+        """
+        return self._store.security_log(after=after, limit=limit)
 
     def carried_out(self, command_id: str) -> bool:
         """Whether the store has carried out the command with this id."""

@@ -26,6 +26,7 @@ look-up. A refused command writes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol, TypeVar
 from uuid import UUID
@@ -39,6 +40,7 @@ from gridcase.calendar import to_cst
 from gridcase.domain.case import Case
 from gridcase.domain.published_rules import PublishedRules
 from gridcase.domain.recorded import recorded_at
+from gridcase.domain.roster_commands import RosterCommand
 from gridcase.kernel.clock import Clock
 from gridcase.kernel.errors import (
     Conflict,
@@ -48,8 +50,10 @@ from gridcase.kernel.errors import (
     NotFound,
     RecordIntegrityError,
 )
+from gridcase.kernel.pii import mask_pii
 from gridcase.projections.roster import RosterProjection
 from gridcase.storage.rows import CommandRow, case_row_of
+from gridcase.storage.security import Outcome, SecurityEntry
 from gridcase.storage.store import Store
 from gridcase.workflow.compiler import CompiledRules
 
@@ -232,13 +236,33 @@ class CommandRunner:
         ``command_id`` None is gridcase's own work (a clock firing): nothing to repeat,
         and a lost race is a :class:`Conflict` for the caller to skip.
         """
+        trace = _Trace(getattr(command, "jurisdiction", None))
+        try:
+            return self._run(handler, command, kind, command_id, at, trace)
+        except Conflict:
+            raise  # a lost race is not a refusal: the caller reloads and decides again
+        except GridcaseError as exc:
+            self._log_refusal(command, kind, command_id, at, trace, exc)
+            raise
+
+    def _run(
+        self,
+        handler: Handler[C],
+        command: C,
+        kind: str,
+        command_id: str | None,
+        at: datetime | None,
+        trace: _Trace,
+    ) -> CommandResult:
         cid = check_command_id(command_id) if command_id is not None else None
         digest = fingerprint(kind, command)
         moment = self.stamp(at)
         late_reason = _late_reason(command)
         for attempt in (1, 2):
             try:
-                return self._attempt(handler, command, kind, cid, digest, moment, late_reason)
+                return self._attempt(
+                    handler, command, kind, cid, digest, moment, late_reason, trace
+                )
             except _PublishedMeanwhile:
                 if attempt == 2:
                     raise Conflict(
@@ -260,9 +284,11 @@ class CommandRunner:
         digest: str,
         moment: datetime,
         late_reason: str | None,
+        trace: _Trace,
     ) -> CommandResult:
         recorded = to_cst(self.clock.now())
         work = UnitOfWork(self._store, self._rules, moment, self.stamp, self._roster_view, recorded)
+        trace.work = work
         with recorded_at(moment, recorded=work.recorded_at, late_reason=late_reason):
             primary_id = handler(command, work)
         _refuse_unexplained_lateness(work, late_reason, system=command_id is None)
@@ -281,9 +307,10 @@ class CommandRunner:
             row = CommandRow(command_id, primary_id, first, last, kind, digest)
         cases = [case_row_of(a.state, a.version) for a in changed if isinstance(a, Case)]
         published = [a for a in changed if isinstance(a, PublishedRules) and a.version == 1]
+        security = self._security_of(command, kind, command_id, work, primary_id, late_reason)
         if changed:
             try:
-                self._store.save(changed, command=row, cases=cases)
+                self._store.save(changed, command=row, cases=cases, security=security)
             except Conflict:
                 if published:
                     for p in published:
@@ -294,6 +321,72 @@ class CommandRunner:
         for p in published:
             self._rules.published(p.content_hash)
         return CommandResult(primary_id, steps)
+
+    # -- the security log ---------------------------------------------------------------
+
+    def _security_of(
+        self,
+        command: object,
+        kind: str,
+        command_id: str | None,
+        work: UnitOfWork,
+        primary_id: UUID,
+        late_reason: str | None,
+    ) -> list[SecurityEntry]:
+        """The entries an accepted command adds to the security log, saved with its events."""
+        outcomes: list[Outcome] = []
+        if late_reason is not None and work.late_by() is not None:
+            outcomes.append("late_entry")
+        if isinstance(command, RosterCommand) or kind == "import_batch":
+            outcomes.append("administered")
+        jurisdiction = work.consulted.jurisdiction if work.consulted else None
+        return [
+            SecurityEntry(
+                recorded_at=work.recorded_at,
+                outcome=outcome,
+                kind=kind,
+                actor=_text_of(command, "actor"),
+                role=_text_of(command, "role"),
+                jurisdiction=jurisdiction or _text_of(command, "jurisdiction"),
+                command_id=command_id,
+                aggregate_id=str(primary_id),
+                claimed_at=work.moment,
+                message=mask_pii(late_reason or "")[:MAX_SECURITY_MESSAGE],
+            )
+            for outcome in outcomes
+        ]
+
+    def _log_refusal(
+        self,
+        command: object,
+        kind: str,
+        command_id: str | None,
+        at: datetime | None,
+        trace: _Trace,
+        exc: GridcaseError,
+    ) -> None:
+        """Record a refusal in the security log; a log that cannot be written must not hide it."""
+        work = trace.work
+        consulted = work.consulted if work is not None else None
+        try:
+            self._store.record_security(
+                SecurityEntry(
+                    recorded_at=to_cst(self.clock.now()),
+                    outcome="refused",
+                    kind=kind,
+                    actor=_text_of(command, "actor"),
+                    role=_text_of(command, "role"),
+                    jurisdiction=consulted.jurisdiction if consulted else trace.jurisdiction,
+                    command_id=command_id if isinstance(command_id, str) else None,
+                    aggregate_id=_text_of(command, "case_id"),
+                    claimed_at=at if isinstance(at, datetime) and at.tzinfo else None,
+                    error=type(exc).__name__,
+                    rule=getattr(exc, "rule", None),
+                    message=mask_pii(str(exc))[:MAX_SECURITY_MESSAGE],
+                )
+            )
+        except Exception:
+            return
 
     def _all_published(self, published: list[PublishedRules]) -> bool:
         """Whether the rules this command would publish were published by another writer."""
@@ -381,3 +474,19 @@ def _span(lag: timedelta) -> str:
     if lag >= timedelta(hours=1):
         return f"{lag.seconds // 3600} hour(s) {lag.seconds % 3600 // 60} minute(s)"
     return f"{lag.seconds // 60} minute(s)"
+
+
+MAX_SECURITY_MESSAGE = 2000
+
+
+@dataclass
+class _Trace:
+    """What a failed command got as far as knowing, for its security-log entry."""
+
+    jurisdiction: str | None
+    work: UnitOfWork | None = None
+
+
+def _text_of(command: object, name: str) -> str | None:
+    value = getattr(command, name, None)
+    return None if value is None else str(value)

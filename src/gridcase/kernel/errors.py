@@ -123,12 +123,26 @@ class QuotaExceeded(RefusedByRule):
 
 
 class NotAuthorised(GridcaseError):
-    """The actor may not perform this command (wrong role, not the owner, not the enterprise)."""
+    """The actor may not perform this command (wrong role, not the owner, not the enterprise).
 
-    def __init__(self, message: str, *, actor: str, role: str | None = None) -> None:
+    ``rule`` and ``cite`` name the rule that denies it where one does (a rung of the
+    ladder, a grid's scope); where none grants it the refusal is deny-by-default.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        actor: str,
+        role: str | None = None,
+        rule: str | None = None,
+        cite: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.actor = actor
         self.role = role
+        self.rule = rule
+        self.cite = cite
 
 
 class UnknownActor(NotAuthorised):

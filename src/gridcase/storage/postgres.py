@@ -25,6 +25,7 @@ from gridcase.storage.rows import (
     case_row,
     rows_from_kwargs,
 )
+from gridcase.storage.security import SECURITY_COLUMNS, SecurityEntry
 
 __all__ = ["GridcasePostgresRecorder"]
 
@@ -86,12 +87,22 @@ class GridcasePostgresRecorder(PostgresApplicationRecorder):
             f"ON {self._table('gridcase_chain')} (originator_id, originator_version)",
             f"CREATE TABLE IF NOT EXISTS {self._table('gridcase_meta')} ("
             "key text PRIMARY KEY, value text NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self._table('gridcase_security')} ("
+            "position bigserial PRIMARY KEY, recorded_at text NOT NULL, claimed_at text, "
+            "outcome text NOT NULL, kind text NOT NULL, command_id text, actor text, role text, "
+            "jurisdiction text, aggregate_id text, error text, rule text, message text NOT NULL)",
         ]
 
     def _insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
         commands, cases = rows_from_kwargs(kwargs)
+        for entry in kwargs.get("gridcase_security", ()):
+            curs.execute(
+                f"INSERT INTO {self._table('gridcase_security')} ({SECURITY_COLUMNS}) "
+                "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                entry.params(),
+            )
         for cmd in commands:
             curs.execute(
                 f"INSERT INTO {self._table('gridcase_commands')} ({COMMAND_COLUMNS}) "
@@ -251,6 +262,23 @@ class GridcasePostgresRecorder(PostgresApplicationRecorder):
                 )
                 for r in curs.fetchall()
             ]
+
+    def insert_security(self, entry: SecurityEntry) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                f"INSERT INTO {self._table('gridcase_security')} ({SECURITY_COLUMNS}) "
+                "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                entry.params(),
+            )
+
+    def select_security(self, *, after: int, limit: int) -> list[SecurityEntry]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                f"SELECT * FROM {self._table('gridcase_security')} WHERE position > %s "
+                "ORDER BY position LIMIT %s",
+                (after, limit),
+            )
+            return [SecurityEntry.from_row(r) for r in curs.fetchall()]
 
     def due_cases(self, until: int, limit: int) -> list[UUID]:
         with self.datastore.transaction(commit=False) as curs:

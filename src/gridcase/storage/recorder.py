@@ -10,6 +10,7 @@ from eventsourcing.persistence import Notification, StoredEvent
 
 from gridcase.storage.chain import ChainLink
 from gridcase.storage.rows import CaseRow, CommandRow
+from gridcase.storage.security import SecurityEntry
 
 __all__ = ["GridcaseRecorder"]
 
@@ -23,6 +24,12 @@ class GridcaseRecorder(Protocol):
 
     def select_events_after(self, wanted: Sequence[tuple[UUID, int]]) -> list[StoredEvent]:
         """The events of several aggregates, each after the version given, in one read."""
+
+    def insert_security(self, entry: SecurityEntry) -> None:
+        """Add one entry to the security log, in a transaction of its own."""
+
+    def select_security(self, *, after: int, limit: int) -> list[SecurityEntry]:
+        """The security log after position ``after``, oldest first."""
 
     def due_cases(self, until: int, limit: int) -> list[UUID]:
         """Cases with an open clock whose deadline is at or before ``until`` (epoch seconds)."""

@@ -31,6 +31,7 @@ from gridcase.storage.rows import (
     case_row,
     rows_from_kwargs,
 )
+from gridcase.storage.security import SECURITY_COLUMNS, SecurityEntry
 
 __all__ = ["GridcaseSQLiteRecorder"]
 
@@ -57,6 +58,11 @@ class GridcaseSQLiteRecorder(SQLiteApplicationRecorder):
             "CREATE INDEX IF NOT EXISTS gridcase_chain_originator "
             "ON gridcase_chain (originator_id, originator_version)",
             "CREATE TABLE IF NOT EXISTS gridcase_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS gridcase_security ("
+            "position INTEGER PRIMARY KEY AUTOINCREMENT, recorded_at TEXT NOT NULL, "
+            "claimed_at TEXT, outcome TEXT NOT NULL, kind TEXT NOT NULL, command_id TEXT, "
+            "actor TEXT, role TEXT, jurisdiction TEXT, aggregate_id TEXT, error TEXT, "
+            "rule TEXT, message TEXT NOT NULL)",
         ]
 
     def create_table(self) -> None:
@@ -79,6 +85,12 @@ class GridcaseSQLiteRecorder(SQLiteApplicationRecorder):
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         commands, cases = rows_from_kwargs(kwargs)
+        for entry in kwargs.get("gridcase_security", ()):
+            c.execute(
+                f"INSERT INTO gridcase_security ({SECURITY_COLUMNS}) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                entry.params(),
+            )
         for cmd in commands:
             c.execute(
                 f"INSERT INTO gridcase_commands ({COMMAND_COLUMNS}) VALUES (?,?,?,?,?,?)",
@@ -218,6 +230,22 @@ class GridcaseSQLiteRecorder(SQLiteApplicationRecorder):
                 )
                 for r in c.fetchall()
             ]
+
+    def insert_security(self, entry: SecurityEntry) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                f"INSERT INTO gridcase_security ({SECURITY_COLUMNS}) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                entry.params(),
+            )
+
+    def select_security(self, *, after: int, limit: int) -> list[SecurityEntry]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT * FROM gridcase_security WHERE position > ? ORDER BY position LIMIT ?",
+                (after, limit),
+            )
+            return [SecurityEntry.from_row(r) for r in c.fetchall()]
 
     def due_cases(self, until: int, limit: int) -> list[UUID]:
         with self.datastore.transaction(commit=False) as c:

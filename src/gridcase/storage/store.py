@@ -33,6 +33,7 @@ from gridcase.storage.chain import NO_CHAIN, ChainLink
 from gridcase.storage.log import EventLog
 from gridcase.storage.recorder import GridcaseRecorder
 from gridcase.storage.rows import CaseRow, CommandRow
+from gridcase.storage.security import SecurityEntry
 from gridcase.storage.url import StoreLocation
 from gridcase.storage.verify import Checkpoint, VerifyReport, verify_store
 
@@ -153,6 +154,7 @@ class Store:
         *,
         command: CommandRow | None,
         cases: Sequence[CaseRow] = (),
+        security: Sequence[SecurityEntry] = (),
     ) -> None:
         """Save every pending event of ``aggregates`` with the command and case rows, atomically.
 
@@ -164,6 +166,7 @@ class Store:
                 *aggregates,
                 gridcase_commands=[command] if command is not None else [],
                 gridcase_cases=list(cases),
+                gridcase_security=list(security),
             )
         except IntegrityError as exc:
             names = ", ".join(f"{type(a).__name__} {a.id}" for a in aggregates)
@@ -252,6 +255,15 @@ class Store:
                 "(run gridcase verify)"
             )
         return events
+
+    # -- the security log ---------------------------------------------------------------
+
+    def record_security(self, entry: SecurityEntry) -> None:
+        """Log a refusal (nothing else of the command is written)."""
+        self._recorder.insert_security(entry)
+
+    def security_log(self, *, after: int = 0, limit: int = 1000) -> list[SecurityEntry]:
+        return self._recorder.select_security(after=after, limit=limit)
 
     # -- commands and the case index ---------------------------------------------------------
 

@@ -1,0 +1,173 @@
+"""Who may act: the probes an attacker with API access tried are refused, and logged.
+
+Each refusal is a typed ``NotAuthorised`` naming the rule that denies it, writes no event,
+and appears in the security log with who, what, when and which rule, personal data
+masked.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from uuid import UUID
+
+import pytest
+from tests.support import RULES, credit_code, cst
+
+from gridcase import Action, ActOnCase, Engine, ManualClock, NotAuthorised, SubmitDemand
+
+YK = credit_code(21, prefix="91", division="210800")
+MALU = credit_code(22)
+START = cst(2026, 3, 2, 9)
+
+
+@pytest.fixture
+def engine(store_url: str) -> Engine:
+    clock = ManualClock(START)
+    e = Engine(store_url, rules=RULES, clock=clock)
+    for j, code in (("yingkou", YK), ("malu", MALU)):
+        e.register_enterprise(
+            jurisdiction=j,
+            credit_code=code,
+            name=f"{j} 示例企业",
+            command_id=f"e/{j}",
+            in_scope_from=date(2024, 1, 1),
+        )
+    people = [
+        ("yingkou", "wang", ["officer"], []),
+        ("yingkou", "zhang", ["grid_chief"], []),
+        ("yingkou", "li", ["officer"], []),
+        ("malu", "center-1", ["center"], []),
+        ("malu", "liaison-7", ["unit"], ["planning"]),
+    ]
+    for j, pid, roles, units in people:
+        e.register_person(
+            jurisdiction=j,
+            person_id=pid,
+            name=f"name of {pid}",
+            roles=roles,
+            units=units,
+            command_id=f"p/{j}/{pid}",
+        )
+    return e
+
+
+def yingkou_case(engine: Engine) -> UUID:
+    return engine.submit(
+        SubmitDemand(
+            jurisdiction="yingkou",
+            enterprise=YK,
+            category="within_committee",
+            title="用地",
+            actor="wang",
+            role="officer",
+            command_id="yk-s",
+        )
+    ).case_id
+
+
+def malu_case(engine: Engine) -> UUID:
+    return engine.submit(
+        SubmitDemand(
+            jurisdiction="malu",
+            enterprise=MALU,
+            category="consultation",
+            title="咨询",
+            actor=MALU,
+            role="enterprise",
+            command_id="malu-s",
+        )
+    ).case_id
+
+
+def escalate(case_id: UUID, to: str, command_id: str = "up") -> ActOnCase:
+    return ActOnCase(
+        case_id, Action.ESCALATE, "wang", "officer", command_id, reason="跨部门", payload={"to": to}
+    )
+
+
+class TestTheEscalationRecipient:
+    def test_must_hold_the_next_rungs_role(self, engine: Engine) -> None:
+        """Escalating to another officer, not the grid chief, is refused naming the rung."""
+        case_id = yingkou_case(engine)
+        before = engine.log.head()
+        with pytest.raises(NotAuthorised, match="does not hold the role 'grid_chief'") as refused:
+            engine.act(escalate(case_id, "li"))
+        assert refused.value.rule == "yingkou@2022.1 ladder[1]"
+        assert engine.log.head() == before
+
+    def test_must_exist(self, engine: Engine) -> None:
+        """Escalating to someone nobody registered would leave the case with no one to act."""
+        case_id = yingkou_case(engine)
+        with pytest.raises(NotAuthorised, match="is not in the roster"):
+            engine.act(escalate(case_id, "nobody"))
+
+    def test_the_grid_chief_is_accepted(self, engine: Engine) -> None:
+        case_id = yingkou_case(engine)
+        engine.act(escalate(case_id, "zhang"))
+        assert engine.case(case_id).owner is not None
+        assert engine.case(case_id).owner.party == "zhang"  # type: ignore[union-attr]
+
+
+class TestTheDispatchUnit:
+    def test_a_unit_nobody_belongs_to_is_refused(self, engine: Engine) -> None:
+        """With no redispatch after acceptance, a matter sent to an empty unit would be stuck."""
+        case_id = malu_case(engine)
+        with pytest.raises(NotAuthorised, match=r"nobody active .* belongs to unit 'nowhere'"):
+            engine.act(
+                ActOnCase(
+                    case_id, Action.DISPATCH, "center-1", "center", "d", payload={"unit": "nowhere"}
+                )
+            )
+
+    def test_a_staffed_unit_is_accepted(self, engine: Engine) -> None:
+        case_id = malu_case(engine)
+        engine.act(
+            ActOnCase(
+                case_id, Action.DISPATCH, "center-1", "center", "d", payload={"unit": "planning"}
+            )
+        )
+        assert engine.case(case_id).unit == "planning"
+
+
+class TestTheSecurityLog:
+    def test_a_refusal_is_logged_with_who_what_when_and_the_rule(self, engine: Engine) -> None:
+        case_id = yingkou_case(engine)
+        with pytest.raises(NotAuthorised):
+            engine.act(escalate(case_id, "li", command_id="probe-1"))
+        (entry,) = [e for e in engine.security_log() if e.outcome == "refused"]
+        assert (entry.actor, entry.role, entry.kind) == ("wang", "officer", "act:escalate")
+        assert (entry.jurisdiction, entry.rule) == ("yingkou", "yingkou@2022.1 ladder[1]")
+        assert (entry.error, entry.command_id) == ("NotAuthorised", "probe-1")
+        assert entry.recorded_at == START
+
+    def test_personal_data_in_a_refusal_is_masked(self, engine: Engine) -> None:
+        """A phone number or an ID-card number typed into a refused command never reaches the log."""
+        case_id = yingkou_case(engine)
+        with pytest.raises(NotAuthorised):
+            engine.act(escalate(case_id, "13912345678"))
+        (entry,) = [e for e in engine.security_log() if e.outcome == "refused"]
+        assert "13912345678" not in entry.message
+        assert "[mobile]" in entry.message
+
+    def test_a_late_entry_and_the_administrators_actions_are_logged(self, engine: Engine) -> None:
+        clock = engine.clock
+        assert isinstance(clock, ManualClock)
+        case_id = yingkou_case(engine)
+        clock.advance(timedelta(days=2))
+        engine.act(
+            ActOnCase(
+                case_id,
+                Action.RECORD_DELAY_REASON,
+                "wang",
+                "officer",
+                "late-1",
+                at=START + timedelta(hours=1),
+                reason="等待意见",
+                late_reason="出差补录 13912345678",
+            )
+        )
+        outcomes = [e.outcome for e in engine.security_log()]
+        assert outcomes.count("administered") == 7  # two enterprises, five people
+        (late,) = [e for e in engine.security_log() if e.outcome == "late_entry"]
+        assert late.message == "出差补录 [mobile]"
+        assert late.claimed_at == START + timedelta(hours=1)
