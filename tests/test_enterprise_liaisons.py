@@ -222,13 +222,16 @@ class TestNamingALiaison:
     def test_a_liaison_is_recorded_on_the_enterprise_with_the_name_in_a_field_of_its_own(
         self, weifang: Engine
     ) -> None:
-        """The stored event carries the id and the name apart, so the name can be protected alone."""
+        """The stored event carries the id apart and the name sealed with the enterprise's key."""
         name(weifang, "wang", person="王某")
         ent = weifang.roster.enterprise("weifang", WORKS)
-        assert [(x.liaison_id, x.name, x.active) for x in ent.liaisons] == [("wang", "王某", True)]
+        assert [(x.liaison_id, x.active) for x in ent.liaisons] == [("wang", True)]
+        assert weifang.roster.personal_data("weifang", WORKS).liaisons == {"wang": "王某"}
         last = weifang.log.events_of(ent.id)[-1]
         assert get_topic(type(last)) == "gridcase.domain.enterprise:Enterprise.LiaisonNamed"
-        assert (last.liaison_id, last.name) == ("wang", "王某")
+        assert last.liaison_id == "wang"
+        assert last.name.startswith("gcs1:aes-256-gcm:")
+        assert "王某" not in last.name
 
     def test_a_third_active_liaison_is_refused_naming_the_rule_and_writing_nothing(
         self, weifang: Engine

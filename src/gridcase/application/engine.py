@@ -38,6 +38,7 @@ from gridcase.kernel.resources import rules_root
 from gridcase.projections.roster import RosterProjection
 from gridcase.storage.log import EventLog, event_topics
 from gridcase.storage.rows import CaseRow, case_row_of
+from gridcase.storage.sealing import Algorithm, KeyProvider
 from gridcase.storage.security import SecurityEntry
 from gridcase.storage.store import DEFAULT_CACHE_SIZE, Store
 from gridcase.storage.url import StoreLocation, parse_url
@@ -68,6 +69,8 @@ _HANDLERS: Mapping[type[Any], Handler[Any]] = {
     rc.AssignMapNumber: enterprises.assign_map_number,
     rc.NameLiaison: enterprises.name_liaison,
     rc.WithdrawLiaison: enterprises.withdraw_liaison,
+    rc.RecordContact: enterprises.record_contact,
+    rc.ErasePersonalData: enterprises.erase_personal_data,
     rc.AssignResponsible: enterprises.assign_responsible,
     rc.ReleaseResponsible: enterprises.release_responsible,
     rc.RegisterGrid: grids.register_grid,
@@ -148,6 +151,10 @@ class Engine:
         cache_size: how many aggregates the store's repository cache keeps (0 turns it
             off). A cached aggregate is brought up to date by reading only the events
             stored after it, so other writers are always seen.
+        keys: where each enterprise's sealing key for its personal data is kept (a
+            :class:`~gridcase.storage.sealing.KeyProvider`); default the store's own key
+            table, wrapped with ``GRIDCASE_MASTER_KEY`` when it is set.
+        seal_algorithm: ``aes-256-gcm`` (default) or ``sm4-gcm`` for new sealed values.
     """
 
     def __init__(
@@ -158,6 +165,8 @@ class Engine:
         clock: Clock | None = None,
         future_tolerance: timedelta | None = DEFAULT_FUTURE_TOLERANCE,
         cache_size: int = DEFAULT_CACHE_SIZE,
+        keys: KeyProvider | None = None,
+        seal_algorithm: Algorithm = "aes-256-gcm",
     ) -> None:
         self.location: StoreLocation = parse_url(url)
         if isinstance(rules, RuleBook):
@@ -167,7 +176,9 @@ class Engine:
             book = RuleBook.from_folder(folder)
         self.rules: RuleBook = book
         self._rules = RuleService(book, folder)
-        self._store = Store(self.location, cache_size=cache_size)
+        self._store = Store(
+            self.location, cache_size=cache_size, keys=keys, seal_algorithm=seal_algorithm
+        )
         self._live_roster = _LiveRoster(self._store.log)
         self._runner = CommandRunner(
             self._store,
@@ -176,7 +187,9 @@ class Engine:
             future_tolerance,
             self._live_roster,
         )
-        self._roster = Roster(self, self._rules, self._store.get, self._live_roster)
+        self._roster = Roster(
+            self, self._rules, self._store.get, self._live_roster, self._store.sealer
+        )
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -413,8 +426,16 @@ def open_engine(
     clock: Clock | None = None,
     future_tolerance: timedelta | None = DEFAULT_FUTURE_TOLERANCE,
     cache_size: int = DEFAULT_CACHE_SIZE,
+    keys: KeyProvider | None = None,
+    seal_algorithm: Algorithm = "aes-256-gcm",
 ) -> Engine:
     """Open gridcase on ``url`` (default ``GRIDCASE_URL``, else ``sqlite:///gridcase.db``)."""
     return Engine(
-        url, rules=rules, clock=clock, future_tolerance=future_tolerance, cache_size=cache_size
+        url,
+        rules=rules,
+        clock=clock,
+        future_tolerance=future_tolerance,
+        cache_size=cache_size,
+        keys=keys,
+        seal_algorithm=seal_algorithm,
     )

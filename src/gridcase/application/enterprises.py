@@ -8,6 +8,7 @@ butler per enterprise" safe.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
@@ -37,8 +38,10 @@ from gridcase.domain.roster_commands import (
     AssignMapNumber,
     AssignResponsible,
     EnterScope,
+    ErasePersonalData,
     LeaveScope,
     NameLiaison,
+    RecordContact,
     RegisterEnterprise,
     ReleaseResponsible,
     WithdrawLiaison,
@@ -49,9 +52,11 @@ __all__ = [
     "assign_map_number",
     "assign_responsible",
     "enter_scope",
+    "erase_personal_data",
     "leave_scope",
     "load_enterprise",
     "name_liaison",
+    "record_contact",
     "register_enterprise",
     "release_all",
     "release_responsible",
@@ -186,7 +191,53 @@ def name_liaison(command: NameLiaison, work: UnitOfWork) -> UUID:
     require_in_scope(ent, work.moment.date())
     ent.check_liaison_id_free(liaison_id)
     check_liaison_cap(policy, ent)
-    ent.name_liaison(liaison_id=liaison_id, name=name)
+    sealed = work.seal(command.jurisdiction, ent.credit_code, "liaison.name", liaison_id, name)
+    ent.name_liaison(liaison_id=liaison_id, name=sealed)
+    return ent.id
+
+
+CONTACT_FIELDS = ("name", "phone", "email")
+
+
+def record_contact(command: RecordContact, work: UnitOfWork) -> UUID:
+    """The enterprise's contact person, each field sealed with the enterprise's own key.
+
+    The phone must look like one and the e-mail like an address: these fields are the
+    one place contact details belong, so they are checked, not just stored.
+    """
+    work.rules.known(command.jurisdiction)
+    values = {"name": command.name, "phone": command.phone, "email": command.email}
+    if not isinstance(command.name, str) or not command.name.strip() or len(command.name) > 100:
+        raise InvalidInput("a contact needs a name of at most 100 characters", field="name")
+    if command.phone is not None and not _PHONE.fullmatch(command.phone.strip()):
+        raise InvalidInput(f"{command.phone!r} is not a phone number", field="phone")
+    if command.email is not None and not _EMAIL.fullmatch(command.email.strip()):
+        raise InvalidInput(f"{command.email!r} is not an e-mail address", field="email")
+    ent = load_enterprise(work, command.jurisdiction, command.credit_code)
+    contact = {
+        f: work.seal(command.jurisdiction, ent.credit_code, f"contact.{f}", "contact", v.strip())
+        for f, v in values.items()
+        if isinstance(v, str) and v.strip()
+    }
+    ent.record_contact(contact)
+    return ent.id
+
+
+_PHONE = re.compile(r"\+?[0-9][0-9 ()-]{5,24}")
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}\.[A-Za-z]{2,}")
+
+
+def erase_personal_data(command: ErasePersonalData, work: UnitOfWork) -> UUID:
+    """Erase an enterprise's personal data: record why, then destroy its key.
+
+    Every sealed value (contact, liaisons' names) then reads as erased wherever it was
+    recorded; no stored byte changes, so the hash chain still verifies.
+    """
+    work.rules.known(command.jurisdiction)
+    reason = require_reason(command.reason)
+    ent = load_enterprise(work, command.jurisdiction, command.credit_code)
+    ent.erase_personal_data(reason=reason)
+    work.destroy_key(command.jurisdiction, ent.credit_code)
     return ent.id
 
 

@@ -16,6 +16,7 @@ Questions that cross aggregates (coverage) are answered by a projection of the l
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -42,8 +43,10 @@ from gridcase.domain.roster_commands import (
     ChangePerson,
     DeactivatePerson,
     EnterScope,
+    ErasePersonalData,
     LeaveScope,
     NameLiaison,
+    RecordContact,
     RecordVisit,
     RegisterEnterprise,
     RegisterGrid,
@@ -57,12 +60,25 @@ from gridcase.domain.roster_commands import (
     WithdrawLiaison,
 )
 from gridcase.domain.visit import Visit, VisitFindings, VisitPurpose, visit_key
-from gridcase.kernel.errors import NotFound
+from gridcase.kernel.errors import NotFound, RecordIntegrityError
 from gridcase.projections.coverage import AnyCoverageReport, Month
 from gridcase.projections.roster import RosterProjection
+from gridcase.storage.sealing import Sealer, Unreadable
 from gridcase.workflow.compiler import CompiledRules
 
-__all__ = ["Roster"]
+__all__ = ["PersonalData", "Roster"]
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """An enterprise's personal data, opened: its contact and its liaisons' names."""
+
+    credit_code: str
+    contact: Mapping[str, str]
+    """``name``, ``phone``, ``email`` where recorded; ``[erased]`` once erased."""
+    liaisons: Mapping[str, str]
+    """Liaison id → name."""
+    erased: bool
 
 
 class _Engine(Protocol):
@@ -82,11 +98,13 @@ class Roster:
         rules: RuleService,
         get: Getter,
         view: Callable[[], RosterProjection],
+        sealer: Sealer,
     ) -> None:
         self._engine = engine
         self._rules = rules
         self._get = get
         self._view = view
+        self._sealer = sealer
 
     def _run(self, command: type[RosterCommand], args: Mapping[str, Any]) -> CommandResult:
         """Build ``command`` from a facade method's arguments and carry it out.
@@ -143,6 +161,27 @@ class Roster:
         """Who was responsible for the enterprise on ``day`` (in ``grid``, or in any grid)."""
         ent = self.enterprise(jurisdiction, credit_code)
         return ent.responsible_on(day, grid, any_grid=any_grid and grid is None)
+
+    def personal_data(self, jurisdiction: str, credit_code: str) -> PersonalData:
+        """The enterprise's personal data opened with its key: ``[erased]`` once erased.
+
+        Raises :class:`~gridcase.kernel.errors.RecordIntegrityError` for a sealed value
+        that does not open: one moved from another record, or altered.
+        """
+        ent = self.enterprise(jurisdiction, credit_code)
+        owner = self._sealer.owner(jurisdiction, ent.credit_code)
+        try:
+            contact = {
+                k.removeprefix("contact."): self._sealer.open(owner, f"contact.{k}", "contact", v)
+                for k, v in ent.contact.items()
+            }
+            liaisons = {
+                x.liaison_id: self._sealer.open(owner, "liaison.name", x.liaison_id, x.name)
+                for x in ent.liaisons
+            }
+        except Unreadable as exc:
+            raise RecordIntegrityError(str(exc)) from exc
+        return PersonalData(ent.credit_code, contact, liaisons, ent.erased)
 
     def actor(self, rules: CompiledRules, actor_id: str) -> Actor:
         """Who ``actor_id`` is in ``rules``' jurisdiction, as a command would find them."""
@@ -295,6 +334,34 @@ class Roster:
     ) -> CommandResult:
         """The enterprise's liaison no longer acts for it."""
         return self._run(WithdrawLiaison, locals())
+
+    def record_contact(
+        self,
+        *,
+        jurisdiction: str,
+        credit_code: str,
+        name: str,
+        command_id: str,
+        phone: str | None = None,
+        email: str | None = None,
+        at: datetime | None = None,
+        late_reason: str | None = None,
+    ) -> CommandResult:
+        """The enterprise's contact person, sealed with the enterprise's own key."""
+        return self._run(RecordContact, locals())
+
+    def erase_personal_data(
+        self,
+        *,
+        jurisdiction: str,
+        credit_code: str,
+        reason: str,
+        command_id: str,
+        at: datetime | None = None,
+        late_reason: str | None = None,
+    ) -> CommandResult:
+        """Erase the enterprise's personal data (PIPL art. 47): its key is destroyed."""
+        return self._run(ErasePersonalData, locals())
 
     # -- grids ---------------------------------------------------------------------
 

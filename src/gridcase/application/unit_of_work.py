@@ -114,6 +114,24 @@ class UnitOfWork:
         self._stamp = stamp
         self._roster_view = roster_view
         self._loaded: dict[UUID, Aggregate | None] = {}
+        self._after: list[Callable[[], object]] = []
+
+    # -- personal data -------------------------------------------------------------------
+
+    def seal(self, jurisdiction: str, credit_code: str, field: str, record: str, value: str) -> str:
+        """Personal data of an enterprise, sealed with its own key before it is recorded."""
+        owner = self._store.sealer.owner(jurisdiction, credit_code)
+        return self._store.sealer.seal(owner, field, record, value)
+
+    def destroy_key(self, jurisdiction: str, credit_code: str) -> None:
+        """Destroy an enterprise's key once the command that records why is saved."""
+        owner = self._store.sealer.owner(jurisdiction, credit_code)
+        self._after.append(lambda: self._store.keys.destroy(owner))
+
+    def after_save(self) -> None:
+        """What must follow the save, and only a successful one."""
+        for step in self._after:
+            step()
 
     # -- rules -----------------------------------------------------------------------------
 
@@ -320,6 +338,7 @@ class CommandRunner:
                 raise
         for p in published:
             self._rules.published(p.content_hash)
+        work.after_save()
         return CommandResult(primary_id, steps)
 
     # -- the security log ---------------------------------------------------------------

@@ -169,7 +169,12 @@ class Enterprise(RecordedAggregate):
         self.responsibles: list[Stint] = []
         """Responsible people: ``holder`` is the person, ``grid`` the grid they serve it in."""
         self.liaisons: list[EnterpriseLiaison] = []
-        """Liaisons named to act for it, withdrawn ones included (their ids are not reused)."""
+        """Liaisons named to act for it, withdrawn ones included (their ids are not reused).
+        A liaison's name is personal data: it is kept sealed with the enterprise's key."""
+        self.contact: dict[str, str] = {}
+        """The enterprise's contact person (name, phone, e-mail), each field sealed."""
+        self.erased = False
+        """Whether its personal data was erased (its key destroyed, PIPL art. 47)."""
 
     @event("DetailsChanged")
     def change_details(
@@ -294,7 +299,9 @@ class Enterprise(RecordedAggregate):
     # -- liaisons ------------------------------------------------------------------------------
 
     def name_liaison(self, liaison_id: str, name: str) -> None:
-        """Name a liaison; an id the enterprise used before, even for a withdrawn one, is refused."""
+        """Name a liaison (``name`` sealed by the caller); an id used before, even for a
+        withdrawn one, is refused."""
+        self._refuse_if_erased("name a liaison")
         self.check_liaison_id_free(liaison_id)
         self._liaison_named(liaison_id=liaison_id, name=name)
 
@@ -327,6 +334,33 @@ class Enterprise(RecordedAggregate):
         self.liaisons = [
             replace(x, active=False) if x.liaison_id == liaison_id else x for x in self.liaisons
         ]
+
+    # -- personal data -----------------------------------------------------------------
+
+    def record_contact(self, contact: dict[str, str]) -> None:
+        """Record the enterprise's contact person; each value already sealed by the caller."""
+        self._refuse_if_erased("record a contact")
+        self._contact_recorded(contact=dict(contact))
+
+    @event("ContactRecorded")
+    def _contact_recorded(self, contact: dict[str, str]) -> None:
+        self.contact = dict(contact)
+
+    def erase_personal_data(self, reason: str) -> None:
+        """Mark the enterprise's personal data erased (the caller destroys its key)."""
+        self._refuse_if_erased("erase its personal data again")
+        self._personal_data_erased(reason=reason)
+
+    @event("PersonalDataErased")
+    def _personal_data_erased(self, reason: str) -> None:
+        self.erased = True
+
+    def _refuse_if_erased(self, what: str) -> None:
+        if self.erased:
+            raise InvalidInput(
+                f"the personal data of {self.credit_code} was erased; cannot {what}",
+                field="credit_code",
+            )
 
     # -- questions --------------------------------------------------------------------
 

@@ -34,8 +34,10 @@ __all__ = [
     "ChangePerson",
     "DeactivatePerson",
     "EnterScope",
+    "ErasePersonalData",
     "LeaveScope",
     "NameLiaison",
+    "RecordContact",
     "RecordVisit",
     "RegisterEnterprise",
     "RegisterGrid",
@@ -165,6 +167,26 @@ class WithdrawLiaison(RosterCommand):
     kind: ClassVar[str] = "withdraw_liaison"
     credit_code: str
     liaison_id: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordContact(RosterCommand):
+    """The enterprise's contact person: kept sealed with the enterprise's own key."""
+
+    kind: ClassVar[str] = "record_contact"
+    credit_code: str
+    name: str
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ErasePersonalData(RosterCommand):
+    """Erase the enterprise's personal data (PIPL art. 47): its key is destroyed, the log kept."""
+
+    kind: ClassVar[str] = "erase_personal_data"
+    credit_code: str
     reason: str
 
 

@@ -91,6 +91,8 @@ class GridcasePostgresRecorder(PostgresApplicationRecorder):
             "position bigserial PRIMARY KEY, recorded_at text NOT NULL, claimed_at text, "
             "outcome text NOT NULL, kind text NOT NULL, command_id text, actor text, role text, "
             "jurisdiction text, aggregate_id text, error text, rule text, message text NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self._table('gridcase_keys')} ("
+            "owner text PRIMARY KEY, key bytea NOT NULL)",
         ]
 
     def _insert_events(
@@ -262,6 +264,33 @@ class GridcasePostgresRecorder(PostgresApplicationRecorder):
                 )
                 for r in curs.fetchall()
             ]
+
+    def load_key(self, owner: str) -> bytes | None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                f"SELECT key FROM {self._table('gridcase_keys')} WHERE owner = %s", (owner,)
+            )
+            r = curs.fetchone()
+        return bytes(r["key"]) if r else None
+
+    def save_key(self, owner: str, key: bytes) -> bytes:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                f"INSERT INTO {self._table('gridcase_keys')} VALUES (%s, %s) "
+                "ON CONFLICT (owner) DO NOTHING",
+                (owner, key),
+            )
+            curs.execute(
+                f"SELECT key FROM {self._table('gridcase_keys')} WHERE owner = %s", (owner,)
+            )
+            r = curs.fetchone()
+            assert r is not None
+            return bytes(r["key"])
+
+    def delete_key(self, owner: str) -> bool:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(f"DELETE FROM {self._table('gridcase_keys')} WHERE owner = %s", (owner,))
+            return bool(curs.rowcount)
 
     def insert_security(self, entry: SecurityEntry) -> None:
         with self.datastore.transaction(commit=True) as curs:

@@ -25,6 +25,15 @@ class GridcaseRecorder(Protocol):
     def select_events_after(self, wanted: Sequence[tuple[UUID, int]]) -> list[StoredEvent]:
         """The events of several aggregates, each after the version given, in one read."""
 
+    def load_key(self, owner: str) -> bytes | None:
+        """An enterprise's sealing key as kept (wrapped where a master key is set)."""
+
+    def save_key(self, owner: str, key: bytes) -> bytes:
+        """Keep a new key unless one is kept already; returns the one kept."""
+
+    def delete_key(self, owner: str) -> bool:
+        """Destroy an enterprise's key; True if there was one."""
+
     def insert_security(self, entry: SecurityEntry) -> None:
         """Add one entry to the security log, in a transaction of its own."""
 

@@ -63,6 +63,7 @@ class GridcaseSQLiteRecorder(SQLiteApplicationRecorder):
             "claimed_at TEXT, outcome TEXT NOT NULL, kind TEXT NOT NULL, command_id TEXT, "
             "actor TEXT, role TEXT, jurisdiction TEXT, aggregate_id TEXT, error TEXT, "
             "rule TEXT, message TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS gridcase_keys (owner TEXT PRIMARY KEY, key BLOB NOT NULL)",
         ]
 
     def create_table(self) -> None:
@@ -230,6 +231,26 @@ class GridcaseSQLiteRecorder(SQLiteApplicationRecorder):
                 )
                 for r in c.fetchall()
             ]
+
+    def load_key(self, owner: str) -> bytes | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT key FROM gridcase_keys WHERE owner = ?", (owner,))
+            r = c.fetchone()
+        return bytes(r["key"]) if r else None
+
+    def save_key(self, owner: str, key: bytes) -> bytes:
+        """Keep ``key`` unless another writer kept one first; returns the one kept."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("INSERT OR IGNORE INTO gridcase_keys VALUES (?, ?)", (owner, key))
+            c.execute("SELECT key FROM gridcase_keys WHERE owner = ?", (owner,))
+            return bytes(c.fetchone()["key"])
+
+    def delete_key(self, owner: str) -> bool:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("SELECT 1 FROM gridcase_keys WHERE owner = ?", (owner,))
+            held = c.fetchone() is not None
+            c.execute("DELETE FROM gridcase_keys WHERE owner = ?", (owner,))
+            return held
 
     def insert_security(self, entry: SecurityEntry) -> None:
         with self.datastore.transaction(commit=True) as c:

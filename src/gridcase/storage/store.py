@@ -33,6 +33,13 @@ from gridcase.storage.chain import NO_CHAIN, ChainLink
 from gridcase.storage.log import EventLog
 from gridcase.storage.recorder import GridcaseRecorder
 from gridcase.storage.rows import CaseRow, CommandRow
+from gridcase.storage.sealing import (
+    Algorithm,
+    KeyProvider,
+    Sealer,
+    StoreKeyProvider,
+    master_key_from_env,
+)
 from gridcase.storage.security import SecurityEntry
 from gridcase.storage.url import StoreLocation
 from gridcase.storage.verify import Checkpoint, VerifyReport, verify_store
@@ -60,7 +67,14 @@ def _replay(aggregate: Any, events: Iterable[Any]) -> Any:
 class Store:
     """gridcase's events on one database, opened from a parsed URL."""
 
-    def __init__(self, location: StoreLocation, *, cache_size: int = DEFAULT_CACHE_SIZE) -> None:
+    def __init__(
+        self,
+        location: StoreLocation,
+        *,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+        keys: KeyProvider | None = None,
+        seal_algorithm: Algorithm = "aes-256-gcm",
+    ) -> None:
         env = dict(location.env)
         if cache_size > 0:
             env["AGGREGATE_CACHE_MAXSIZE"] = str(cache_size)
@@ -73,6 +87,11 @@ class Store:
         self.log = EventLog(self._app)
         """The log, to read only (projections, audits)."""
         unchained = "chain_algorithm" not in recorder.meta()
+        self.keys: KeyProvider = keys or StoreKeyProvider(
+            recorder.load_key, recorder.save_key, recorder.delete_key, master_key_from_env()
+        )
+        self.sealer = Sealer(self.keys, seal_algorithm)
+        """Seals personal data with its enterprise's key (see :mod:`gridcase.storage.sealing`)."""
         self.chain = recorder.set_meta_default("chain_algorithm", location.chain)
         """The hash chain this store keeps (it is chosen when the store is created)."""
         if unchained and self.chain != NO_CHAIN:
