@@ -163,11 +163,11 @@ class TestTheSecurityLog:
                 "late-1",
                 at=START + timedelta(hours=1),
                 reason="等待意见",
-                late_reason="出差补录 13912345678",
+                late_reason="出差补录",
             )
         )
         outcomes = [e.outcome for e in engine.security_log()]
         assert outcomes.count("administered") == 7  # two enterprises, five people
         (late,) = [e for e in engine.security_log() if e.outcome == "late_entry"]
-        assert late.message == "出差补录 [mobile]"
+        assert late.message == "出差补录"
         assert late.claimed_at == START + timedelta(hours=1)

@@ -170,3 +170,89 @@ def test_a_sealed_value_is_bound_to_its_field() -> None:
     assert sealer.open("w/1", "contact.phone", "contact", token) == "139"
     with pytest.raises(Unreadable):
         sealer.open("w/1", "contact.name", "contact", token)
+
+
+class TestFreeText:
+    """An ID-card number, a phone or an e-mail typed into free text would outlive any erasure."""
+
+    def case(self, engine: Engine) -> object:
+        from gridcase import SubmitDemand
+
+        return engine.submit(
+            SubmitDemand(
+                jurisdiction="weifang",
+                enterprise=ONE,
+                category="enterprise_development",
+                title="用电增容",
+                actor=f"{ONE}/wang",
+                role="enterprise",
+                command_id="s1",
+                description="联系人王某",
+            )
+        ).case_id
+
+    def test_is_refused_by_default_naming_the_field_and_writes_nothing(
+        self, engine: Engine
+    ) -> None:
+        from gridcase import SubmitDemand
+
+        before = engine.log.head()
+        with pytest.raises(InvalidInput, match="mobile") as refused:
+            engine.submit(
+                SubmitDemand(
+                    jurisdiction="weifang",
+                    enterprise=ONE,
+                    category="enterprise_development",
+                    title="用电增容",
+                    actor=f"{ONE}/wang",
+                    role="enterprise",
+                    command_id="s-phone",
+                    description="请联系 139 1234 5678",
+                )
+            )
+        assert refused.value.field == "description"
+        assert engine.log.head() == before
+
+    def test_an_id_card_number_in_a_payload_is_refused(self, engine: Engine) -> None:
+        from gridcase import Action, ActOnCase
+
+        case_id = self.case(engine)
+        with pytest.raises(InvalidInput, match="id-card") as refused:
+            engine.act(
+                ActOnCase(
+                    case_id,  # type: ignore[arg-type]
+                    Action.DISPATCH,
+                    "x",
+                    "platform",
+                    "d",
+                    payload={"unit": "u", "opinion": "身份证 11010519491231002X"},
+                )
+            )
+        assert refused.value.field == "payload.opinion"
+
+    def test_can_be_masked_instead(self, store_url: str) -> None:
+        from gridcase import SubmitDemand
+
+        e = weifang(store_url, personal_data_in_text="mask")
+        done = e.submit(
+            SubmitDemand(
+                jurisdiction="weifang",
+                enterprise=ONE,
+                category="enterprise_development",
+                title="用电增容",
+                actor=f"{ONE}/wang",
+                role="enterprise",
+                command_id="s-mask",
+                description="请联系 sun@example.cn",
+            )
+        )
+        assert e.case(done.case_id).submission.description == "请联系 [email]"
+
+
+def test_the_patterns_find_what_they_should_and_leave_credit_codes_alone() -> None:
+    from gridcase.kernel.pii import find_pii
+
+    assert [f.kind for f in find_pii("身份证 11010519491231002X")] == ["id_card"]
+    assert [f.kind for f in find_pii("电话 0535-1234567")] == ["landline"]
+    assert find_pii(f"企业 {ONE} 的诉求, 金额 12345678 元") == []
+    assert find_pii("编号 110105194912310021") == []  # wrong check character: not an ID card

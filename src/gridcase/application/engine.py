@@ -26,6 +26,7 @@ from gridcase.application import cases, enterprises, grids, importer, people, pr
 from gridcase.application.results import CommandResult, RecordedStep
 from gridcase.application.roster import Roster
 from gridcase.application.rulebook import RuleService
+from gridcase.application.text_policy import TextPolicy
 from gridcase.application.unit_of_work import CommandRunner, Handler, check_command_id
 from gridcase.calendar import WorkingCalendar, to_cst
 from gridcase.domain import roster_commands as rc
@@ -155,6 +156,9 @@ class Engine:
             :class:`~gridcase.storage.sealing.KeyProvider`); default the store's own key
             table, wrapped with ``GRIDCASE_MASTER_KEY`` when it is set.
         seal_algorithm: ``aes-256-gcm`` (default) or ``sm4-gcm`` for new sealed values.
+        personal_data_in_text: ``refuse`` (default), ``mask`` or ``allow`` an ID-card
+            number, phone or e-mail typed into a free-text field
+            (:mod:`gridcase.application.text_policy`).
     """
 
     def __init__(
@@ -167,6 +171,7 @@ class Engine:
         cache_size: int = DEFAULT_CACHE_SIZE,
         keys: KeyProvider | None = None,
         seal_algorithm: Algorithm = "aes-256-gcm",
+        personal_data_in_text: TextPolicy = "refuse",
     ) -> None:
         self.location: StoreLocation = parse_url(url)
         if isinstance(rules, RuleBook):
@@ -187,6 +192,7 @@ class Engine:
             future_tolerance,
             self._live_roster,
         )
+        self._runner.personal_data_in_text = personal_data_in_text
         self._roster = Roster(
             self, self._rules, self._store.get, self._live_roster, self._store.sealer
         )

@@ -36,6 +36,7 @@ from eventsourcing.domain import Aggregate
 from gridcase.application.fingerprint import fingerprint
 from gridcase.application.results import CommandResult, RecordedStep
 from gridcase.application.rulebook import RuleService
+from gridcase.application.text_policy import TextPolicy, screen_free_text
 from gridcase.calendar import to_cst
 from gridcase.domain.case import Case
 from gridcase.domain.published_rules import PublishedRules
@@ -225,6 +226,8 @@ class CommandRunner:
         self.clock = clock
         self.future_tolerance = future_tolerance
         self._roster_view = roster_view
+        self.personal_data_in_text: TextPolicy = "refuse"
+        """What to do with an ID-card number, phone or e-mail typed into free text."""
 
     def stamp(self, at: datetime | None, field: str = "at") -> datetime:
         """A command's moment: given (timezone-aware, not in the future) or the clock's now."""
@@ -256,6 +259,7 @@ class CommandRunner:
         """
         trace = _Trace(getattr(command, "jurisdiction", None))
         try:
+            command = screen_free_text(command, self.personal_data_in_text)
             return self._run(handler, command, kind, command_id, at, trace)
         except Conflict:
             raise  # a lost race is not a refusal: the caller reloads and decides again
