@@ -397,3 +397,71 @@ def liaison_withdraw(
         ),
     )
     said(result, f"{liaison_id} no longer acts for {code} in {jurisdiction}")
+
+
+@enterprises_group.command("contact")
+@click.argument("credit_code")
+@jurisdiction_option
+@click.option("--name", required=True, help="The contact person's name.")
+@click.option("--phone", default=None)
+@click.option("--email", default=None)
+@command_id_option
+@url_option
+@rules_folder_option
+def enterprises_contact(
+    credit_code: str,
+    jurisdiction: str,
+    name: str,
+    phone: str | None,
+    email: str | None,
+    command_id: str | None,
+    url: str | None,
+    rules_folder: Path | None,
+) -> None:
+    """Record the enterprise's contact person, sealed with the enterprise's own key."""
+    code = credit_code.strip().upper()
+    result = roster_call(
+        url,
+        rules_folder,
+        lambda e: e.roster.record_contact(
+            jurisdiction=jurisdiction,
+            credit_code=code,
+            name=name,
+            phone=phone,
+            email=email,
+            command_id=command_id or f"cli/contact/{jurisdiction}/{code}/{name}",
+        ),
+    )
+    said(result, f"{code}'s contact recorded (sealed)")
+
+
+@enterprises_group.command("erase")
+@click.argument("credit_code")
+@jurisdiction_option
+@click.option(
+    "--reason", required=True, help="Why (e.g. the enterprise's request under PIPL art. 47)."
+)
+@command_id_option
+@url_option
+@rules_folder_option
+def enterprises_erase(
+    credit_code: str,
+    jurisdiction: str,
+    reason: str,
+    command_id: str | None,
+    url: str | None,
+    rules_folder: Path | None,
+) -> None:
+    """Erase the enterprise's personal data: its key is destroyed; the log and its chain stay."""
+    code = credit_code.strip().upper()
+    result = roster_call(
+        url,
+        rules_folder,
+        lambda e: e.roster.erase_personal_data(
+            jurisdiction=jurisdiction,
+            credit_code=code,
+            reason=reason,
+            command_id=command_id or f"cli/erase/{jurisdiction}/{code}",
+        ),
+    )
+    said(result, f"{code}'s personal data erased; sealed values now read [erased]")
