@@ -17,7 +17,7 @@ from uuid import UUID
 
 import pytest
 from tests.builders import RosterBuilder
-from tests.support import RULES, credit_code, cst
+from tests.support import RULES, AdminEngine, credit_code, cst
 
 from gridcase import Action, ActOnCase, Engine, ManualClock, NotAuthorised, RuleBook, SubmitDemand
 from gridcase.kernel.errors import RuleFileError
@@ -210,7 +210,7 @@ class TestTheEscalationRecipientsScope:
 
     @pytest.fixture
     def yk(self, store_url: str, clock: ManualClock) -> Engine:
-        engine = Engine(store_url, rules=yingkou_with_grid_scoped_chiefs(), clock=clock)
+        engine = AdminEngine(store_url, rules=yingkou_with_grid_scoped_chiefs(), clock=clock)
         b = RosterBuilder(engine, "yingkou")
         b.person("wang", "officer").person("zhang", "grid_chief").person("zhao", "grid_chief")
         b.grid("dev", "department").grid("plan", "department")

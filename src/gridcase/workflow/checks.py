@@ -14,6 +14,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterable
 
 from gridcase.domain.actions import SYSTEM_ROLE, Action
+from gridcase.domain.administration import ADMINISTRATOR
 from gridcase.domain.payloads import PAYLOAD_MODELS, payload_fields
 from gridcase.domain.policy import CadencePer, GridMembership
 from gridcase.workflow.model import (
@@ -93,7 +94,7 @@ def check_ruleset(rules: RuleSet, *, stored: bool = False) -> list[Finding]:
     clocks = set(rules.clocks)
     final = {s for s, st in rules.states.items() if st.final}
 
-    for reserved in (SYSTEM_ROLE, LADDER_OWNER):
+    for reserved in (SYSTEM_ROLE, LADDER_OWNER, ADMINISTRATOR):
         if reserved in roles:
             found.append(
                 (("roles", reserved), f"'{reserved}' is reserved and cannot be declared as a role")
