@@ -58,6 +58,16 @@ def submit(command: SubmitDemand, work: UnitOfWork) -> UUID:
     actor = resolve_actor(work.get, rules, command.actor)
     visit = None if command.visit_id is None else _visit_for(work, command, code.value)
     answerable = ent.responsible_on(work.moment.date(), any_grid=True)
+    if command.role in actor.roles:  # authorised for the enterprise before anything else
+        check_scope(
+            work,
+            rules,
+            actor=actor.id,
+            role=command.role,
+            ent=ent,
+            day=work.moment.date(),
+            action="submit",
+        )
     step = decide_submission(
         rules,
         work.rules.calendar_for(rules),
@@ -65,15 +75,6 @@ def submit(command: SubmitDemand, work: UnitOfWork) -> UUID:
         actor,
         at=work.moment,
         responsible=answerable[0] if len(answerable) == 1 else None,
-    )
-    check_scope(
-        work,
-        rules,
-        actor=actor.id,
-        role=command.role,
-        ent=ent,
-        day=work.moment.date(),
-        action="submit",
     )
     if work.get(Case, case_id) is not None:
         raise InvalidInput(f"case {case_id} already exists", field="case_id")
@@ -135,6 +136,21 @@ def act(command: ActOnCase, work: UnitOfWork) -> UUID:
     calendar = work.rules.calendar_for(rules)
     actor = resolve_actor(work.get, rules, command.actor)
     state = case.state
+    ent = work.require(
+        Enterprise,
+        enterprise_key(rules.jurisdiction, state.enterprise),
+        f"enterprise {state.enterprise} of case {case.id} is not registered",
+    )
+    if command.role in actor.roles:  # authorised for the enterprise before anything else
+        check_scope(
+            work,
+            rules,
+            actor=actor.id,
+            role=command.role,
+            ent=ent,
+            day=work.moment.date(),
+            action=getattr(command.action, "value", str(command.action)),
+        )
     late = work.late_by() is not None
     # A late entry is judged by when it is recorded: every clock that ran out before then
     # fires first, so dating a step back can never erase a miss; and the clocks the step
@@ -154,20 +170,6 @@ def act(command: ActOnCase, work: UnitOfWork) -> UUID:
         actor,
         at=work.moment,
         clocks_from=work.recorded_at if late else None,
-    )
-    ent = work.require(
-        Enterprise,
-        enterprise_key(rules.jurisdiction, state.enterprise),
-        f"enterprise {state.enterprise} of case {case.id} is not registered",
-    )
-    check_scope(
-        work,
-        rules,
-        actor=actor.id,
-        role=command.role,
-        ent=ent,
-        day=work.moment.date(),
-        action=step.kind,
     )
     check_parties(work, rules, state, command, step, ent)
     for s in (*fired, step):
