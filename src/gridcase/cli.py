@@ -12,10 +12,13 @@ there with the ``parse_*`` callbacks, options, ``library_errors`` and ``emit_jso
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from gridcase.interfaces.cli.calendar import calendar_group
 from gridcase.interfaces.cli.cases import cases_group
+from gridcase.interfaces.cli.common import Settings, show_logs
 from gridcase.interfaces.cli.coverage import coverage_command
 from gridcase.interfaces.cli.demo import demo_command
 from gridcase.interfaces.cli.enterprises import enterprises_group
@@ -32,8 +35,43 @@ __all__ = ["main"]
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="gridcase", prog_name="gridcase")
-def main() -> None:
-    """gridcase: event-sourced case management for grid-based enterprise service."""
+@click.option(
+    "--url",
+    default=None,
+    help="Store URL for every command (default: GRIDCASE_URL, else sqlite:///gridcase.db).",
+)
+@click.option(
+    "--rules",
+    "rules_folder",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Rules folder for every command (default: GRIDCASE_RULES, else the bundled rules).",
+)
+@click.option(
+    "--verbose",
+    "-v",
+    count=True,
+    help="Show what the library does on standard error: -v commands, clocks and imports; "
+    "-vv every detail.",
+)
+@click.option(
+    "--actor",
+    envvar="GRIDCASE_ACTOR",
+    default=None,
+    help="Who is at the keyboard: the person id commands are carried out as "
+    "(default: GRIDCASE_ACTOR).",
+)
+@click.pass_context
+def main(
+    ctx: click.Context, url: str | None, rules_folder: Path | None, verbose: int, actor: str | None
+) -> None:
+    """gridcase: event-sourced case management for grid-based enterprise service.
+
+    Options before the command apply to every command; see docs/cli.md for the output
+    formats and the exit statuses.
+    """
+    ctx.obj = Settings(url=url, rules_folder=rules_folder, verbose=verbose, actor=actor)
+    show_logs(verbose)
 
 
 for command in (

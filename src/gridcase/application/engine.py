@@ -57,6 +57,8 @@ __all__ = [
 ]
 
 DEFAULT_FUTURE_TOLERANCE = timedelta(minutes=5)
+MIN_PREFIX = 4
+"""The fewest hex digits of a case id accepted as its prefix."""
 
 _HANDLERS: Mapping[type[Any], Handler[Any]] = {
     SubmitDemand: cases.submit,
@@ -346,20 +348,53 @@ class Engine:
         """The exact rules a case was submitted under, from the book or from the store."""
         return self._rules.pinned(content_hash, self._store.get)
 
-    def rules_of(self, case_id: UUID) -> CompiledRules:
+    def rules_of(self, case_id: UUID | str) -> CompiledRules:
+        """The rules a case was submitted under (``case_id`` as in :meth:`case_id`)."""
         return self.pinned_rules(self._case(case_id).state.submission.rules_hash)
 
     # -- queries -------------------------------------------------------------------------
 
-    def _case(self, case_id: UUID) -> Case:
-        found = self._store.get(Case, case_id, audited=True)
+    def case_id(self, ref: UUID | str) -> UUID:
+        """The case ``ref`` names: a UUID, its text, or a unique prefix of its hex digits.
+
+        A prefix (at least 4 hex digits, dashes ignored, as ``cases list`` shows them) must
+        name exactly one case; none raises :class:`NotFound`, more than one
+        :class:`InvalidInput` naming how many.
+        """
+        if isinstance(ref, UUID):
+            return ref
+        if not isinstance(ref, str):
+            raise InvalidInput(f"{ref!r} is not a case id", field="case_id")
+        text = ref.strip().lower()
+        try:
+            return UUID(text)
+        except ValueError:
+            pass
+        digits = text.replace("-", "")
+        if len(digits) < MIN_PREFIX or any(c not in "0123456789abcdef" for c in digits):
+            raise InvalidInput(
+                f"{ref!r} is not a case id (a UUID, or at least {MIN_PREFIX} of its hex digits)",
+                field="case_id",
+            )
+        found = [r.case_id for r in self.cases() if r.case_id.hex.startswith(digits)]
+        if not found:
+            raise NotFound(f"no case {ref}")
+        if len(found) > 1:
+            raise InvalidInput(
+                f"{ref!r} is the start of {len(found)} case ids: give more of it", field="case_id"
+            )
+        return found[0]
+
+    def _case(self, case_id: UUID | str) -> Case:
+        cid = self.case_id(case_id)
+        found = self._store.get(Case, cid, audited=True)
         if found is None:
-            raise NotFound(f"no case {case_id}")
+            raise NotFound(f"no case {cid}")
         return found
 
     def case(
         self,
-        case_id: UUID,
+        case_id: UUID | str,
         *,
         as_of: datetime | None = None,
         known_at: datetime | None = None,
@@ -374,6 +409,7 @@ class Engine:
         """
         if as_of is not None and known_at is not None:
             raise InvalidInput("ask for a case as of a moment, or as known at one, not both")
+        case_id = self.case_id(case_id)
         if as_of is None and known_at is None:
             case = self._case(case_id)
             self._store.check_complete(case)
@@ -395,8 +431,9 @@ class Engine:
             raise NotFound(f"case {case_id} did not exist at {limit.isoformat()}")
         return state
 
-    def history(self, case_id: UUID) -> list[RecordedStep]:
-        """Every step of a case, in order, as recorded."""
+    def history(self, case_id: UUID | str) -> list[RecordedStep]:
+        """Every step of a case, in order, as recorded (``case_id`` as in :meth:`case_id`)."""
+        case_id = self.case_id(case_id)
         steps = [
             RecordedStep(e.originator_version, e.to_step())
             for e in self._store.checked_events(case_id)

@@ -13,8 +13,11 @@ about a quarter of a second on a start of about one).
 from __future__ import annotations
 
 import json
+import logging
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TypeVar
@@ -28,6 +31,7 @@ from gridcase.kernel.errors import GridcaseError, InvalidInput, RefusedByRule, R
 from gridcase.storage.log import EventLog
 
 __all__ = [
+    "Settings",
     "command_id_option",
     "day_label",
     "emit_json",
@@ -47,6 +51,8 @@ __all__ = [
     "roster_call",
     "rules_folder_option",
     "said",
+    "settings",
+    "show_logs",
     "url_option",
 ]
 
@@ -120,15 +126,55 @@ def day_label(day: date) -> str:
 # -- options more than one group takes ---------------------------------------------------
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+
+
+@dataclass
+class Settings:
+    """What the ``gridcase`` group's own options say, for every command below it.
+
+    ``--url``, ``--rules``, ``--verbose`` and ``--actor`` are given once, before the
+    command (``gridcase --url sqlite:///x.db cases list``) or in the environment
+    (``GRIDCASE_URL``, ``GRIDCASE_RULES``, ``GRIDCASE_ACTOR``); a command's own ``--url`` or
+    ``--rules`` still wins, as it always has.
+    """
+
+    url: str | None = None
+    rules_folder: Path | None = None
+    verbose: int = 0
+    actor: str | None = None
+    """The person the official at the keyboard is, for commands that need one."""
+
+
+def settings(ctx: click.Context | None = None) -> Settings:
+    """The group's settings (defaults when a command runs outside the ``gridcase`` group)."""
+    ctx = ctx or click.get_current_context()
+    root = ctx.find_root()
+    if not isinstance(root.obj, Settings):
+        root.obj = Settings()
+    return root.obj
+
+
+def _url_or_group(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    return value if value else settings(ctx).url
+
+
+def _rules_or_group(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    return value if value is not None else settings(ctx).rules_folder
+
+
 url_option = click.option(
-    "--url", default=None, help="Store URL (default: GRIDCASE_URL, else sqlite:///gridcase.db)."
+    "--url",
+    default=None,
+    callback=_url_or_group,
+    help="Store URL (default: the group's --url, GRIDCASE_URL, else sqlite:///gridcase.db).",
 )
 rules_folder_option = click.option(
     "--rules",
     "rules_folder",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="Rules folder (default: the bundled rules, or GRIDCASE_RULES).",
+    callback=_rules_or_group,
+    help="Rules folder (default: the group's --rules, GRIDCASE_RULES, else the bundled rules).",
 )
 jurisdiction_option = click.option(
     "--jurisdiction", "-j", required=True, help="Jurisdiction id (e.g. bijie)."
@@ -184,6 +230,23 @@ def emit_json(data: Mapping[str, object]) -> None:
 def said(result: CommandResult, what: str) -> None:
     """``what`` the command did, or that it had been done before (a rerun is not an error)."""
     click.echo(f"{what} (already recorded: nothing new)" if result.duplicate else what)
+
+
+# -- logging ---------------------------------------------------------------------------
+
+
+def show_logs(verbose: int) -> None:
+    """Let the library's ``gridcase…`` loggers speak on standard error: INFO with ``-v``,
+    DEBUG with ``-vv``. Without ``-v`` nothing is configured, and the library is silent."""
+    if verbose <= 0:
+        return
+    logger = logging.getLogger("gridcase")
+    if not any(getattr(h, "_gridcase_cli", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        handler._gridcase_cli = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
 
 
 # -- the engine --------------------------------------------------------------------------
