@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+import gridcase.interfaces.cli.roster_views  # noqa: F401  (adds list and show to the roster groups)
 from gridcase.interfaces.cli.calendar import calendar_group
 from gridcase.interfaces.cli.cases import cases_group
 from gridcase.interfaces.cli.common import Settings, show_logs

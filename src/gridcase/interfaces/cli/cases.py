@@ -24,6 +24,7 @@ from gridcase.interfaces.cli.common import (
     open_engine,
     optional,
     parse_moment,
+    require_jurisdiction,
     roster_call,
     rules_folder_option,
     said,
@@ -354,7 +355,7 @@ def cases_list(
     try:
         with library_errors():
             if jurisdiction is not None:
-                engine.known_jurisdiction(jurisdiction)
+                require_jurisdiction(engine, jurisdiction)
             rows = ProblemLedger.build(event_log(engine), as_of=as_of).for_jurisdiction(
                 jurisdiction
             )

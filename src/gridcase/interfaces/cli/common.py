@@ -27,7 +27,13 @@ import click
 from gridcase.application.engine import Engine
 from gridcase.application.results import CommandResult
 from gridcase.kernel.clock import CST
-from gridcase.kernel.errors import GridcaseError, InvalidInput, RefusedByRule, RuleFileError
+from gridcase.kernel.errors import (
+    GridcaseError,
+    InvalidInput,
+    NotFound,
+    RefusedByRule,
+    RuleFileError,
+)
 from gridcase.storage.log import EventLog
 
 __all__ = [
@@ -48,6 +54,7 @@ __all__ = [
     "parse_moment",
     "parse_time_of_day",
     "parse_year_month",
+    "require_jurisdiction",
     "roster_call",
     "rules_folder_option",
     "said",
@@ -265,6 +272,14 @@ def roster_call(url: str | None, rules_folder: Path | None, call: Callable[[Engi
             return call(engine)
     finally:
         engine.close()
+
+
+def require_jurisdiction(engine: Engine, jurisdiction: str) -> None:
+    """Refuse a jurisdiction no rule file defines as bad usage (exit 2), naming those known."""
+    try:
+        engine.known_jurisdiction(jurisdiction)
+    except NotFound as exc:
+        raise click.BadParameter(str(exc), param_hint="--jurisdiction") from None
 
 
 def event_log(engine: Engine) -> EventLog:
