@@ -22,7 +22,13 @@ __all__ = ["coverage_command"]
 
 @click.command("coverage")
 @jurisdiction_option
-@click.option("--month", callback=parse_year_month, required=True, metavar="YYYY-MM")
+@click.option(
+    "--month",
+    callback=parse_year_month,
+    required=True,
+    metavar="YYYY-MM",
+    help="The month whose visits count, YYYY-MM.",
+)
 @click.option("--grid", default=None, help="A grid id (default: the whole jurisdiction).")
 @json_option
 @url_option

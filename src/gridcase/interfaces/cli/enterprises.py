@@ -160,7 +160,7 @@ def _say_refused(refused: ImportRefused, as_json: bool) -> None:
 @enterprises_group.command("add")
 @click.argument("credit_code")
 @jurisdiction_option
-@click.option("--name", required=True)
+@click.option("--name", required=True, help="The registered name (企业名称).")
 @click.option(
     "--since", callback=parse_date, required=True, help="In scope from this day, YYYY-MM-DD."
 )
@@ -177,10 +177,11 @@ def _say_refused(refused: ImportRefused, as_json: bool) -> None:
     ),
     default="listed",
     show_default=True,
+    help="Why the enterprise enters the service scope.",
 )
-@click.option("--tier", default=None)
-@click.option("--industry", default=None)
-@click.option("--location", default=None)
+@click.option("--tier", default=None, help="A tier of the rule file (e.g. town_key).")
+@click.option("--industry", default=None, help="Industry (行业).")
+@click.option("--location", default=None, help="Address or park (地址).")
 @command_id_option
 @url_option
 @rules_folder_option
@@ -225,9 +226,12 @@ def enterprises_add(
 @jurisdiction_option
 @on_option
 @click.option(
-    "--basis", type=click.Choice(["moved_out", "deregistered", "delisted"]), required=True
+    "--basis",
+    type=click.Choice(["moved_out", "deregistered", "delisted"]),
+    required=True,
+    help="Why it leaves: moved out (迁出), deregistered (注销) or delisted.",
 )
-@click.option("--reason", required=True)
+@click.option("--reason", required=True, help="The reason in words, for the record.")
 @command_id_option
 @url_option
 @rules_folder_option
@@ -403,8 +407,8 @@ def liaison_withdraw(
 @click.argument("credit_code")
 @jurisdiction_option
 @click.option("--name", required=True, help="The contact person's name.")
-@click.option("--phone", default=None)
-@click.option("--email", default=None)
+@click.option("--phone", default=None, help="The contact person's phone (kept sealed).")
+@click.option("--email", default=None, help="The contact person's e-mail (kept sealed).")
 @command_id_option
 @url_option
 @rules_folder_option

@@ -79,16 +79,23 @@ def _evidence_of(path: Path) -> EvidenceCells:
     "--at", "at", callback=parse_moment, required=True, help="When the visit took place (ISO 8601)."
 )
 @click.option(
-    "--channel", type=click.Choice(["on_site", "phone", "wechat", "questionnaire"]), required=True
+    "--channel",
+    type=click.Choice(["on_site", "phone", "wechat", "questionnaire"]),
+    required=True,
+    help="How the visit was made (实地, 电话, 微信, 问卷).",
 )
 @click.option(
-    "--purpose", type=click.Choice(["service", "inspection"]), default="service", show_default=True
+    "--purpose",
+    type=click.Choice(["service", "inspection"]),
+    default="service",
+    show_default=True,
+    help="A service visit (服务) or an inspection (检查).",
 )
 @click.option("--operations", default=None, help="Finding: production and operation (生产经营).")
 @click.option("--investment-intent", default=None, help="Finding: investment intent (投资意愿).")
 @click.option("--tax-status", default=None, help="Finding: tax status (纳税状况).")
 @click.option("--difficulties", default=None, help="Finding: difficulties and needs (困难需求).")
-@click.option("--note", default=None)
+@click.option("--note", default=None, help="Finding: anything else worth noting.")
 @click.option(
     "--evidence",
     "evidence",
