@@ -74,3 +74,21 @@ def test_help_of_the_package_is_short_and_points_to_the_docs() -> None:
     assert gridcase.__doc__ is not None
     assert len(gridcase.__doc__.splitlines()) <= 40
     assert "docs/embedding.md" in gridcase.__doc__
+
+
+@pytest.mark.slow
+def test_a_reader_that_stops_reading_is_no_failure() -> None:
+    """``gridcase … | head`` exits 0: the broken pipe is the reader's choice, not an error."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen(
+        [sys.executable, "-m", "gridcase", "rules", "schema"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stdout is not None
+    child.stdout.close()  # before the child has written anything
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    assert err == b""

@@ -246,9 +246,9 @@ class TestCommandLine:
         common = ["--url", url, "--rules", str(FIXTURE_RULES)]
         runner = CliRunner()
 
-        def ok(*args: str) -> str:
+        def ok(*args: str, code: int = 0) -> str:
             result = runner.invoke(main, [*args, *common])
-            assert result.exit_code == 0, result.output
+            assert result.exit_code == code, result.output
             return result.output
 
         ok("people", "add", "li", "-j", "twogrids", "--name", "李四", "--role", "officer")
@@ -286,8 +286,8 @@ class TestCommandLine:
             str(evidence),
         )
         report = json.loads(
-            ok("coverage", "-j", "twogrids", "--grid", "G1", "--month", "2026-02", "--json")
-        )
+            ok("coverage", "-j", "twogrids", "--grid", "G1", "--month", "2026-02", "--json", code=1)
+        )  # one enterprise missed: exit 1
         assert [m["credit_code"] for m in report["missed"]] == [credit_code(2)]
         assert report["missed"][0]["responsible"] == ["li"]
 

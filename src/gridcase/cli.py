@@ -12,6 +12,8 @@ there with the ``parse_*`` callbacks, options, ``library_errors`` and ``emit_jso
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import click
@@ -34,7 +36,21 @@ from gridcase.interfaces.cli.visits import visits_group
 __all__ = ["main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Gridcase(click.Group):
+    """The root group: a reader that stops reading (``gridcase … | head``) is no failure."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader has what it wanted. Point standard output at nothing, so that the
+            # interpreter's last flush does not fail again, and end with status 0.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise click.exceptions.Exit(0) from None
+
+
+@click.group(cls=_Gridcase, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="gridcase", prog_name="gridcase")
 @click.option(
     "--url",

@@ -37,6 +37,9 @@ from gridcase.kernel.errors import (
 from gridcase.storage.log import EventLog
 
 __all__ = [
+    "FOUND",
+    "OK",
+    "USAGE",
     "Settings",
     "command_id_option",
     "day_label",
@@ -65,6 +68,13 @@ __all__ = [
 
 T = TypeVar("T")
 
+OK = 0
+FOUND = 1
+"""Exit status of a check that found something (missed coverage, skipped rows, a day off,
+a failed scenario), and of a refusal; docs/cli.md has the whole table."""
+USAGE = 2
+"""Exit status of bad usage or input (click's own)."""
+
 # -- parameter types -------------------------------------------------------------------
 
 
@@ -76,6 +86,9 @@ def parse_moment(ctx: click.Context, param: click.Parameter, value: str) -> date
             return datetime.combine(date.fromisoformat(text), time(0, 0), tzinfo=CST)
         moment = datetime.fromisoformat(text)
     except ValueError:
+        why = _no_such_day(text)
+        if why:
+            raise click.BadParameter(why) from None
         raise click.BadParameter(
             f"{value!r} is not an ISO 8601 date or moment "
             "(e.g. 2026-02-13, 2026-02-13T09:30 or 2026-02-13T09:30+08:00)"
@@ -83,12 +96,26 @@ def parse_moment(ctx: click.Context, param: click.Parameter, value: str) -> date
     return moment.replace(tzinfo=CST) if moment.tzinfo is None else moment.astimezone(CST)
 
 
+def _no_such_day(value: str) -> str | None:
+    """Why ``value``, shaped YYYY-MM-DD, names no day (``2026-02-30``), or None."""
+    text = value.strip()
+    shaped = len(text) >= 10 and text[4] == "-" and text[7] == "-"
+    if not shaped or not (text[:4] + text[5:7] + text[8:10]).isdigit():
+        return None
+    try:
+        date(int(text[:4]), int(text[5:7]), int(text[8:10]))
+    except ValueError as exc:
+        return f"{text[:10]} is no day of the calendar: {exc}"
+    return None
+
+
 def parse_date(ctx: click.Context, param: click.Parameter, value: str) -> date:
     """A calendar date, YYYY-MM-DD."""
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+        why = _no_such_day(value)
+        raise click.BadParameter(why or f"{value!r} is not a date in the form YYYY-MM-DD") from None
 
 
 def parse_time_of_day(ctx: click.Context, param: click.Parameter, value: str) -> time:

@@ -12,6 +12,7 @@ import click
 
 from gridcase.domain.enterprise import ScopeEntry, ScopeExit
 from gridcase.interfaces.cli.common import (
+    FOUND,
     command_id_option,
     emit_json,
     json_option,
@@ -121,17 +122,18 @@ def enterprises_import(
         engine.close()
     if as_json:
         emit_json(report.to_dict())
-        return
-    if report.duplicate:
+    elif report.duplicate:
         click.echo(f"import {cid} was carried out before: nothing new.")
-        return
-    for p in report.problems:
-        click.echo(f"skipped {p}", err=True)
-    click.echo(
-        f"imported {report.imported} of {report.rows} row(s) into {jurisdiction} in {report.batches} batch(es)."
-    )
-    if report.ignored_columns:
-        click.echo(f"ignored columns: {', '.join(report.ignored_columns)}")
+    else:
+        for p in report.problems:
+            click.echo(f"skipped {p}", err=True)
+        click.echo(
+            f"imported {report.imported} of {report.rows} row(s) into {jurisdiction} in {report.batches} batch(es)."
+        )
+        if report.ignored_columns:
+            click.echo(f"ignored columns: {', '.join(report.ignored_columns)}")
+    if report.problems:
+        raise click.exceptions.Exit(FOUND)  # rows were skipped (docs/cli.md)
 
 
 def _say_refused(refused: ImportRefused, as_json: bool) -> None:
