@@ -9,7 +9,9 @@ rate, sign off).
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +26,18 @@ ENTERPRISE = credit_code(161)
 
 
 @pytest.fixture
-def url(tmp_path: Any) -> str:
+def malu_rules(tmp_path: Any) -> Path:
+    """Malu's rule file alone (and the calendars): a command line reads its rules each run."""
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    shutil.copy(RULES / "malu.yaml", folder / "malu.yaml")
+    if (RULES / "calendars").exists():
+        shutil.copytree(RULES / "calendars", folder / "calendars")
+    return folder
+
+
+@pytest.fixture
+def url(tmp_path: Any, malu_rules: Path) -> str:
     """A SQLite store holding a Malu enterprise, the center's officer and two liaisons."""
     url = f"sqlite:///{tmp_path / 'malu.db'}"
     with Engine(url, rules=rule_book(RULES)) as engine:
@@ -38,7 +51,8 @@ def url(tmp_path: Any) -> str:
 
 def gridcase(url: str, *args: str, code: int = 0) -> Result:
     """``gridcase --url URL ARGS…``, asserting its exit status."""
-    result = CliRunner().invoke(main, ["--url", url, "--rules", str(RULES), *args])
+    rules = Path(url.removeprefix("sqlite:///")).parent / "rules"
+    result = CliRunner().invoke(main, ["--url", url, "--rules", str(rules), *args])
     assert result.exit_code == code, (result.output, result.stderr)
     return result
 

@@ -21,6 +21,8 @@ See ``docs/embedding.md``. Everything named in ``__all__`` is the public API; ot
 modules may change between releases (``CHANGELOG.md`` says what changed for embedders).
 """
 
+import logging
+
 from gridcase.application.engine import AdvanceFailure, AdvanceReport, Engine, open_engine
 from gridcase.application.results import CommandResult, RecordedStep
 from gridcase.application.roster import Roster
@@ -52,6 +54,10 @@ from gridcase.projections.ledger import LedgerRow, ProblemLedger
 from gridcase.workflow.loader import RuleBook, load_rules
 
 __version__ = "0.2.0"
+
+# A library logs and never decides where to: silent unless the application configures
+# logging (docs/cli.md, "Logging"); this keeps Python's last-resort handler quiet too.
+logging.getLogger("gridcase").addHandler(logging.NullHandler())
 
 __all__ = [
     "CST",

@@ -14,6 +14,7 @@ log is offered read-only (:attr:`Engine.log`) for projections and audits.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -57,6 +58,8 @@ __all__ = [
 ]
 
 DEFAULT_FUTURE_TOLERANCE = timedelta(minutes=5)
+_clocks = logging.getLogger("gridcase.clocks")
+"""Each clock fired by :meth:`Engine.advance` (INFO), and each case it could not fire (WARNING)."""
 MIN_PREFIX = 4
 """The fewest hex digits of a case id accepted as its prefix."""
 
@@ -284,6 +287,13 @@ class Engine:
         while True:
             due = [c for c in self._store.due_cases(until, batch) if c not in seen]
             if not due:
+                _clocks.info(
+                    "advance to %s: %d step(s) fired on %d case(s), %d not fired",
+                    moment.isoformat(),
+                    sum(len(r.steps) for r in fired),
+                    len(fired),
+                    len(failed),
+                )
                 return AdvanceReport(moment, tuple(fired), tuple(failed))
             for case_id in due:
                 seen.add(case_id)
@@ -299,9 +309,18 @@ class Engine:
                     continue  # another writer moved the case on; its own command fired the clocks
                 except GridcaseError as exc:
                     # Typed refusals only: a storage failure still stops the run.
+                    _clocks.warning("case %s: clocks not fired: %s", case_id, exc)
                     failed.append(AdvanceFailure(case_id, exc))
                     continue
                 if result.steps:
+                    for rec in result.steps:
+                        _clocks.info(
+                            "case %s: %s %s → %s",
+                            case_id,
+                            rec.step.kind,
+                            rec.step.clock or "",
+                            rec.step.outcome.state,
+                        )
                     fired.append(result)
 
     # -- integrity -----------------------------------------------------------------------

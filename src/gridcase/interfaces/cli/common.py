@@ -275,12 +275,17 @@ def show_logs(verbose: int) -> None:
     if verbose <= 0:
         return
     logger = logging.getLogger("gridcase")
-    if not any(getattr(h, "_gridcase_cli", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+    handler = next((h for h in logger.handlers if isinstance(h, _CliHandler)), None)
+    if handler is None:
+        handler = _CliHandler()
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        handler._gridcase_cli = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
+    handler.setStream(sys.stderr)  # this run's standard error (a test runner swaps it)
     logger.setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
+
+
+class _CliHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The handler ``-v`` adds, told apart from any the embedding application added."""
 
 
 # -- the engine --------------------------------------------------------------------------
