@@ -23,7 +23,13 @@ modules may change between releases (``CHANGELOG.md`` says what changed for embe
 
 import logging
 
-from gridcase.application.engine import AdvanceFailure, AdvanceReport, Engine, open_engine
+from gridcase.application.engine import (
+    AdvanceFailure,
+    AdvanceReport,
+    CaseSummary,
+    Engine,
+    open_engine,
+)
 from gridcase.application.results import CommandResult, RecordedStep
 from gridcase.application.roster import Roster
 from gridcase.calendar import Deadline, WorkingCalendar, load_calendar, national_calendar
@@ -67,6 +73,7 @@ __all__ = [
     "AdvanceFailure",
     "AdvanceReport",
     "CaseState",
+    "CaseSummary",
     "Channel",
     "Clock",
     "CommandResult",

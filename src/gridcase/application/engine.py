@@ -14,13 +14,14 @@ log is offered read-only (:attr:`Engine.log`) for projections and audits.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from threading import Lock
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID
 
 from gridcase.application import cases, enterprises, grids, importer, people, projects, visits
@@ -34,7 +35,7 @@ from gridcase.domain import roster_commands as rc
 from gridcase.domain.case import Case
 from gridcase.domain.case_state import CaseState, evolve
 from gridcase.domain.commands import ActOnCase, SubmitDemand
-from gridcase.kernel.clock import Clock, SystemClock
+from gridcase.kernel.clock import CST, Clock, SystemClock
 from gridcase.kernel.errors import Conflict, GridcaseError, InvalidInput, NotFound
 from gridcase.kernel.resources import rules_root
 from gridcase.projections.roster import RosterProjection
@@ -51,6 +52,7 @@ from gridcase.workflow.loader import RuleBook
 __all__ = [
     "AdvanceFailure",
     "AdvanceReport",
+    "CaseSummary",
     "CommandResult",
     "Engine",
     "RecordedStep",
@@ -140,6 +142,68 @@ class _LiveRoster:
         with self._lock:
             self._view.catch_up(self._log)
             return self._view
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """One case as the case index keeps it (written with the case's events)."""
+
+    case_id: UUID
+    jurisdiction: str
+    enterprise: str
+    category: str
+    state: str
+    final: bool
+    level: int
+    """The escalation level (0: not escalated)."""
+    owner_role: str | None
+    owner_party: str | None
+    unit: str | None
+    next_deadline: datetime | None
+    """The earliest open deadline (24:00 of its last day is 00:00 of the next), or None."""
+    submitted_at: datetime
+    last_at: datetime
+    version: int
+
+    @classmethod
+    def of(cls, row: CaseRow) -> CaseSummary:
+        def moment(seconds: int) -> datetime:
+            return datetime.fromtimestamp(seconds, CST)
+
+        return cls(
+            case_id=row.case_id,
+            jurisdiction=row.jurisdiction,
+            enterprise=row.enterprise,
+            category=row.category,
+            state=row.state,
+            final=row.final,
+            level=row.level,
+            owner_role=row.owner_role,
+            owner_party=row.owner_party,
+            unit=row.unit,
+            next_deadline=None if row.next_deadline is None else moment(row.next_deadline),
+            submitted_at=moment(row.submitted_at),
+            last_at=moment(row.last_at),
+            version=row.version,
+        )
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _roster_shortcut(
+    method: Callable[Concatenate[Roster, P], R],
+) -> Callable[Concatenate[Engine, P], R]:
+    """``engine.X(...)`` for ``engine.roster.X(...)``, with the roster method's own typed
+    keyword signature and docstring (so the two can never disagree)."""
+
+    @functools.wraps(method)
+    def shortcut(self: Engine, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return method(self.roster, *args, **kwargs)
+
+    shortcut.__doc__ = f"Shortcut for :meth:`Roster.{method.__name__}`: {method.__doc__}"
+    return shortcut
 
 
 class Engine:
@@ -260,13 +324,8 @@ class Engine:
             raise InvalidInput("act takes an ActOnCase", field="command")
         return self.execute(command)
 
-    def register_person(self, **kwargs: Any) -> CommandResult:
-        """Shortcut for :meth:`Roster.register_person`."""
-        return self._roster.register_person(**kwargs)
-
-    def register_enterprise(self, **kwargs: Any) -> CommandResult:
-        """Shortcut for :meth:`Roster.register_enterprise`."""
-        return self._roster.register_enterprise(**kwargs)
+    register_person = _roster_shortcut(Roster.register_person)
+    register_enterprise = _roster_shortcut(Roster.register_enterprise)
 
     def stamp(self, at: datetime | None, field: str = "at") -> datetime:
         """The moment a command would be recorded at (``at`` checked, or the clock's now)."""
@@ -462,9 +521,9 @@ class Engine:
             raise NotFound(f"no case {case_id}")
         return steps
 
-    def cases(self, jurisdiction: str | None = None) -> list[CaseRow]:
-        """The case index (one row per case), oldest submission first."""
-        return self._store.select_cases(jurisdiction)
+    def cases(self, jurisdiction: str | None = None) -> list[CaseSummary]:
+        """The case index (one row per case), oldest submission first; times are China time."""
+        return [CaseSummary.of(row) for row in self._store.select_cases(jurisdiction)]
 
     def rebuild_case_index(self) -> int:
         """Rebuild the case index from the case events alone; returns the number of cases."""
