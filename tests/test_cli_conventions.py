@@ -39,6 +39,7 @@ RECORD_COMMANDS = [
     "grids list",
     "enterprises list",
     "visits list",
+    "visits ledger",
 ]
 
 

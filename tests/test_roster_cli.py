@@ -128,3 +128,10 @@ def test_xlsx_needs_an_output_file(url: str, tmp_path: Any) -> None:
     out = tmp_path / "grids.xlsx"
     gridcase(url, "grids", "list", "-j", "twogrids", "--format", "xlsx", "--output", str(out))
     assert out.read_bytes()[:2] == b"PK"
+
+
+def test_the_visit_ledger_takes_the_output_convention(url: str) -> None:
+    args = ["visits", "ledger", "-j", "twogrids", "--month", "2026-02"]
+    lines = gridcase(url, *args, "--format", "jsonl").stdout.splitlines()
+    assert [json.loads(line)["enterprise"] for line in lines] == [A]
+    assert "--format" in gridcase(url, *args, "--format", "csv", "--json", code=2).stderr
