@@ -2,4 +2,5 @@
 
 from gridcase.cli import main
 
-main(prog_name="gridcase")
+if __name__ == "__main__":  # imported (by a tool walking the package), it does nothing
+    main(prog_name="gridcase")
