@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -59,6 +60,9 @@ __all__ = [
     "import_roster",
     "read_roster",
 ]
+
+_log = logging.getLogger("gridcase.importer")
+"""Each import: rows read and bad, each batch saved (INFO)."""
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "credit_code": ("统一社会信用代码", "信用代码", "credit_code"),
@@ -614,7 +618,11 @@ def import_roster(
                 planned.append(plan)
             if progress and (i % 500 == 0 or i == total):
                 progress("validate", i, total)
+    _log.info(
+        "import %s into %s: %d row(s) read, %d bad", command_id, jurisdiction, total, len(problems)
+    )
     if problems and not valid_only:
+        _log.info("import %s refused: %d bad row(s), nothing written", command_id, len(problems))
         raise ImportRefused(problems, total)
     reason = f"imported from {Path(path).name}"
     done = 0
@@ -632,6 +640,7 @@ def import_roster(
             )
         )
         done += len(batch)
+        _log.info("import %s: batch %d saved, %d of %d row(s)", command_id, batches, done, total)
         if progress:
             progress("save", done, len(planned))
     return ImportReport(

@@ -25,6 +25,7 @@ look-up. A refused command writes nothing.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -57,6 +58,9 @@ from gridcase.storage.rows import CommandRow, case_row_of
 from gridcase.storage.security import Outcome, SecurityEntry
 from gridcase.storage.store import Store
 from gridcase.workflow.compiler import CompiledRules
+
+_log = logging.getLogger("gridcase.commands")
+"""Each command carried out (INFO), refused (INFO) and each step it recorded (DEBUG)."""
 
 __all__ = [
     "DEFAULT_LATE_ENTRY_MINUTES",
@@ -260,12 +264,34 @@ class CommandRunner:
         trace = _Trace(getattr(command, "jurisdiction", None))
         try:
             command = screen_free_text(command, self.personal_data_in_text)
-            return self._run(handler, command, kind, command_id, at, trace)
+            result = self._run(handler, command, kind, command_id, at, trace)
         except Conflict:
+            _log.info("%s %s: conflict (another writer was first)", kind, command_id or "-")
             raise  # a lost race is not a refusal: the caller reloads and decides again
         except GridcaseError as exc:
+            _log.info("%s %s refused: %s: %s", kind, command_id or "-", type(exc).__name__, exc)
             self._log_refusal(command, kind, command_id, at, trace, exc)
             raise
+        if result.duplicate:
+            _log.info("%s %s: already carried out, nothing new", kind, command_id)
+        elif command_id is not None:
+            _log.info(
+                "%s %s carried out on %s: %d step(s)",
+                kind,
+                command_id,
+                result.aggregate_id,
+                len(result.steps),
+            )
+        for rec in result.steps:
+            _log.debug(
+                "  %s v%d %s by %s → %s",
+                result.aggregate_id,
+                rec.version,
+                rec.step.kind,
+                rec.step.actor,
+                rec.step.outcome.state,
+            )
+        return result
 
     def _run(
         self,

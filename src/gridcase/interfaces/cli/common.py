@@ -13,8 +13,11 @@ about a quarter of a second on a start of about one).
 from __future__ import annotations
 
 import json
+import logging
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TypeVar
@@ -24,10 +27,20 @@ import click
 from gridcase.application.engine import Engine
 from gridcase.application.results import CommandResult
 from gridcase.kernel.clock import CST
-from gridcase.kernel.errors import GridcaseError, InvalidInput, RefusedByRule, RuleFileError
+from gridcase.kernel.errors import (
+    GridcaseError,
+    InvalidInput,
+    NotFound,
+    RefusedByRule,
+    RuleFileError,
+)
 from gridcase.storage.log import EventLog
 
 __all__ = [
+    "FOUND",
+    "OK",
+    "USAGE",
+    "Settings",
     "command_id_option",
     "day_label",
     "emit_json",
@@ -44,14 +57,24 @@ __all__ = [
     "parse_moment",
     "parse_time_of_day",
     "parse_year_month",
+    "require_jurisdiction",
     "roster_call",
     "rules_folder_option",
     "said",
     "session_actor",
+    "settings",
+    "show_logs",
     "url_option",
 ]
 
 T = TypeVar("T")
+
+OK = 0
+FOUND = 1
+"""Exit status of a check that found something (missed coverage, skipped rows, a day off,
+a failed scenario), and of a refusal; docs/cli.md has the whole table."""
+USAGE = 2
+"""Exit status of bad usage or input (click's own)."""
 
 # -- parameter types -------------------------------------------------------------------
 
@@ -64,6 +87,9 @@ def parse_moment(ctx: click.Context, param: click.Parameter, value: str) -> date
             return datetime.combine(date.fromisoformat(text), time(0, 0), tzinfo=CST)
         moment = datetime.fromisoformat(text)
     except ValueError:
+        why = _no_such_day(text)
+        if why:
+            raise click.BadParameter(why) from None
         raise click.BadParameter(
             f"{value!r} is not an ISO 8601 date or moment "
             "(e.g. 2026-02-13, 2026-02-13T09:30 or 2026-02-13T09:30+08:00)"
@@ -71,12 +97,26 @@ def parse_moment(ctx: click.Context, param: click.Parameter, value: str) -> date
     return moment.replace(tzinfo=CST) if moment.tzinfo is None else moment.astimezone(CST)
 
 
+def _no_such_day(value: str) -> str | None:
+    """Why ``value``, shaped YYYY-MM-DD, names no day (``2026-02-30``), or None."""
+    text = value.strip()
+    shaped = len(text) >= 10 and text[4] == "-" and text[7] == "-"
+    if not shaped or not (text[:4] + text[5:7] + text[8:10]).isdigit():
+        return None
+    try:
+        date(int(text[:4]), int(text[5:7]), int(text[8:10]))
+    except ValueError as exc:
+        return f"{text[:10]} is no day of the calendar: {exc}"
+    return None
+
+
 def parse_date(ctx: click.Context, param: click.Parameter, value: str) -> date:
     """A calendar date, YYYY-MM-DD."""
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+        why = _no_such_day(value)
+        raise click.BadParameter(why or f"{value!r} is not a date in the form YYYY-MM-DD") from None
 
 
 def parse_time_of_day(ctx: click.Context, param: click.Parameter, value: str) -> time:
@@ -121,15 +161,55 @@ def day_label(day: date) -> str:
 # -- options more than one group takes ---------------------------------------------------
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+
+
+@dataclass
+class Settings:
+    """What the ``gridcase`` group's own options say, for every command below it.
+
+    ``--url``, ``--rules``, ``--verbose`` and ``--actor`` are given once, before the
+    command (``gridcase --url sqlite:///x.db cases list``) or in the environment
+    (``GRIDCASE_URL``, ``GRIDCASE_RULES``, ``GRIDCASE_ACTOR``); a command's own ``--url`` or
+    ``--rules`` still wins, as it always has.
+    """
+
+    url: str | None = None
+    rules_folder: Path | None = None
+    verbose: int = 0
+    actor: str | None = None
+    """The person the official at the keyboard is, for commands that need one."""
+
+
+def settings(ctx: click.Context | None = None) -> Settings:
+    """The group's settings (defaults when a command runs outside the ``gridcase`` group)."""
+    ctx = ctx or click.get_current_context()
+    root = ctx.find_root()
+    if not isinstance(root.obj, Settings):
+        root.obj = Settings()
+    return root.obj
+
+
+def _url_or_group(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    return value if value else settings(ctx).url
+
+
+def _rules_or_group(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    return value if value is not None else settings(ctx).rules_folder
+
+
 url_option = click.option(
-    "--url", default=None, help="Store URL (default: GRIDCASE_URL, else sqlite:///gridcase.db)."
+    "--url",
+    default=None,
+    callback=_url_or_group,
+    help="Store URL (default: the group's --url, GRIDCASE_URL, else sqlite:///gridcase.db).",
 )
 rules_folder_option = click.option(
     "--rules",
     "rules_folder",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="Rules folder (default: the bundled rules, or GRIDCASE_RULES).",
+    callback=_rules_or_group,
+    help="Rules folder (default: the group's --rules, GRIDCASE_RULES, else the bundled rules).",
 )
 jurisdiction_option = click.option(
     "--jurisdiction", "-j", required=True, help="Jurisdiction id (e.g. bijie)."
@@ -187,14 +267,35 @@ def said(result: CommandResult, what: str) -> None:
     click.echo(f"{what} (already recorded: nothing new)" if result.duplicate else what)
 
 
+# -- logging ---------------------------------------------------------------------------
+
+
+def show_logs(verbose: int) -> None:
+    """Let the library's ``gridcase…`` loggers speak on standard error: INFO with ``-v``,
+    DEBUG with ``-vv``. Without ``-v`` nothing is configured, and the library is silent."""
+    if verbose <= 0:
+        return
+    logger = logging.getLogger("gridcase")
+    handler = next((h for h in logger.handlers if isinstance(h, _CliHandler)), None)
+    if handler is None:
+        handler = _CliHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    handler.setStream(sys.stderr)  # this run's standard error (a test runner swaps it)
+    logger.setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
+
+
+class _CliHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The handler ``-v`` adds, told apart from any the embedding application added."""
+
+
 # -- the engine --------------------------------------------------------------------------
 
 
 def session_actor() -> str | None:
     """The ``--actor`` given to ``gridcase`` (or ``GRIDCASE_ACTOR``): who gives roster commands."""
     ctx = click.get_current_context(silent=True)
-    obj = ctx.find_root().obj if ctx is not None else None
-    actor = obj.get("actor") if isinstance(obj, dict) else None
+    actor = settings(ctx).actor if ctx is not None else None
     return actor if isinstance(actor, str) and actor.strip() else None
 
 
@@ -211,6 +312,14 @@ def roster_call(url: str | None, rules_folder: Path | None, call: Callable[[Engi
             return call(engine)
     finally:
         engine.close()
+
+
+def require_jurisdiction(engine: Engine, jurisdiction: str) -> None:
+    """Refuse a jurisdiction no rule file defines as bad usage (exit 2), naming those known."""
+    try:
+        engine.known_jurisdiction(jurisdiction)
+    except NotFound as exc:
+        raise click.BadParameter(str(exc), param_hint="--jurisdiction") from None
 
 
 def event_log(engine: Engine) -> EventLog:

@@ -12,6 +12,7 @@ import click
 
 from gridcase.domain.enterprise import ScopeEntry, ScopeExit
 from gridcase.interfaces.cli.common import (
+    FOUND,
     command_id_option,
     emit_json,
     json_option,
@@ -123,17 +124,18 @@ def enterprises_import(
         engine.close()
     if as_json:
         emit_json(report.to_dict())
-        return
-    if report.duplicate:
+    elif report.duplicate:
         click.echo(f"import {cid} was carried out before: nothing new.")
-        return
-    for p in report.problems:
-        click.echo(f"skipped {p}", err=True)
-    click.echo(
-        f"imported {report.imported} of {report.rows} row(s) into {jurisdiction} in {report.batches} batch(es)."
-    )
-    if report.ignored_columns:
-        click.echo(f"ignored columns: {', '.join(report.ignored_columns)}")
+    else:
+        for p in report.problems:
+            click.echo(f"skipped {p}", err=True)
+        click.echo(
+            f"imported {report.imported} of {report.rows} row(s) into {jurisdiction} in {report.batches} batch(es)."
+        )
+        if report.ignored_columns:
+            click.echo(f"ignored columns: {', '.join(report.ignored_columns)}")
+    if report.problems:
+        raise click.exceptions.Exit(FOUND)  # rows were skipped (docs/cli.md)
 
 
 def _say_refused(refused: ImportRefused, as_json: bool) -> None:
@@ -162,7 +164,7 @@ def _say_refused(refused: ImportRefused, as_json: bool) -> None:
 @enterprises_group.command("add")
 @click.argument("credit_code")
 @jurisdiction_option
-@click.option("--name", required=True)
+@click.option("--name", required=True, help="The registered name (企业名称).")
 @click.option(
     "--since", callback=parse_date, required=True, help="In scope from this day, YYYY-MM-DD."
 )
@@ -179,10 +181,11 @@ def _say_refused(refused: ImportRefused, as_json: bool) -> None:
     ),
     default="listed",
     show_default=True,
+    help="Why the enterprise enters the service scope.",
 )
-@click.option("--tier", default=None)
-@click.option("--industry", default=None)
-@click.option("--location", default=None)
+@click.option("--tier", default=None, help="A tier of the rule file (e.g. town_key).")
+@click.option("--industry", default=None, help="Industry (行业).")
+@click.option("--location", default=None, help="Address or park (地址).")
 @command_id_option
 @url_option
 @rules_folder_option
@@ -227,9 +230,12 @@ def enterprises_add(
 @jurisdiction_option
 @on_option
 @click.option(
-    "--basis", type=click.Choice(["moved_out", "deregistered", "delisted"]), required=True
+    "--basis",
+    type=click.Choice(["moved_out", "deregistered", "delisted"]),
+    required=True,
+    help="Why it leaves: moved out (迁出), deregistered (注销) or delisted.",
 )
-@click.option("--reason", required=True)
+@click.option("--reason", required=True, help="The reason in words, for the record.")
 @command_id_option
 @url_option
 @rules_folder_option
@@ -405,8 +411,8 @@ def liaison_withdraw(
 @click.argument("credit_code")
 @jurisdiction_option
 @click.option("--name", required=True, help="The contact person's name.")
-@click.option("--phone", default=None)
-@click.option("--email", default=None)
+@click.option("--phone", default=None, help="The contact person's phone (kept sealed).")
+@click.option("--email", default=None, help="The contact person's e-mail (kept sealed).")
 @command_id_option
 @url_option
 @rules_folder_option
