@@ -20,6 +20,7 @@ from gridcase.interfaces.cli.coverage import coverage_command
 from gridcase.interfaces.cli.demo import demo_command
 from gridcase.interfaces.cli.enterprises import enterprises_group
 from gridcase.interfaces.cli.grids import grids_group
+from gridcase.interfaces.cli.init import init_command
 from gridcase.interfaces.cli.people import people_group
 from gridcase.interfaces.cli.rules import rules_group
 from gridcase.interfaces.cli.scenario import scenario_group
@@ -32,11 +33,15 @@ __all__ = ["main"]
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="gridcase", prog_name="gridcase")
-def main() -> None:
+@click.option(
+    "--debug", is_flag=True, help="Show a refusal's or a fault's traceback, not one line."
+)
+def main(debug: bool) -> None:
     """gridcase: event-sourced case management for grid-based enterprise service."""
 
 
 for command in (
+    init_command,
     calendar_group,
     rules_group,
     scenario_group,

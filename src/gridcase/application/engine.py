@@ -159,6 +159,11 @@ class Engine:
         personal_data_in_text: ``refuse`` (default), ``mask`` or ``allow`` an ID-card
             number, phone or e-mail typed into a free-text field
             (:mod:`gridcase.application.text_policy`).
+        create: whether a missing store is created (default). With ``create=False`` a
+            missing file, an empty or foreign file, or a missing PostgreSQL schema is
+            refused as :class:`~gridcase.kernel.errors.StoreUnavailable` or
+            :class:`~gridcase.kernel.errors.StoreCorrupt` and nothing is created; read
+            tools open stores so. A store whose file cannot be written opens read-only.
     """
 
     def __init__(
@@ -172,6 +177,7 @@ class Engine:
         keys: KeyProvider | None = None,
         seal_algorithm: Algorithm = "aes-256-gcm",
         personal_data_in_text: TextPolicy = "refuse",
+        create: bool = True,
     ) -> None:
         self.location: StoreLocation = parse_url(url)
         if isinstance(rules, RuleBook):
@@ -182,7 +188,11 @@ class Engine:
         self.rules: RuleBook = book
         self._rules = RuleService(book, folder)
         self._store = Store(
-            self.location, cache_size=cache_size, keys=keys, seal_algorithm=seal_algorithm
+            self.location,
+            cache_size=cache_size,
+            keys=keys,
+            seal_algorithm=seal_algorithm,
+            create=create,
         )
         self._live_roster = _LiveRoster(self._store.log)
         self._runner = CommandRunner(
@@ -434,6 +444,7 @@ def open_engine(
     cache_size: int = DEFAULT_CACHE_SIZE,
     keys: KeyProvider | None = None,
     seal_algorithm: Algorithm = "aes-256-gcm",
+    create: bool = True,
 ) -> Engine:
     """Open gridcase on ``url`` (default ``GRIDCASE_URL``, else ``sqlite:///gridcase.db``)."""
     return Engine(
@@ -444,4 +455,5 @@ def open_engine(
         cache_size=cache_size,
         keys=keys,
         seal_algorithm=seal_algorithm,
+        create=create,
     )

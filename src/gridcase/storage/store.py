@@ -30,7 +30,9 @@ from eventsourcing.persistence import IntegrityError
 from gridcase.kernel.errors import Conflict, NotFound, RecordIntegrityError
 from gridcase.storage.application import GridcaseApplication
 from gridcase.storage.chain import NO_CHAIN, ChainLink
+from gridcase.storage.faults import guard, translated
 from gridcase.storage.log import EventLog
+from gridcase.storage.opening import SCHEMA_VERSION, check_schema_version, prepare
 from gridcase.storage.recorder import GridcaseRecorder
 from gridcase.storage.rows import CaseRow, CommandRow
 from gridcase.storage.sealing import (
@@ -74,26 +76,43 @@ class Store:
         cache_size: int = DEFAULT_CACHE_SIZE,
         keys: KeyProvider | None = None,
         seal_algorithm: Algorithm = "aes-256-gcm",
+        create: bool = True,
     ) -> None:
-        env = dict(location.env)
+        opening = prepare(location, create=create)
+        env = {**location.env, **opening.env}
         if cache_size > 0:
             env["AGGREGATE_CACHE_MAXSIZE"] = str(cache_size)
         self.location = location
-        self._app = GridcaseApplication(env=env)
+        self.read_only = opening.read_only
+        """Whether the store was opened to read only (its file or medium is not writable)."""
+        with translated(location):
+            self._app = GridcaseApplication(env=env)
+            guard(self._app.recorder.datastore, location)  # type: ignore[attr-defined]
+            self._open(location, keys, seal_algorithm)
+
+    def _open(
+        self, location: StoreLocation, keys: KeyProvider | None, seal_algorithm: Algorithm
+    ) -> None:
         recorder = self._app.recorder
         if not isinstance(recorder, GridcaseRecorder):  # pragma: no cover - configuration error
             raise TypeError(f"unexpected recorder {type(recorder).__name__}")
         self._recorder: GridcaseRecorder = recorder
         self.log = EventLog(self._app)
         """The log, to read only (projections, audits)."""
-        unchained = "chain_algorithm" not in recorder.meta()
+        meta = recorder.meta()
+        check_schema_version(location, meta.get("schema_version"))
+        unchained = "chain_algorithm" not in meta
         self.keys: KeyProvider = keys or StoreKeyProvider(
             recorder.load_key, recorder.save_key, recorder.delete_key, master_key_from_env()
         )
         self.sealer = Sealer(self.keys, seal_algorithm)
         """Seals personal data with its enterprise's key (see :mod:`gridcase.storage.sealing`)."""
+        if self.read_only:
+            self.chain = meta.get("chain_algorithm", NO_CHAIN)
+            return
         self.chain = recorder.set_meta_default("chain_algorithm", location.chain)
         """The hash chain this store keeps (it is chosen when the store is created)."""
+        recorder.set_meta_default("schema_version", SCHEMA_VERSION)
         if unchained and self.chain != NO_CHAIN:
             # A store made before the chain existed (release 0.1) is sealed once, when a
             # chaining release first opens it; events that appear unlinked later are not.

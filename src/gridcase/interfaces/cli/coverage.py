@@ -36,7 +36,9 @@ def coverage_command(
     rules_folder: Path | None,
 ) -> None:
     """Which enterprises (or, for a cadence per grid, which grids) were not visited as required (docs/roster.md)."""
-    report = roster_call(url, rules_folder, lambda e: e.roster.coverage(jurisdiction, month, grid))
+    report = roster_call(
+        url, rules_folder, lambda e: e.roster.coverage(jurisdiction, month, grid), create=False
+    )
     if as_json:
         emit_json(report.to_dict())
         return

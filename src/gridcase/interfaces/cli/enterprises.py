@@ -18,7 +18,7 @@ from gridcase.interfaces.cli.common import (
     jurisdiction_option,
     library_errors,
     on_option,
-    open_engine,
+    opened,
     optional,
     parse_date,
     roster_call,
@@ -100,25 +100,21 @@ def enterprises_import(
         if done >= total:
             bars[stage].__exit__(None, None, None)
 
-    engine = open_engine(url, rules_folder)
-    try:
-        with library_errors():
-            try:
-                report = import_roster(
-                    engine,
-                    file,
-                    jurisdiction=jurisdiction,
-                    command_id=cid,
-                    in_scope_from=since,
-                    valid_only=valid_only,
-                    batch_size=batch_size,
-                    progress=progress,
-                )
-            except ImportRefused as refused:
-                _say_refused(refused, as_json)
-                raise SystemExit(1) from None
-    finally:
-        engine.close()
+    with opened(url, rules_folder, create=True) as engine, library_errors():
+        try:
+            report = import_roster(
+                engine,
+                file,
+                jurisdiction=jurisdiction,
+                command_id=cid,
+                in_scope_from=since,
+                valid_only=valid_only,
+                batch_size=batch_size,
+                progress=progress,
+            )
+        except ImportRefused as refused:
+            _say_refused(refused, as_json)
+            raise SystemExit(1) from None
     if as_json:
         emit_json(report.to_dict())
         return
@@ -431,6 +427,7 @@ def enterprises_contact(
             email=email,
             command_id=command_id or f"cli/contact/{jurisdiction}/{code}/{name}",
         ),
+        create=False,
     )
     said(result, f"{code}'s contact recorded (sealed)")
 
@@ -463,5 +460,6 @@ def enterprises_erase(
             reason=reason,
             command_id=command_id or f"cli/erase/{jurisdiction}/{code}",
         ),
+        create=False,
     )
     said(result, f"{code}'s personal data erased; sealed values now read [erased]")
