@@ -227,6 +227,11 @@ class Engine:
         return self._runner.future_tolerance
 
     @property
+    def read_only(self) -> bool:
+        """Whether the store was opened to read only (its file or medium cannot be written)."""
+        return self._store.read_only
+
+    @property
     def log(self) -> EventLog:
         """The store's ordered log, to read only (ledgers, audits, rebuilding projections)."""
         return self._store.log

@@ -34,7 +34,8 @@ the hash chain, the security log and the sealing keys (release 0.2)."""
 KNOWN_SCHEMA_VERSIONS = frozenset({"1", "2"})
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
-_EVENTS_TABLE = "stored_events"
+_STORE_TABLES = ("stored_events", "gridcase_events", "gridcase_commands", "gridcase_meta")
+"""A store holds eventsourcing's events table (named per backend) or gridcase's own."""
 
 
 @dataclass(frozen=True)
@@ -74,23 +75,29 @@ def _sqlite(location: StoreLocation, *, create: bool) -> Opening:
         raise store_error(StoreCorrupt, location, f"{path} is an empty file, not a store")
     if header and header != _SQLITE_HEADER:
         raise store_error(StoreCorrupt, location, f"{path} is not a SQLite database")
-    writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    # A read-only file in a writable folder is opened mode=ro (SQLite still shares its
+    # WAL index with writers); on a read-only medium nobody can write, and SQLite could
+    # not create the WAL index, so the file is opened immutable.
+    uri = f"file:{quote(str(path.resolve()))}"
+    medium = os.access(path.parent, os.W_OK)
+    writable = medium and os.access(path, os.W_OK)
+    uri += "?mode=ro" if medium else "?immutable=1"
     env: dict[str, str] = {}
     if not writable:
-        env["SQLITE_DBNAME"] = f"file:{quote(str(path.resolve()))}?mode=ro"
+        env["SQLITE_DBNAME"] = uri
         env["CREATE_TABLE"] = "no"
     if header and not create:
-        _require_tables(location, path)
+        _require_tables(location, path, uri)
     return Opening(env, read_only=not writable)
 
 
-def _require_tables(location: StoreLocation, path: Path) -> None:
+def _require_tables(location: StoreLocation, path: Path, uri: str) -> None:
     with translated(location):
-        conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+        conn = sqlite3.connect(uri, uri=True)
         try:
             found = conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?",
-                (_EVENTS_TABLE,),
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (?, ?, ?, ?)",
+                _STORE_TABLES,
             ).fetchone()
         finally:
             conn.close()
@@ -119,8 +126,8 @@ def _postgres(location: StoreLocation, *, create: bool) -> None:
             schema = location.schema or "public"
             row = conn.execute(
                 "SELECT count(*) FROM information_schema.tables "
-                "WHERE table_schema = %s AND table_name = %s",
-                (schema, _EVENTS_TABLE),
+                "WHERE table_schema = %s AND table_name = ANY(%s)",
+                (schema, list(_STORE_TABLES)),
             ).fetchone()
         finally:
             conn.close()

@@ -110,9 +110,13 @@ class Store:
         if self.read_only:
             self.chain = meta.get("chain_algorithm", NO_CHAIN)
             return
-        self.chain = recorder.set_meta_default("chain_algorithm", location.chain)
+        # Opening an existing store writes nothing (it opens while another writer holds it).
+        self.chain = meta.get("chain_algorithm") or recorder.set_meta_default(
+            "chain_algorithm", location.chain
+        )
         """The hash chain this store keeps (it is chosen when the store is created)."""
-        recorder.set_meta_default("schema_version", SCHEMA_VERSION)
+        if "schema_version" not in meta:
+            recorder.set_meta_default("schema_version", SCHEMA_VERSION)
         if unchained and self.chain != NO_CHAIN:
             # A store made before the chain existed (release 0.1) is sealed once, when a
             # chaining release first opens it; events that appear unlinked later are not.
