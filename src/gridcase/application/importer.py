@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -200,6 +201,25 @@ def _rows(records: Iterator[tuple[int, Sequence[Any]]]) -> tuple[list[RosterRow]
     return rows, ignored
 
 
+MAX_CELL = 10_000
+"""Characters in one cell of an imported file (a name or an address is far shorter)."""
+MAX_XLSX_UNCOMPRESSED = 512 * 1024 * 1024
+"""Bytes an .xlsx may unpack to altogether (a 100,000-row roster unpacks to about 60 MB)."""
+MAX_XLSX_RATIO = 100
+"""How many times larger than compressed a part of an .xlsx may be (real sheets: 5-20)."""
+
+
+def _bounded(line: int, record: Sequence[Any]) -> Sequence[Any]:
+    for i, value in enumerate(record):
+        if isinstance(value, str) and len(value) > MAX_CELL:
+            raise InvalidInput(
+                f"line {line}, column {i + 1}: a cell of {len(value)} characters "
+                f"(at most {MAX_CELL})",
+                field="file",
+            )
+    return record
+
+
 def _csv_records(data: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
     try:
         text = data.decode("utf-8-sig")
@@ -211,13 +231,50 @@ def _csv_records(data: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
                 "the CSV file is neither UTF-8 nor GB 18030 text", field="file"
             ) from None
     reader = csv.reader(io.StringIO(text, newline=""))
-    for record in reader:
-        yield reader.line_num, record
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InvalidInput(
+                f"line {reader.line_num}: not readable as CSV ({exc}; a cell holds at most "
+                f"{MAX_CELL} characters)",
+                field="file",
+            ) from None
+        yield reader.line_num, _bounded(reader.line_num, record)
+
+
+def _zip_guard(path: Path) -> None:
+    """Refuse an .xlsx that would unpack to far more than it holds (a zip bomb), unopened."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            parts = z.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InvalidInput(
+            f"{path.name} is not a readable .xlsx workbook: {exc}", field="file"
+        ) from None
+    total = sum(p.file_size for p in parts)
+    if total > MAX_XLSX_UNCOMPRESSED:
+        raise InvalidInput(
+            f"{path.name} unpacks to {total} bytes uncompressed (at most "
+            f"{MAX_XLSX_UNCOMPRESSED}): refused as a possible zip bomb",
+            field="file",
+        )
+    for p in parts:
+        if p.file_size > 1024 * 1024 and p.file_size > MAX_XLSX_RATIO * max(p.compress_size, 1):
+            raise InvalidInput(
+                f"{path.name}: part {p.filename} unpacks to {p.file_size} bytes from "
+                f"{p.compress_size} (more than {MAX_XLSX_RATIO} times): refused as a possible "
+                "zip bomb, uncompressed size checked before opening",
+                field="file",
+            )
 
 
 def _xlsx_records(path: Path) -> Iterator[tuple[int, Sequence[Any]]]:
     from openpyxl import load_workbook
 
+    _zip_guard(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
@@ -226,7 +283,8 @@ def _xlsx_records(path: Path) -> Iterator[tuple[int, Sequence[Any]]]:
         ) from None
     try:
         sheet = book.worksheets[0]
-        yield from enumerate(sheet.iter_rows(values_only=True), start=1)
+        for line, record in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield line, _bounded(line, record)
     finally:
         book.close()
 

@@ -34,6 +34,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from gridcase.application.fingerprint import fingerprint
+from gridcase.application.input_limits import check_command
 from gridcase.application.results import CommandResult, RecordedStep
 from gridcase.application.rulebook import RuleService
 from gridcase.application.text_policy import TextPolicy, screen_free_text
@@ -265,6 +266,7 @@ class CommandRunner:
         """
         trace = _Trace(getattr(command, "jurisdiction", None))
         try:
+            check_command(command)
             command = screen_free_text(command, self.personal_data_in_text)
             return self._run(handler, command, kind, command_id, at, trace)
         except (Conflict, StoreError):
