@@ -119,12 +119,16 @@ def enterprises_import(
         emit_json(report.to_dict())
         return
     if report.duplicate:
-        click.echo(f"import {cid} was carried out before: nothing new.")
+        click.echo(
+            f"import {cid} was carried out before: nothing new "
+            f"({report.already_there} row(s) already there)."
+        )
         return
     for p in report.problems:
         click.echo(f"skipped {p}", err=True)
     click.echo(
         f"imported {report.imported} of {report.rows} row(s) into {jurisdiction} in {report.batches} batch(es)."
+        + (f" {report.already_there} were already there (resumed)." if report.already_there else "")
     )
     if report.ignored_columns:
         click.echo(f"ignored columns: {', '.join(report.ignored_columns)}")
