@@ -160,8 +160,13 @@ class UnknownActor(NotAuthorised):
 class Conflict(GridcaseError):
     """Another writer changed the same record first; nothing of this command was written.
 
-    Reload and decide again.
+    Reload and decide again. ``collided`` names what the other writer recorded first
+    (``Case <id>``, ``command <id>``), where the store could tell.
     """
+
+    def __init__(self, message: str, *, collided: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.collided = tuple(collided)
 
 
 class NotFound(GridcaseError, LookupError):

@@ -203,6 +203,11 @@ class Store:
         Raises :class:`Conflict` when another writer got there first: an aggregate's
         version was taken, or the command id was recorded meanwhile. Nothing is written then.
         """
+        firsts = [
+            (type(a).__name__, a.id, a.pending_events[0].originator_version)
+            for a in aggregates
+            if a.pending_events
+        ]
         try:
             self._app.save(
                 *aggregates,
@@ -211,12 +216,28 @@ class Store:
                 gridcase_security=list(security),
             )
         except IntegrityError as exc:
-            names = ", ".join(f"{type(a).__name__} {a.id}" for a in aggregates)
-            raise Conflict(
-                f"another writer changed {names} (or carried out command "
-                f"{command.command_id if command else '-'}) first; reload and try again"
-            ) from exc
+            raise self._conflict(firsts, command) from exc
         self._keep(aggregates)
+
+    def _conflict(
+        self, firsts: Sequence[tuple[str, UUID, int]], command: CommandRow | None
+    ) -> Conflict:
+        """The Conflict of a lost race, naming what another writer really recorded first."""
+        with translated(self.location):
+            taken = {
+                e.originator_id
+                for e in self._recorder.select_events_after([(oid, v - 1) for _, oid, v in firsts])
+            }
+            done = command is not None and self._recorder.lookup_command(command.command_id)
+        collided = [f"{name} {oid}" for name, oid, _ in firsts if oid in taken]
+        if done and command is not None:
+            collided.append(f"command {command.command_id}")
+        what = ", ".join(collided) or ", ".join(f"{name} {oid}" for name, oid, _ in firsts)
+        return Conflict(
+            f"another writer recorded {what} first; nothing of this command was written: "
+            "reload and try again",
+            collided=tuple(collided),
+        )
 
     def _keep(self, aggregates: Sequence[Aggregate]) -> None:
         """Cache what was just saved, so the next command need not rebuild it.
