@@ -180,13 +180,7 @@ class Engine:
         create: bool = True,
     ) -> None:
         self.location: StoreLocation = parse_url(url)
-        if isinstance(rules, RuleBook):
-            book, folder = rules, rules.folder or rules_root()
-        else:
-            folder = Path(rules) if rules is not None else rules_root()
-            book = RuleBook.from_folder(folder)
-        self.rules: RuleBook = book
-        self._rules = RuleService(book, folder)
+        # The store first: a missing or broken store is refused before the rules are read.
         self._store = Store(
             self.location,
             cache_size=cache_size,
@@ -194,6 +188,17 @@ class Engine:
             seal_algorithm=seal_algorithm,
             create=create,
         )
+        try:
+            if isinstance(rules, RuleBook):
+                book, folder = rules, rules.folder or rules_root()
+            else:
+                folder = Path(rules) if rules is not None else rules_root()
+                book = RuleBook.from_folder(folder)
+        except BaseException:
+            self._store.close()
+            raise
+        self.rules: RuleBook = book
+        self._rules = RuleService(book, folder)
         self._live_roster = _LiveRoster(self._store.log)
         self._runner = CommandRunner(
             self._store,

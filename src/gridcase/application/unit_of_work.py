@@ -306,6 +306,7 @@ class CommandRunner:
                 lost += 1
                 if lost > RECONNECTS:
                     raise
+                self._store.recover()
             except GridcaseError:
                 earlier = self._earlier(cid, kind, digest) if cid is not None else None
                 if earlier is not None:

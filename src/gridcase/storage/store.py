@@ -125,6 +125,19 @@ class Store:
     def close(self) -> None:
         self._app.close()
 
+    def recover(self) -> None:
+        """After a lost connection: drop every pooled connection that broke with it.
+
+        A server restart or ``pg_terminate_backend`` breaks all the idle connections of
+        the pool at once; checking them here (psycopg_pool's ``check``) keeps the next
+        attempt from drawing another dead one. SQLite has nothing to recover.
+        """
+        pool = getattr(getattr(self._recorder, "datastore", None), "pool", None)
+        check = getattr(pool, "check", None)
+        if callable(check):
+            with contextlib.suppress(Exception):
+                check()
+
     # -- aggregates ----------------------------------------------------------------------
 
     def get(self, cls: type[A], aggregate_id: UUID, *, audited: bool = False) -> A | None:

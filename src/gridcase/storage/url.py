@@ -116,6 +116,9 @@ def parse_url(url: str | None) -> StoreLocation:
             "POSTGRES_MAX_OVERFLOW": "4",
             "POSTGRES_LOCK_TIMEOUT": str(lock_timeout),
             "POSTGRES_CONNECT_TIMEOUT": str(connect_timeout),
+            # A pooled connection is checked as it is handed out, so one the server
+            # dropped (a restart, pg_terminate_backend) is replaced, not used.
+            "POSTGRES_PRE_PING": "y",
             "APPLICATION_RECORDER_TOPIC": "gridcase.storage.postgres:GridcasePostgresRecorder",
         }
         if schema:
