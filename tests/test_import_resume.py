@@ -104,8 +104,10 @@ def test_a_row_changed_since_the_first_run_is_not_taken_for_already_there(
     path = roster_file(tmp_path / "roster.csv", 50)
     with pytest.raises(Interrupted):
         run(Failing(engine, 1), path)
-    text = path.read_text(encoding="utf-8").replace("企业3,", "别的名字,").replace(
-        "企业3\n", "别的名字\n"
+    text = (
+        path.read_text(encoding="utf-8")
+        .replace("企业3,", "别的名字,")
+        .replace("企业3\n", "别的名字\n")
     )
     path.write_text(text, encoding="utf-8")
     report = run(engine, path, valid_only=True)
