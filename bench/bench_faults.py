@@ -51,6 +51,7 @@ from gridcase import Engine, ManualClock, SubmitDemand
 from gridcase.kernel.clock import CST
 url, prefix = sys.argv[1], sys.argv[2]
 engine = Engine(url, clock=ManualClock(datetime(2026, 3, 2, 9, tzinfo=CST)), create=False)
+print("ready", flush=True)
 for i in range(10**9):
     cid = f"{prefix}-{i}"
     engine.submit(SubmitDemand(jurisdiction="malu", enterprise="91350100M000100Y43",
@@ -91,11 +92,13 @@ def kill_cycles(url: str, kills: int, rng: random.Random) -> tuple[int, int, flo
         writer = subprocess.Popen(
             [sys.executable, "-c", WRITER, url, f"k{cycle}"], stdout=subprocess.PIPE, text=True
         )
-        timer = threading.Timer(rng.uniform(1.0, 2.5), writer.send_signal, (signal.SIGKILL,))
+        assert writer.stdout is not None
+        writer.stdout.readline()  # "ready": the kill lands while commands are being saved
+        timer = threading.Timer(rng.uniform(0.05, 1.5), writer.send_signal, (signal.SIGKILL,))
         timer.start()
         out, _ = writer.communicate(timeout=120)
         timer.cancel()
-        acknowledged = out.split()
+        acknowledged = [cid for cid in out.split() if cid != "ready"]
         with Engine(url, clock=ManualClock(START), create=False) as engine:
             lost = [cid for cid in acknowledged if not engine.carried_out(cid)]
             if lost or not engine.verify().ok:

@@ -302,6 +302,7 @@ from gridcase import Engine, ManualClock
 url, first = sys.argv[1], int(sys.argv[2])
 engine = Engine(url, rules=rule_book(FIXTURE_RULES), clock=ManualClock(cst(2026, 3, 2, 9)))
 b = RosterBuilder(engine, "twogrids")
+print("ready", flush=True)
 for i in range(first, first + 100000):
     b.enterprise(credit_code(i))
     print(b._id("enterprise", credit_code(i)), flush=True)
@@ -319,11 +320,13 @@ def kill_cycles(url: str, cycles: int, *, after: float) -> int:
             stdout=subprocess.PIPE,
             text=True,
         )
+        assert writer.stdout is not None
+        writer.stdout.readline()  # "ready": the kill lands while commands are being saved
         timer = threading.Timer(after + 0.2 * cycle, writer.send_signal, (signal.SIGKILL,))
         timer.start()
         out, _ = writer.communicate(timeout=120)
         timer.cancel()
-        acknowledged = [line for line in out.splitlines() if line]
+        acknowledged = [line for line in out.splitlines() if line and line != "ready"]
         with open_on(url, create=False) as engine:
             survived(engine, acknowledged)
             load(engine, cycle * 100000 + 90000, 1)  # takes commands again
@@ -334,13 +337,13 @@ def kill_cycles(url: str, cycles: int, *, after: float) -> int:
 def test_sigkill_mid_load_on_sqlite_loses_no_acknowledged_command(tmp_path: Path) -> None:
     url = sqlite_url(tmp_path / "s.db")
     open_on(url).close()
-    assert kill_cycles(url, 3, after=2.0) > 0
+    assert kill_cycles(url, 3, after=0.5) > 0
 
 
 @pytest.mark.postgres
 def test_sigkill_mid_load_on_postgres_loses_no_acknowledged_command(pg_url: str) -> None:
     open_on(pg_url).close()
-    assert kill_cycles(pg_url, 2, after=2.5) > 0
+    assert kill_cycles(pg_url, 2, after=0.5) > 0
 
 
 # -- PostgreSQL ----------------------------------------------------------------------------
