@@ -26,6 +26,7 @@ from gridcase.interfaces.cli.coverage import coverage_command
 from gridcase.interfaces.cli.demo import demo_command
 from gridcase.interfaces.cli.enterprises import enterprises_group
 from gridcase.interfaces.cli.grids import grids_group
+from gridcase.interfaces.cli.init import init_command
 from gridcase.interfaces.cli.people import people_group
 from gridcase.interfaces.cli.rules import rules_group
 from gridcase.interfaces.cli.scenario import scenario_group
@@ -79,9 +80,17 @@ class _Gridcase(click.Group):
     "administrator; a visitor for their own visit; an enterprise for its own liaisons). "
     "Default: GRIDCASE_ACTOR.",
 )
+@click.option(
+    "--debug", is_flag=True, help="Show a refusal's or a fault's traceback, not one line."
+)
 @click.pass_context
 def main(
-    ctx: click.Context, url: str | None, rules_folder: Path | None, verbose: int, actor: str | None
+    ctx: click.Context,
+    url: str | None,
+    rules_folder: Path | None,
+    verbose: int,
+    actor: str | None,
+    debug: bool,
 ) -> None:
     """gridcase: event-sourced case management for grid-based enterprise service.
 
@@ -93,6 +102,7 @@ def main(
 
 
 for command in (
+    init_command,
     calendar_group,
     rules_group,
     scenario_group,

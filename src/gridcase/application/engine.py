@@ -234,6 +234,11 @@ class Engine:
             a batch job acting for one administrator); each is still authorised against
             the roster. Default None: :attr:`roster` only reads, and commands go through
             :meth:`roster_as`.
+        create: whether a missing store is created (default). With ``create=False`` a
+            missing file, an empty or foreign file, or a missing PostgreSQL schema is
+            refused as :class:`~gridcase.kernel.errors.StoreUnavailable` or
+            :class:`~gridcase.kernel.errors.StoreCorrupt` and nothing is created; read
+            tools open stores so. A store whose file cannot be written opens read-only.
     """
 
     def __init__(
@@ -248,18 +253,28 @@ class Engine:
         seal_algorithm: Algorithm = "aes-256-gcm",
         personal_data_in_text: TextPolicy = "refuse",
         roster_actor: str | None = None,
+        create: bool = True,
     ) -> None:
         self.location: StoreLocation = parse_url(url)
-        if isinstance(rules, RuleBook):
-            book, folder = rules, rules.folder or rules_root()
-        else:
-            folder = Path(rules) if rules is not None else rules_root()
-            book = RuleBook.from_folder(folder)
+        # The store first: a missing or broken store is refused before the rules are read.
+        self._store = Store(
+            self.location,
+            cache_size=cache_size,
+            keys=keys,
+            seal_algorithm=seal_algorithm,
+            create=create,
+        )
+        try:
+            if isinstance(rules, RuleBook):
+                book, folder = rules, rules.folder or rules_root()
+            else:
+                folder = Path(rules) if rules is not None else rules_root()
+                book = RuleBook.from_folder(folder)
+        except BaseException:
+            self._store.close()
+            raise
         self.rules: RuleBook = book
         self._rules = RuleService(book, folder)
-        self._store = Store(
-            self.location, cache_size=cache_size, keys=keys, seal_algorithm=seal_algorithm
-        )
         self._live_roster = _LiveRoster(self._store.log)
         self._runner = CommandRunner(
             self._store,
@@ -291,6 +306,11 @@ class Engine:
     @property
     def future_tolerance(self) -> timedelta | None:
         return self._runner.future_tolerance
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the store was opened to read only (its file or medium cannot be written)."""
+        return self._store.read_only
 
     @property
     def log(self) -> EventLog:
@@ -569,6 +589,7 @@ def open_engine(
     keys: KeyProvider | None = None,
     seal_algorithm: Algorithm = "aes-256-gcm",
     roster_actor: str | None = None,
+    create: bool = True,
 ) -> Engine:
     """Open gridcase on ``url`` (default ``GRIDCASE_URL``, else ``sqlite:///gridcase.db``)."""
     return Engine(
@@ -580,4 +601,5 @@ def open_engine(
         keys=keys,
         seal_algorithm=seal_algorithm,
         roster_actor=roster_actor,
+        create=create,
     )
