@@ -21,6 +21,7 @@ from gridcase.interfaces.cli.demo import demo_command
 from gridcase.interfaces.cli.enterprises import enterprises_group
 from gridcase.interfaces.cli.grids import grids_group
 from gridcase.interfaces.cli.people import people_group
+from gridcase.interfaces.cli.project import project_command
 from gridcase.interfaces.cli.rules import rules_group
 from gridcase.interfaces.cli.scenario import scenario_group
 from gridcase.interfaces.cli.security import security_group
@@ -47,6 +48,7 @@ for command in (
     visits_group,
     coverage_command,
     verify_command,
+    project_command,
     security_group,
     demo_command,
 ):

@@ -36,7 +36,10 @@ from gridcase.domain.commands import ActOnCase, SubmitDemand
 from gridcase.kernel.clock import Clock, SystemClock
 from gridcase.kernel.errors import Conflict, GridcaseError, InvalidInput, NotFound
 from gridcase.kernel.resources import rules_root
+from gridcase.projections.ledger import LedgerRow, ProblemLedger
 from gridcase.projections.roster import RosterProjection
+from gridcase.projections.runner import ProjectionRunner, read_model_engine
+from gridcase.projections.tables import Queue
 from gridcase.storage.log import EventLog, event_topics
 from gridcase.storage.rows import CaseRow, case_row_of
 from gridcase.storage.sealing import Algorithm, KeyProvider
@@ -193,6 +196,7 @@ class Engine:
             self._live_roster,
         )
         self._runner.personal_data_in_text = personal_data_in_text
+        self._read_models: ProjectionRunner | None = None
         self._roster = Roster(
             self, self._rules, self._store.get, self._live_roster, self._store.sealer
         )
@@ -200,6 +204,8 @@ class Engine:
     # -- lifecycle ---------------------------------------------------------------------
 
     def close(self) -> None:
+        if self._read_models is not None:
+            self._read_models.close()
         self._store.close()
 
     def __enter__(self) -> Engine:
@@ -409,6 +415,40 @@ class Engine:
     def cases(self, jurisdiction: str | None = None) -> list[CaseRow]:
         """The case index (one row per case), oldest submission first."""
         return self._store.select_cases(jurisdiction)
+
+    # -- read models (SQL tables kept by the projection runner) ----------------------------
+
+    def read_models(self, url: str | None = None) -> ProjectionRunner:
+        """The projection runner keeping the ledger tables (the store's database, or ``url``).
+
+        One per engine; ``url`` counts only on the first call.
+        """
+        if self._read_models is None:
+            self._read_models = ProjectionRunner(
+                self._store.log, read_model_engine(self.location, url)
+            )
+        return self._read_models
+
+    def ledger(
+        self, jurisdiction: str | None = None, *, as_of: datetime | None = None
+    ) -> list[LedgerRow]:
+        """The problem ledger (问题台账), oldest submission first, read from its table.
+
+        The runner first folds what was recorded since it last ran (nothing, when a
+        separate ``gridcase project --follow`` keeps it up). ``as_of`` rebuilds the
+        ledger as of that moment in memory instead (see docs/read-models.md).
+        """
+        if as_of is not None:
+            return ProblemLedger.build(self._store.log, as_of=as_of).for_jurisdiction(jurisdiction)
+        runner = self.read_models()
+        runner.catch_up()
+        return runner.ledger(jurisdiction)
+
+    def queue(self, queue: Queue) -> list[LedgerRow]:
+        """A work queue: the open cases on someone's desk, read from the ledger table."""
+        runner = self.read_models()
+        runner.catch_up()
+        return runner.queue(queue)
 
     def rebuild_case_index(self) -> int:
         """Rebuild the case index from the case events alone; returns the number of cases."""

@@ -11,7 +11,6 @@ import click
 
 from gridcase.interfaces.cli.common import (
     emit_json,
-    event_log,
     json_option,
     library_errors,
     open_engine,
@@ -131,14 +130,15 @@ def cases_list(
     url: str | None,
     rules_folder: Path | None,
 ) -> None:
-    """The problem ledger (问题台账): one row per case, rebuilt from the events."""
+    """The problem ledger (问题台账): one row per case, read from its table (caught up
+    first; --as-of rebuilds it as of that moment)."""
     from gridcase.interfaces.export import Column, Table, csv_text, json_text, problem_ledger_table
     from gridcase.interfaces.render import ledger_lines
-    from gridcase.projections.ledger import ProblemLedger
 
     engine = open_engine(url, rules_folder)
     try:
-        rows = ProblemLedger.build(event_log(engine), as_of=as_of).for_jurisdiction(jurisdiction)
+        with library_errors():
+            rows = engine.ledger(jurisdiction, as_of=as_of)
     finally:
         engine.close()
     if fmt == "table":
