@@ -16,6 +16,7 @@ Rules checked here:
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -31,12 +32,14 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.builders import RosterBuilder
 from tests.support import REPO, RULES, credit_code, cst, rule_book
 
 from gridcase import Action, ActOnCase, Engine, GridcaseError, ManualClock, SubmitDemand
+from gridcase.cli import main
 from gridcase.domain.case import Case
 from gridcase.projections.ledger import LedgerRow, ProblemLedger
 from gridcase.projections.runner import ProjectionRunner, read_model_engine
@@ -365,3 +368,58 @@ def test_rebuild_equals_the_live_runner(steps: list[tuple[Any, ...]], batch: int
             )
             live.close()
             fresh.close()
+
+
+class TestTheCommands:
+    def test_project_rebuild_then_list_reads_the_table(
+        self, malu: tuple[Engine, ManualClock, Any]
+    ) -> None:
+        """``gridcase project --rebuild`` folds the log; ``cases list`` shows the same rows."""
+        engine, _, _ = malu
+        url = engine.location.display if engine.location.kind == "postgres" else None
+        url = url or f"sqlite:///{engine.location.env['SQLITE_DBNAME']}"
+        expected = _fold(engine.log)
+        done = CliRunner().invoke(main, ["project", "--rebuild", "--json", "--url", url])
+        assert done.exit_code == 0, done.output
+        data = json.loads(done.output)
+        assert data["folded"] == sum(1 for _ in engine.log.read(topics=ProblemLedger.topics))
+        again = CliRunner().invoke(main, ["project", "--url", url])
+        assert "folded 0 event(s)" in again.output
+        listed = CliRunner().invoke(main, ["cases", "list", "--url", url, "--format", "json"])
+        assert [r["case_id"] for r in json.loads(listed.output)] == [
+            str(r.case_id) for r in expected
+        ]
+
+    def test_the_ledger_workbook(
+        self, malu: tuple[Engine, ManualClock, Any], tmp_path: Path
+    ) -> None:
+        """The XLSX ledger opens with openpyxl, headed in Chinese and English, a row a case."""
+        from openpyxl import load_workbook
+
+        engine, _, cases = malu
+        rows = engine.ledger()
+        path = tmp_path / "ledger.xlsx"
+        url = f"sqlite:///{engine.location.env['SQLITE_DBNAME']}"
+        if engine.location.kind == "postgres":
+            pytest.skip("the workbook is the same on both stores")
+        done = CliRunner().invoke(
+            main, ["cases", "list", "--url", url, "--format", "xlsx", "--output", str(path)]
+        )
+        assert done.exit_code == 0, done.output
+        sheet = load_workbook(path).active
+        values = list(sheet.iter_rows(values_only=True))
+        assert values[0][0] == "案件编号 (case id)"
+        assert values[0][-1] == "各单位用时(工作日) (working days by unit in turn)"
+        assert [v[0] for v in values[1:]] == [str(r.case_id) for r in rows]
+        moved = next(v for v in values[1:] if v[0] == str(cases["moved"]))
+        assert moved[-1] == "planning 3 | economy …"
+
+    def test_queue_overdue(self, malu: tuple[Engine, ManualClock, Any]) -> None:
+        engine, _, _ = malu
+        if engine.location.kind == "postgres":
+            pytest.skip("the queries are tested on both stores above")
+        url = f"sqlite:///{engine.location.env['SQLITE_DBNAME']}"
+        done = CliRunner().invoke(main, ["cases", "queue", "--url", url, "--overdue", "--json"])
+        assert done.exit_code == 0, done.output
+        expected = {str(r.case_id) for r in engine.ledger() if r.overdue and not r.final}
+        assert {r["case_id"] for r in json.loads(done.output)} == expected

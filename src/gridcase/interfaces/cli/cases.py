@@ -117,9 +117,15 @@ def cases_show(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "csv", "json"]),
+    type=click.Choice(["table", "csv", "json", "xlsx"]),
     default="table",
     show_default=True,
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The workbook to write (with --format xlsx; headers in Chinese and English).",
 )
 @url_option
 @rules_folder_option
@@ -127,13 +133,24 @@ def cases_list(
     jurisdiction: str | None,
     as_of: datetime | None,
     fmt: str,
+    output: Path | None,
     url: str | None,
     rules_folder: Path | None,
 ) -> None:
     """The problem ledger (问题台账): one row per case, read from its table (caught up
     first; --as-of rebuilds it as of that moment)."""
-    from gridcase.interfaces.export import Column, Table, csv_text, json_text, problem_ledger_table
+    from gridcase.interfaces.export import (
+        Column,
+        Table,
+        csv_text,
+        json_text,
+        problem_ledger_table,
+        write_xlsx,
+    )
     from gridcase.interfaces.render import ledger_lines
+
+    if (fmt == "xlsx") != (output is not None):
+        raise click.UsageError("--format xlsx writes a workbook: give it --output FILE")
 
     engine = open_engine(url, rules_folder)
     try:
@@ -145,6 +162,11 @@ def cases_list(
         for line in ledger_lines(rows):
             click.echo(line)
         return
+    if fmt == "xlsx":
+        assert output is not None
+        write_xlsx(problem_ledger_table(rows, labelled=True), output, title="问题台账")
+        click.echo(f"wrote {output}")
+        return
     table = problem_ledger_table(rows)
     if fmt == "json":
         click.echo(json_text(table))
@@ -154,6 +176,72 @@ def cases_list(
         table = Table((Column("case_id"),), ())
     # Straight to standard output, as scripts and pipes have always read it.
     sys.stdout.write(csv_text(table))
+
+
+@cases_group.command("queue")
+@click.option("--jurisdiction", default=None)
+@click.option("--holder", default=None, help="The party holding the case (person, enterprise).")
+@click.option("--role", default=None, help="The role holding the case (center, unit …).")
+@click.option("--unit", default=None, help="The unit the case is dispatched to.")
+@click.option("--overdue", is_flag=True, help="Only cases that missed a clock.")
+@click.option(
+    "--due-within",
+    "due_within",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Only cases whose next deadline falls within N working days of today.",
+)
+@click.option(
+    "--waiting-on-enterprise", "waiting", is_flag=True, help="Only cases the enterprise holds."
+)
+@json_option
+@url_option
+@rules_folder_option
+def cases_queue(
+    jurisdiction: str | None,
+    holder: str | None,
+    role: str | None,
+    unit: str | None,
+    overdue: bool,
+    due_within: int | None,
+    waiting: bool,
+    as_json: bool,
+    url: str | None,
+    rules_folder: Path | None,
+) -> None:
+    """A work queue: the open cases on a desk, soonest deadline first (from the ledger table)."""
+    from gridcase.calendar import national_calendar
+    from gridcase.interfaces.export import json_text, problem_ledger_table
+    from gridcase.interfaces.render import ledger_lines
+    from gridcase.projections.tables import Queue
+
+    engine = open_engine(url, rules_folder)
+    try:
+        with library_errors():
+            due_by = None
+            if due_within is not None:
+                # Counted in the national calendar (every bundled jurisdiction's).
+                due_by = (
+                    national_calendar().add_working_days(engine.clock.now(), due_within).due_date
+                )
+            rows = engine.queue(
+                Queue(
+                    jurisdiction=jurisdiction,
+                    holder=holder,
+                    role=role,
+                    unit=unit,
+                    overdue=overdue,
+                    due_by=due_by,
+                    waiting_on_enterprise=waiting,
+                )
+            )
+    finally:
+        engine.close()
+    if as_json:
+        click.echo(json_text(problem_ledger_table(rows)))
+        return
+    for line in ledger_lines(rows):
+        click.echo(line)
 
 
 @cases_group.command("advance")
