@@ -430,19 +430,34 @@ class Engine:
         return self._read_models
 
     def ledger(
-        self, jurisdiction: str | None = None, *, as_of: datetime | None = None
+        self,
+        jurisdiction: str | None = None,
+        *,
+        as_of: datetime | None = None,
+        received_since: datetime | None = None,
+        received_before: datetime | None = None,
     ) -> list[LedgerRow]:
         """The problem ledger (问题台账), oldest submission first, read from its table.
 
         The runner first folds what was recorded since it last ran (nothing, when a
         separate ``gridcase project --follow`` keeps it up). ``as_of`` rebuilds the
         ledger as of that moment in memory instead (see docs/read-models.md).
+        ``received_since`` / ``received_before`` keep the cases received in that span
+        (a month's ledger, say).
         """
         if as_of is not None:
-            return ProblemLedger.build(self._store.log, as_of=as_of).for_jurisdiction(jurisdiction)
+            rows = ProblemLedger.build(self._store.log, as_of=as_of).for_jurisdiction(jurisdiction)
+            return [
+                r
+                for r in rows
+                if (received_since is None or r.submitted_at >= received_since)
+                and (received_before is None or r.submitted_at < received_before)
+            ]
         runner = self.read_models()
         runner.catch_up()
-        return runner.ledger(jurisdiction)
+        return runner.ledger(
+            jurisdiction, received_since=received_since, received_before=received_before
+        )
 
     def queue(self, queue: Queue) -> list[LedgerRow]:
         """A work queue: the open cases on someone's desk, read from the ledger table."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -30,6 +31,7 @@ CalendarOf = Callable[[str], WorkingCalendar]
 """The working calendar a jurisdiction counts in (the unit turns are counted in it)."""
 
 
+@cache
 def _national(_jurisdiction: str) -> WorkingCalendar:
     return national_calendar()
 

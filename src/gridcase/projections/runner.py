@@ -33,6 +33,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -357,10 +358,21 @@ class ProjectionRunner:
         with self.engine.connect() as conn:
             yield conn
 
-    def ledger(self, jurisdiction: str | None = None) -> list[LedgerRow]:
+    def ledger(
+        self,
+        jurisdiction: str | None = None,
+        *,
+        received_since: datetime | None = None,
+        received_before: datetime | None = None,
+    ) -> list[LedgerRow]:
         """The problem ledger as its table holds it (call :meth:`catch_up` first)."""
         with self._reading() as conn:
-            return read_ledger(conn, jurisdiction)
+            return read_ledger(
+                conn,
+                jurisdiction,
+                received_since=received_since,
+                received_before=received_before,
+            )
 
     def queue(self, queue: Queue) -> list[LedgerRow]:
         """A work queue's open cases, as the ledger table holds them."""

@@ -232,11 +232,22 @@ def unit_turn_values(row: LedgerRow) -> list[dict[str, Any]]:
     ]
 
 
-def read_ledger(conn: Connection, jurisdiction: str | None = None) -> list[LedgerRow]:
-    """The problem ledger from its table, oldest submission first (of one jurisdiction)."""
+def read_ledger(
+    conn: Connection,
+    jurisdiction: str | None = None,
+    *,
+    received_since: datetime | None = None,
+    received_before: datetime | None = None,
+) -> list[LedgerRow]:
+    """The problem ledger from its table, oldest submission first (of one jurisdiction;
+    of the cases received from ``received_since`` up to, not including, ``received_before``)."""
     query = select(LEDGER.c.data).order_by(LEDGER.c.submitted_us, LEDGER.c.case_id)
     if jurisdiction is not None:
         query = query.where(LEDGER.c.jurisdiction == jurisdiction)
+    if received_since is not None:
+        query = query.where(LEDGER.c.submitted_us >= _micros(received_since))
+    if received_before is not None:
+        query = query.where(LEDGER.c.submitted_us < _micros(received_before))
     return [row_from_json(text) for (text,) in conn.execute(query)]
 
 
