@@ -143,7 +143,7 @@ def measure(engine: Engine, repeat: int) -> None:
         1,
     )
     t_read, events = best(lambda: sum(1 for _ in log.read(topics=topics)), 2)
-    fresh = ProjectionRunner(log, read_model_engine(engine.location), batch=2000)
+    fresh = ProjectionRunner(log, read_model_engine(engine.location))
     t_rebuild, _ = best(fresh.rebuild, 1)
     mem_runner = peak(fresh.rebuild)
     fresh.close()

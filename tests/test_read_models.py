@@ -214,21 +214,30 @@ def test_ids_with_gaps(tmp_path: Path) -> None:
         runner.close()
 
 
-def test_two_runners_count_each_event_once(tmp_path: Path) -> None:
+def test_two_runners_count_each_event_once(store_url: str) -> None:
     """Two runners racing on the same tables end where one alone would."""
     clock = ManualClock(cst(2026, 4, 1, 9))
-    with Engine(f"sqlite:///{tmp_path / 'g.db'}", rules=BOOK, clock=clock) as engine:
+    with Engine(store_url, rules=BOOK, clock=clock) as engine:
         _history(engine, clock)
         expected = _fold(engine.log)
         runners = [
             ProjectionRunner(engine.log, read_model_engine(engine.location), batch=2)
             for _ in range(2)
         ]
-        threads = [threading.Thread(target=r.catch_up) for r in runners]
+        failures: list[BaseException] = []
+
+        def run(runner: ProjectionRunner) -> None:
+            try:
+                runner.catch_up()
+            except BaseException as exc:
+                failures.append(exc)
+
+        threads = [threading.Thread(target=run, args=(r,)) for r in runners]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
+        assert failures == []
         for r in runners:
             assert r.ledger() == expected
             r.close()

@@ -25,14 +25,25 @@ from gridcase.domain.payloads import PlanPayload, RatePayload, ResolvePayload
 from gridcase.projections.log import Projection, event_topics
 from gridcase.storage.log import EventLog
 
-__all__ = ["CalendarOf", "LedgerRow", "ProblemLedger", "UnitTurn", "apply_case_event"]
+__all__ = [
+    "CalendarOf",
+    "LedgerRow",
+    "ProblemLedger",
+    "UnitTurn",
+    "apply_case_event",
+    "national_calendar_of",
+]
 
 CalendarOf = Callable[[str], WorkingCalendar]
 """The working calendar a jurisdiction counts in (the unit turns are counted in it)."""
 
 
+_PAYLOAD_KINDS = frozenset({Action.SET_PLAN, Action.RESOLVE, Action.RATE})
+"""The steps whose payload the ledger reads (plan, resolution, rating)."""
+
+
 @cache
-def _national(_jurisdiction: str) -> WorkingCalendar:
+def national_calendar_of(_jurisdiction: str) -> WorkingCalendar:
     return national_calendar()
 
 
@@ -86,6 +97,16 @@ class LedgerRow:
     unit_turns: list[UnitTurn] = field(default_factory=list)
     """Which unit held the case in turn, and how many working days each used (after
     returns and redispatches a unit can have several turns)."""
+    resolved_at: datetime | None = None
+    """When the case was last resolved (办结反馈), as claimed."""
+    resolved_by: str | None = None
+    """Who resolved it: the officer the performance figures count it to."""
+    resolved_unit: str | None = None
+    scores: dict[str, int] = field(default_factory=dict)
+    """Qingdao's 1-5 scores, as rated: efficiency, attitude, quality."""
+    trail: list[tuple[int, str, datetime]] = field(default_factory=list)
+    """Every step as (version, kind, when): the evidence a compliance finding cites. A
+    clock's expiry reads ``clock_expired:<clock>``."""
 
     @property
     def next_due(self) -> date | None:
@@ -107,7 +128,7 @@ class ProblemLedger(Projection):
     ) -> None:
         super().__init__()
         self.as_of = as_of
-        self.calendar_of: CalendarOf = calendar_of or _national
+        self.calendar_of: CalendarOf = calendar_of or national_calendar_of
         self.rows: dict[UUID, LedgerRow] = {}
 
     @classmethod
@@ -135,7 +156,9 @@ class ProblemLedger(Projection):
 
 
 def apply_case_event(
-    rows: MutableMapping[UUID, LedgerRow], event: Any, calendar_of: CalendarOf = _national
+    rows: MutableMapping[UUID, LedgerRow],
+    event: Any,
+    calendar_of: CalendarOf = national_calendar_of,
 ) -> LedgerRow | None:
     """Apply one case event to the ledger's rows; returns the row it changed (None: none).
 
@@ -170,14 +193,18 @@ def apply_case_event(
     row.last_at = event.timestamp
     row.last_recorded_at = event.recorded_at or row.last_recorded_at
     row.steps += 1
+    label = f"{CLOCK_EXPIRED}:{event.clock}" if isinstance(event, Case.ClockExpired) else event.kind
+    row.trail.append((event.originator_version, label, event.timestamp))
     if event.late_reason is not None:
         row.late_entries.append((event.originator_version, event.late_reason))
     for name in event.clocks_stopped:
         row.open_deadlines.pop(name, None)
     for started in event.clocks_started:
         row.open_deadlines[started["clock"]] = date.fromisoformat(started["due_date"])
-    payload = event.typed_payload()
     kind = event.kind
+    # Only these steps carry what the ledger reads from a payload; validating the
+    # others' payloads would be a third of a rebuild's fold (measured).
+    payload = event.typed_payload() if kind in _PAYLOAD_KINDS else None
     if kind == CLOCK_EXPIRED:
         assert isinstance(event, Case.ClockExpired)
         row.misses[event.clock] = event.misses
@@ -189,9 +216,16 @@ def apply_case_event(
         row.time_limit_working_days = payload.time_limit_working_days or row.time_limit_working_days
     elif isinstance(payload, ResolvePayload):
         row.result = payload.result or row.result
+        row.resolved_at = event.timestamp
+        row.resolved_by = event.actor
+        row.resolved_unit = event.unit
     elif isinstance(payload, RatePayload):
         if payload.satisfaction is not None:
             row.satisfaction = payload.satisfaction.value
+        for name in ("efficiency", "attitude", "quality"):
+            score = getattr(payload, name)
+            if score is not None:
+                row.scores[name] = int(score)
     elif kind == Action.ESCALATE:
         row.escalations += 1
     elif kind == Action.REQUEST_RETURN:

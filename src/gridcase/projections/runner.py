@@ -72,7 +72,7 @@ __all__ = [
 APPLICATION_NAME = "gridcase"
 """The name the store's application records under (its tracking rows name it)."""
 
-DEFAULT_BATCH = 2000
+DEFAULT_BATCH = 5000
 """Events folded per transaction."""
 
 MAX_RETRIES = 50
@@ -196,6 +196,8 @@ class LedgerProjection(Projection[SQLTrackingRecorder]):
         self._calendar_of = calendar_of
         self._rows: dict[UUID, LedgerRow] = {}
         self._dirty: set[UUID] = set()
+        self._stored: set[UUID] = set()
+        """Cases whose row is in the table already (their old row is deleted on write)."""
 
     def preload(self, conn: Connection, case_ids: set[UUID]) -> None:
         """Read the stored rows of the cases a page of events will change, in one query."""
@@ -206,6 +208,7 @@ class LedgerProjection(Projection[SQLTrackingRecorder]):
             ):
                 row = row_from_json(text)
                 self._rows[row.case_id] = row
+                self._stored.add(row.case_id)
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """Fold one event into the batch (written by :meth:`write`) and track it."""
@@ -220,7 +223,7 @@ class LedgerProjection(Projection[SQLTrackingRecorder]):
     def write(self, conn: Connection) -> None:
         """Write the rows the batch changed (in the caller's transaction) and forget them."""
         if self._dirty:
-            ids = sorted(str(c) for c in self._dirty)
+            ids = sorted(str(c) for c in self._dirty & self._stored)
             for i in range(0, len(ids), 500):
                 chunk = ids[i : i + 500]
                 conn.execute(delete(LEDGER).where(LEDGER.c.case_id.in_(chunk)))
@@ -236,6 +239,7 @@ class LedgerProjection(Projection[SQLTrackingRecorder]):
         """Drop the batch's rows from memory (after a commit, or a rollback)."""
         self._rows.clear()
         self._dirty.clear()
+        self._stored.clear()
 
     @staticmethod
     def clear(conn: Connection) -> None:
@@ -291,7 +295,7 @@ class ProjectionRunner:
         while True:
             try:
                 folded = self._one_batch()
-            except (_Overtaken, OperationalError):
+            except (_Overtaken, OperationalError, IntegrityError):
                 # Another runner moved the position (or held the lock): nothing of this
                 # batch was written; start again from the position committed now.
                 self.projection.forget()
@@ -332,8 +336,10 @@ class ProjectionRunner:
             projection.preload(conn, {e.originator_id for _, e in page})
             for position, domain_event in page:
                 projection.process_event(domain_event, Tracking(APPLICATION_NAME, position))
-            projection.write(conn)
+            # The position first: a second runner that folded the same events waits on
+            # its row (PostgreSQL) or the write lock (SQLite), then finds it moved.
             self.view.commit(conn, started)
+            projection.write(conn)
         return len(page)
 
     def rebuild(self, *, progress: Progress | None = None) -> int:

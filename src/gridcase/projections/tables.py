@@ -146,6 +146,11 @@ def row_to_json(row: LedgerRow) -> str:
         "unit_turns": [
             [t.unit, t.since.isoformat(), _iso(t.until), t.working_days] for t in row.unit_turns
         ],
+        "resolved_at": _iso(row.resolved_at),
+        "resolved_by": row.resolved_by,
+        "resolved_unit": row.resolved_unit,
+        "scores": row.scores,
+        "trail": [[v, kind, at.isoformat()] for v, kind, at in row.trail],
     }
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -188,6 +193,11 @@ def row_from_json(text: str) -> LedgerRow:
             UnitTurn(unit=u, since=_moment(s) or submitted, until=_moment(t), working_days=n)
             for u, s, t, n in d["unit_turns"]
         ],
+        resolved_at=_moment(d["resolved_at"]),
+        resolved_by=d["resolved_by"],
+        resolved_unit=d["resolved_unit"],
+        scores=dict(d["scores"]),
+        trail=[(int(v), str(kind), _moment(at) or submitted) for v, kind, at in d["trail"]],
     )
 
 
