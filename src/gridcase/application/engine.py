@@ -37,6 +37,13 @@ from gridcase.kernel.clock import Clock, SystemClock
 from gridcase.kernel.errors import Conflict, GridcaseError, InvalidInput, NotFound
 from gridcase.kernel.resources import rules_root
 from gridcase.projections.ledger import LedgerRow, ProblemLedger
+from gridcase.projections.performance import (
+    Dimension,
+    Finding,
+    PerformanceRow,
+    findings,
+    performance,
+)
 from gridcase.projections.roster import RosterProjection
 from gridcase.projections.runner import ProjectionRunner, read_model_engine
 from gridcase.projections.tables import Queue
@@ -458,6 +465,14 @@ class Engine:
         return runner.ledger(
             jurisdiction, received_since=received_since, received_before=received_before
         )
+
+    def performance(self, by: Dimension, jurisdiction: str | None = None) -> list[PerformanceRow]:
+        """Performance figures per unit, officer, month or jurisdiction, from the ledger table."""
+        return performance(self.ledger(jurisdiction), by)
+
+    def findings(self, jurisdiction: str | None = None) -> list[Finding]:
+        """Compliance findings with the steps that prove them, from the ledger table."""
+        return findings(self.ledger(jurisdiction))
 
     def queue(self, queue: Queue) -> list[LedgerRow]:
         """A work queue: the open cases on someone's desk, read from the ledger table."""

@@ -49,12 +49,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
+from gridcase.kernel.clock import CST
 from gridcase.projections.ledger import LedgerRow
+from gridcase.projections.performance import Finding, PerformanceRow
 from gridcase.projections.visit_ledger import VisitLedgerRow
 
 __all__ = [
     "CHANNEL_LABELS",
+    "FINDING_COLUMNS",
     "FORMULA_START",
+    "PERFORMANCE_COLUMNS",
     "PROBLEM_LEDGER_COLUMNS",
     "PROBLEM_LEDGER_LABELS",
     "PURPOSE_LABELS",
@@ -63,8 +67,10 @@ __all__ = [
     "Column",
     "Table",
     "csv_text",
+    "findings_table",
     "json_text",
     "neutralised",
+    "performance_table",
     "problem_ledger_table",
     "visit_ledger_table",
     "write_csv",
@@ -383,3 +389,69 @@ def problem_ledger_table(rows: Sequence[LedgerRow], *, labelled: bool = False) -
     (``labelled``: headed in Chinese and English, as its workbook is)."""
     columns = PROBLEM_LEDGER_LABELLED if labelled else PROBLEM_LEDGER_COLUMNS
     return Table(columns, tuple(_case_cells(r) for r in rows))
+
+
+# -- performance (绩效) and compliance findings (问题发现) ------------------------------------
+
+PERFORMANCE_COLUMNS: tuple[Column, ...] = (
+    Column("dimension", "维度", "dimension", 12),
+    Column("key", "对象", "who or when", 20),
+    Column("jurisdiction", "辖区", "jurisdiction", 12),
+    Column("cases", "件数", "cases", 8),
+    Column("closed", "办结数", "closed", 8),
+    Column("on_time_rate", "按时办结率", "on-time rate", 10),
+    Column("return_rate", "退回率", "return rate", 10),
+    Column("mean_days_to_resolve", "平均办理工作日", "mean working days to resolve", 12),
+    Column("p90_days_to_resolve", "90%办理工作日", "p90 working days to resolve", 12),
+    Column("overdue", "超时件数", "overdue", 8),
+    Column("escalations", "上报次数", "escalations", 8),
+    Column("rated", "评价数", "rated", 8),
+    Column("satisfaction_rate", "满意率", "satisfaction rate", 10),
+    Column("efficiency", "服务效率", "efficiency (1-5)", 10),
+    Column("attitude", "服务态度", "attitude (1-5)", 10),
+    Column("quality", "办理质量", "quality (1-5)", 10),
+    Column("response_rate", "响应率", "response rate", 10),
+    Column("resolution_rate", "解决率", "resolution rate", 10),
+)
+"""The performance figures' columns, in Chinese and English (the rates run 0 to 1)."""
+
+
+def performance_table(rows: Iterable[PerformanceRow]) -> Table:
+    """Performance figures as a table (one row per unit, officer, month or jurisdiction)."""
+    keys = [c.key for c in PERFORMANCE_COLUMNS]
+    return Table(PERFORMANCE_COLUMNS, tuple({k: getattr(r, k) for k in keys} for r in rows))
+
+
+FINDING_COLUMNS: tuple[Column, ...] = (
+    Column("kind", "问题类型", "finding", 24),
+    Column("kind_en", "类型(英文)", "finding (English)", 28),
+    Column("case_id", "案件编号", "case id", 38),
+    Column("jurisdiction", "辖区", "jurisdiction", 12),
+    Column("enterprise", "企业", "enterprise", 22),
+    Column("evidence", "证据(步骤)", "evidence (steps)", 60),
+)
+"""The compliance findings' columns: each finding with the steps that prove it."""
+
+
+def _evidence(f: Finding) -> str:
+    return "; ".join(
+        f"v{v} {kind} {at.astimezone(CST):%Y-%m-%d %H:%M}" for v, kind, at in f.evidence
+    )
+
+
+def findings_table(found: Iterable[Finding]) -> Table:
+    """Compliance findings as a table, one row per finding."""
+    return Table(
+        FINDING_COLUMNS,
+        tuple(
+            {
+                "kind": f.zh,
+                "kind_en": f.en,
+                "case_id": str(f.case_id),
+                "jurisdiction": f.jurisdiction,
+                "enterprise": f.enterprise,
+                "evidence": _evidence(f),
+            }
+            for f in found
+        ),
+    )
