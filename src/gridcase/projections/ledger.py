@@ -21,7 +21,13 @@ from gridcase.calendar import WorkingCalendar, national_calendar
 from gridcase.domain.actions import Action
 from gridcase.domain.case import Case
 from gridcase.domain.case_state import CLOCK_EXPIRED
-from gridcase.domain.payloads import PlanPayload, RatePayload, ResolvePayload
+from gridcase.domain.payloads import (
+    PAYLOAD_MODELS,
+    Payload,
+    PlanPayload,
+    RatePayload,
+    ResolvePayload,
+)
 from gridcase.projections.log import Projection, event_topics
 from gridcase.storage.log import EventLog
 
@@ -38,8 +44,11 @@ CalendarOf = Callable[[str], WorkingCalendar]
 """The working calendar a jurisdiction counts in (the unit turns are counted in it)."""
 
 
-_PAYLOAD_KINDS = frozenset({Action.SET_PLAN, Action.RESOLVE, Action.RATE})
-"""The steps whose payload the ledger reads (plan, resolution, rating)."""
+_PAYLOAD_MODELS: dict[str, type[Payload]] = {
+    a.value: PAYLOAD_MODELS[a] for a in (Action.SET_PLAN, Action.RESOLVE, Action.RATE)
+}
+"""The steps whose payload the ledger reads (plan, resolution, rating), with the model
+each is validated by on the way out of the store (as ``Case.Event.typed_payload`` does)."""
 
 
 @cache
@@ -204,7 +213,8 @@ def apply_case_event(
     kind = event.kind
     # Only these steps carry what the ledger reads from a payload; validating the
     # others' payloads would be a third of a rebuild's fold (measured).
-    payload = event.typed_payload() if kind in _PAYLOAD_KINDS else None
+    model = _PAYLOAD_MODELS.get(kind)
+    payload = model.model_validate(event.payload) if model is not None else None
     if kind == CLOCK_EXPIRED:
         assert isinstance(event, Case.ClockExpired)
         row.misses[event.clock] = event.misses
