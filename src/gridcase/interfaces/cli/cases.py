@@ -52,6 +52,20 @@ def cases_group() -> None:
     default=None,
     help="Show the case as the store knew it at this moment: only steps recorded by then.",
 )
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "html", "jsonl"]),
+    default="text",
+    show_default=True,
+    help="html: the auditor's timeline, one self-contained printable page; jsonl: a step a line.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the html or jsonl there instead of to standard output.",
+)
 @json_option
 @url_option
 @rules_folder_option
@@ -59,6 +73,8 @@ def cases_show(
     case_id: str,
     as_of: datetime | None,
     known_at: datetime | None,
+    fmt: str,
+    output: Path | None,
     as_json: bool,
     url: str | None,
     rules_folder: Path | None,
@@ -66,6 +82,7 @@ def cases_show(
     """A case's state, owner, open clocks and history (as it happened by --as-of, or as
     it was known at --known-at)."""
     from gridcase.interfaces.render import case_summary, history_lines, step_to_dict
+    from gridcase.interfaces.timeline import timeline_html, timeline_jsonl
 
     engine = open_engine(url, rules_folder)
     try:
@@ -79,6 +96,14 @@ def cases_show(
                 and (known_at is None or (s.step.recorded_at or s.step.at) <= known_at)
             ]
             rules = engine.rules_of(cid)
+        if fmt in {"html", "jsonl"}:
+            text = timeline_html(state, steps, rules) if fmt == "html" else timeline_jsonl(steps)
+            if output is not None:
+                output.write_text(text, encoding="utf-8")
+                click.echo(f"wrote {output}")
+            else:
+                sys.stdout.write(text)
+            return
         if as_json:
             emit_json(
                 {
