@@ -48,7 +48,10 @@ from gridcase.kernel.errors import (
     StaleTimestamp,
     UnknownActor,
 )
-from gridcase.projections.ledger import LedgerRow, ProblemLedger
+from gridcase.projections.ledger import LedgerRow, ProblemLedger, UnitTurn
+from gridcase.projections.performance import Finding, PerformanceRow
+from gridcase.projections.runner import ProjectionRunner
+from gridcase.projections.tables import Queue
 from gridcase.workflow.loader import RuleBook, load_rules
 
 __version__ = "0.2.0"
@@ -69,6 +72,7 @@ __all__ = [
     "Deadline",
     "Engine",
     "EvidenceRef",
+    "Finding",
     "GridcaseError",
     "InvalidCreditCode",
     "InvalidInput",
@@ -81,8 +85,11 @@ __all__ = [
     "OutOfScope",
     "Outcome",
     "Owner",
+    "PerformanceRow",
     "Problem",
     "ProblemLedger",
+    "ProjectionRunner",
+    "Queue",
     "QuotaExceeded",
     "RecordedStep",
     "RefusedByRule",
@@ -97,6 +104,7 @@ __all__ = [
     "Submission",
     "SubmitDemand",
     "SystemClock",
+    "UnitTurn",
     "UnknownActor",
     "WorkingCalendar",
     "__version__",
