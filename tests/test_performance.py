@@ -158,3 +158,56 @@ def test_the_reports_as_files(tmp_path: Path) -> None:
     values = list(load_workbook(path).active.iter_rows(values_only=True))
     assert values[0][:3] == ("维度 (dimension)", "对象 (who or when)", "辖区 (jurisdiction)")
     assert {v[1] for v in values[1:]} == {"planning", "economy"}
+
+
+def test_malu_progress_reports_due_and_the_year_view(tmp_path: Path) -> None:
+    """A Malu case past its handling limit owes a progress report on the first working day
+    of May (6 May 2026, after the Labour Day holiday); the year view counts its month."""
+    from tests.test_read_models import BOOK, _malu, _submit
+
+    from gridcase import Action, ActOnCase, Engine, ManualClock
+
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    clock = ManualClock(cst(2026, 4, 1, 9))
+    with Engine(url, rules=BOOK, clock=clock) as engine:
+        _malu(engine)
+        case = _submit(engine, "s")
+        engine.act(
+            ActOnCase(case, Action.DISPATCH, "c", "center", "1", payload={"unit": "planning"})
+        )
+        engine.act(ActOnCase(case, Action.ACCEPT, "u", "unit", "2"))
+        clock.set(cst(2026, 4, 20, 9))
+        engine.advance()
+
+    def due(on: str) -> list[str]:
+        done = CliRunner().invoke(
+            main, ["report", "progress-due", "--url", url, "--on", on, "--format", "json"]
+        )
+        assert done.exit_code == 0, done.output
+        return [r["case_id"] for r in json.loads(done.output)]
+
+    assert due("2026-05-05") == []
+    assert due("2026-05-06") == [str(case)]
+    done = CliRunner().invoke(
+        main,
+        [
+            "report",
+            "year",
+            "--url",
+            url,
+            "--jurisdiction",
+            "malu",
+            "--year",
+            "2026",
+            "--format",
+            "json",
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    april, whole = json.loads(done.output)
+    assert (april["dimension"], april["key"], april["overdue"]) == ("month", "2026-04", 1)
+    assert (whole["dimension"], whole["cases"]) == ("jurisdiction", 1)
+    refused = CliRunner().invoke(
+        main, ["report", "year", "--url", url, "--jurisdiction", "nowhere", "--year", "2026"]
+    )
+    assert refused.exit_code == 1

@@ -25,7 +25,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
@@ -40,8 +40,11 @@ __all__ = [
     "Dimension",
     "Finding",
     "PerformanceRow",
+    "YearView",
     "findings",
     "performance",
+    "progress_reports_due",
+    "year_view",
 ]
 
 Dimension = Literal["jurisdiction", "unit", "officer", "month"]
@@ -228,3 +231,52 @@ def _case_findings(row: LedgerRow) -> list[Finding]:
 def findings(rows: Iterable[LedgerRow]) -> list[Finding]:
     """Every finding in the rows, case by case in ledger order."""
     return [f for row in rows for f in _case_findings(row)]
+
+
+# -- periodic reports ----------------------------------------------------------------------
+
+
+def progress_reports_due(rows: Iterable[LedgerRow], on: date) -> list[LedgerRow]:
+    """Open cases whose monthly progress report (the ``progress_report`` clock) is due by
+    ``on``: Malu's list for the first working day of each month, soonest first."""
+    due = [
+        r
+        for r in rows
+        if not r.final
+        and "progress_report" in r.open_deadlines
+        and r.open_deadlines["progress_report"] <= on
+    ]
+    return sorted(due, key=lambda r: (r.open_deadlines["progress_report"], r.submitted_at))
+
+
+@dataclass(frozen=True)
+class YearView:
+    """A jurisdiction's year: the figures of each month received and the findings by kind
+    (Yingkou's research report each April looks back on the year before)."""
+
+    jurisdiction: str
+    year: int
+    months: tuple[PerformanceRow, ...]
+    whole_year: PerformanceRow | None
+    findings: dict[str, int]
+
+
+def year_view(
+    rows: Iterable[LedgerRow],
+    jurisdiction: str,
+    year: int,
+    *,
+    calendar_of: CalendarOf | None = None,
+) -> YearView:
+    """The figures of ``year`` for ``jurisdiction``, by month of receipt and for the year."""
+    kept = [
+        r
+        for r in rows
+        if r.jurisdiction == jurisdiction and r.submitted_at.astimezone(CST).year == year
+    ]
+    months = performance(kept, "month", calendar_of=calendar_of)
+    whole = performance(kept, "jurisdiction", calendar_of=calendar_of)
+    counts: dict[str, int] = defaultdict(int)
+    for f in findings(kept):
+        counts[f.kind] += 1
+    return YearView(jurisdiction, year, tuple(months), whole[0] if whole else None, dict(counts))

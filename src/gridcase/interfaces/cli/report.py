@@ -1,8 +1,10 @@
-"""``gridcase report``: performance figures and compliance findings, from the ledger table."""
+"""``gridcase report``: performance figures, compliance findings and the periodic reports,
+from the ledger table."""
 
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -10,9 +12,12 @@ import click
 from gridcase.interfaces.cli.common import (
     library_errors,
     open_engine,
+    optional,
+    parse_date,
     rules_folder_option,
     url_option,
 )
+from gridcase.kernel.clock import CST
 from gridcase.projections.performance import DIMENSIONS
 
 __all__ = ["report_group"]
@@ -105,3 +110,72 @@ def report_findings(
     finally:
         engine.close()
     _write(findings_table(found), fmt, output, "问题发现")
+
+
+@report_group.command("progress-due")
+@click.option("--jurisdiction", default=None)
+@click.option(
+    "--on",
+    "on",
+    callback=optional(parse_date),
+    default=None,
+    help="The day the reports are owed (default: today); Malu's is the first working day.",
+)
+@click.option("--format", "fmt", type=_FORMATS, default="table", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@url_option
+@rules_folder_option
+def report_progress_due(
+    jurisdiction: str | None,
+    on: date | None,
+    fmt: str,
+    output: Path | None,
+    url: str | None,
+    rules_folder: Path | None,
+) -> None:
+    """Open cases owing their monthly progress report by a day (Malu)."""
+    from gridcase.interfaces.export import problem_ledger_table
+    from gridcase.projections.performance import progress_reports_due
+
+    engine = open_engine(url, rules_folder)
+    try:
+        with library_errors():
+            day = on or engine.clock.now().astimezone(CST).date()
+            rows = progress_reports_due(engine.ledger(jurisdiction), day)
+    finally:
+        engine.close()
+    _write(problem_ledger_table(rows, labelled=True), fmt, output, "进展填报")
+
+
+@report_group.command("year")
+@click.option("--jurisdiction", required=True)
+@click.option("--year", type=click.IntRange(2000, 2100), required=True)
+@click.option("--format", "fmt", type=_FORMATS, default="table", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@url_option
+@rules_folder_option
+def report_year(
+    jurisdiction: str,
+    year: int,
+    fmt: str,
+    output: Path | None,
+    url: str | None,
+    rules_folder: Path | None,
+) -> None:
+    """A year by month of receipt, the whole year, and the findings by kind (Yingkou's
+    April research report)."""
+    from gridcase.interfaces.export import performance_table
+    from gridcase.projections.performance import FINDING_KINDS, year_view
+
+    engine = open_engine(url, rules_folder)
+    try:
+        with library_errors():
+            engine.known_jurisdiction(jurisdiction)
+            view = year_view(engine.ledger(jurisdiction), jurisdiction, year)
+    finally:
+        engine.close()
+    rows = [*view.months, *([view.whole_year] if view.whole_year else [])]
+    _write(performance_table(rows), fmt, output, f"{year}年度")
+    if fmt == "table":
+        for kind, (zh, en) in FINDING_KINDS.items():
+            click.echo(f"{zh} ({en}): {view.findings.get(kind, 0)}")
