@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -104,8 +104,18 @@ def _micros(moment: datetime) -> int:
     return int(moment.timestamp() * 1_000_000)
 
 
+_EIGHT_HOURS = timedelta(hours=8)
+
+
 def _moment(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text).astimezone(CST) if text else None
+    """A stored moment back in China time (every moment gridcase records is +08:00, and
+    China has kept +08:00 all year since 1991, so the zone is put on, not converted to)."""
+    if not text:
+        return None
+    found = datetime.fromisoformat(text)
+    if found.year > 1991 and found.utcoffset() == _EIGHT_HOURS:
+        return found.replace(tzinfo=CST)
+    return found.astimezone(CST)
 
 
 def _iso(moment: datetime | None) -> str | None:
