@@ -432,3 +432,56 @@ class TestTheCommands:
         assert done.exit_code == 0, done.output
         expected = {str(r.case_id) for r in engine.ledger() if r.overdue and not r.final}
         assert {r["case_id"] for r in json.loads(done.output)} == expected
+
+
+def test_follow_in_a_separate_process(tmp_path: Path) -> None:
+    """``gridcase project --follow`` folds what the portal records, and stops on SIGTERM."""
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    clock = ManualClock(cst(2026, 4, 1, 9))
+    with Engine(url, rules=BOOK, clock=clock) as engine:
+        cases = _history(engine, clock)
+        follower = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from gridcase.cli import main; main()",
+                "project",
+                "--follow",
+                "--interval",
+                "0.1",
+                "--url",
+                url,
+                "--rules",
+                str(RULES),
+            ],
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            runner = engine.read_models()
+            clock.set(cst(2026, 4, 21, 9))
+            engine.act(
+                ActOnCase(
+                    cases["fresh"],
+                    Action.DISPATCH,
+                    "c",
+                    "center",
+                    "f",
+                    payload={"unit": "planning"},
+                )
+            )
+            head = max(p for p, _ in engine.log.read(topics=ProblemLedger.topics))
+            deadline = time.monotonic() + 60
+            while runner.position() < head:
+                assert follower.poll() is None, follower.stderr.read() if follower.stderr else ""
+                assert time.monotonic() < deadline, "the follower never caught up"
+                time.sleep(0.1)
+            assert runner.ledger() == _fold(engine.log), "the follower's tables are the fold"
+        finally:
+            follower.send_signal(signal.SIGTERM)
+            out, err = follower.communicate(timeout=30)
+        assert follower.returncode == 0, err
+        assert "the ledger is at position" in out
