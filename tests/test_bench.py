@@ -22,6 +22,7 @@ pytestmark = pytest.mark.slow
         ("bench_engine.py", ["--cases", "5"], "ratio commands/s"),
         ("bench_import.py", ["--rows", "200", "--bad-line", "150"], "line 150 [credit_code]"),
         ("bench_faults.py", ["--kills", "1"], "SIGKILL mid-load, SQLite"),
+        ("bench_read_models.py", ["--events", "300", "--steps", "1", "--repeat", "1"], "ratio"),
     ],
 )
 def test_the_benchmark_runs_and_prints_its_figures(

@@ -64,7 +64,10 @@ from gridcase.kernel.errors import (
     UnknownActor,
     UnknownSchemaVersion,
 )
-from gridcase.projections.ledger import LedgerRow, ProblemLedger
+from gridcase.projections.ledger import LedgerRow, ProblemLedger, UnitTurn
+from gridcase.projections.performance import Finding, PerformanceRow
+from gridcase.projections.runner import ProjectionRunner
+from gridcase.projections.tables import Queue
 from gridcase.workflow.loader import RuleBook, load_rules
 
 __version__ = "0.2.0"
@@ -90,6 +93,7 @@ __all__ = [
     "Deadline",
     "Engine",
     "EvidenceRef",
+    "Finding",
     "GridcaseError",
     "InvalidCreditCode",
     "InvalidInput",
@@ -102,8 +106,11 @@ __all__ = [
     "OutOfScope",
     "Outcome",
     "Owner",
+    "PerformanceRow",
     "Problem",
     "ProblemLedger",
+    "ProjectionRunner",
+    "Queue",
     "QuotaExceeded",
     "RecordedStep",
     "RefusedByRule",
@@ -125,6 +132,7 @@ __all__ = [
     "Submission",
     "SubmitDemand",
     "SystemClock",
+    "UnitTurn",
     "UnknownActor",
     "UnknownSchemaVersion",
     "WorkingCalendar",

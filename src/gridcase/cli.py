@@ -28,6 +28,8 @@ from gridcase.interfaces.cli.enterprises import enterprises_group
 from gridcase.interfaces.cli.grids import grids_group
 from gridcase.interfaces.cli.init import init_command
 from gridcase.interfaces.cli.people import people_group
+from gridcase.interfaces.cli.project import project_command
+from gridcase.interfaces.cli.report import report_group
 from gridcase.interfaces.cli.rules import rules_group
 from gridcase.interfaces.cli.scenario import scenario_group
 from gridcase.interfaces.cli.security import security_group
@@ -113,6 +115,8 @@ for command in (
     visits_group,
     coverage_command,
     verify_command,
+    project_command,
+    report_group,
     security_group,
     demo_command,
 ):

@@ -39,7 +39,17 @@ from gridcase.domain.commands import ActOnCase, SubmitDemand
 from gridcase.kernel.clock import CST, Clock, SystemClock
 from gridcase.kernel.errors import Conflict, GridcaseError, InvalidInput, NotFound
 from gridcase.kernel.resources import rules_root
+from gridcase.projections.ledger import LedgerRow, ProblemLedger
+from gridcase.projections.performance import (
+    Dimension,
+    Finding,
+    PerformanceRow,
+    findings,
+    performance,
+)
 from gridcase.projections.roster import RosterProjection
+from gridcase.projections.runner import ProjectionRunner, read_model_engine
+from gridcase.projections.tables import Queue
 from gridcase.storage.log import EventLog, event_topics
 from gridcase.storage.rows import CaseRow, case_row_of
 from gridcase.storage.sealing import Algorithm, KeyProvider
@@ -284,6 +294,7 @@ class Engine:
             self._live_roster,
         )
         self._runner.personal_data_in_text = personal_data_in_text
+        self._read_models: ProjectionRunner | None = None
         self._roster = Roster(
             self, self._rules, self._store.get, self._live_roster, self._store.sealer, roster_actor
         )
@@ -291,6 +302,8 @@ class Engine:
     # -- lifecycle ---------------------------------------------------------------------
 
     def close(self) -> None:
+        if self._read_models is not None:
+            self._read_models.close()
         self._store.close()
 
     def __enter__(self) -> Engine:
@@ -563,6 +576,63 @@ class Engine:
     def cases(self, jurisdiction: str | None = None) -> list[CaseSummary]:
         """The case index (one row per case), oldest submission first; times are China time."""
         return [CaseSummary.of(row) for row in self._store.select_cases(jurisdiction)]
+
+    # -- read models (SQL tables kept by the projection runner) ----------------------------
+
+    def read_models(self, url: str | None = None) -> ProjectionRunner:
+        """The projection runner keeping the ledger tables (the store's database, or ``url``).
+
+        One per engine; ``url`` counts only on the first call.
+        """
+        if self._read_models is None:
+            self._read_models = ProjectionRunner(
+                self._store.log, read_model_engine(self.location, url)
+            )
+        return self._read_models
+
+    def ledger(
+        self,
+        jurisdiction: str | None = None,
+        *,
+        as_of: datetime | None = None,
+        received_since: datetime | None = None,
+        received_before: datetime | None = None,
+    ) -> list[LedgerRow]:
+        """The problem ledger (问题台账), oldest submission first, read from its table.
+
+        The runner first folds what was recorded since it last ran (nothing, when a
+        separate ``gridcase project --follow`` keeps it up). ``as_of`` rebuilds the
+        ledger as of that moment in memory instead (see docs/read-models.md).
+        ``received_since`` / ``received_before`` keep the cases received in that span
+        (a month's ledger, say).
+        """
+        if as_of is not None:
+            rows = ProblemLedger.build(self._store.log, as_of=as_of).for_jurisdiction(jurisdiction)
+            return [
+                r
+                for r in rows
+                if (received_since is None or r.submitted_at >= received_since)
+                and (received_before is None or r.submitted_at < received_before)
+            ]
+        runner = self.read_models()
+        runner.catch_up()
+        return runner.ledger(
+            jurisdiction, received_since=received_since, received_before=received_before
+        )
+
+    def performance(self, by: Dimension, jurisdiction: str | None = None) -> list[PerformanceRow]:
+        """Performance figures per unit, officer, month or jurisdiction, from the ledger table."""
+        return performance(self.ledger(jurisdiction), by)
+
+    def findings(self, jurisdiction: str | None = None) -> list[Finding]:
+        """Compliance findings with the steps that prove them, from the ledger table."""
+        return findings(self.ledger(jurisdiction))
+
+    def queue(self, queue: Queue) -> list[LedgerRow]:
+        """A work queue: the open cases on someone's desk, read from the ledger table."""
+        runner = self.read_models()
+        runner.catch_up()
+        return runner.queue(queue)
 
     def rebuild_case_index(self) -> int:
         """Rebuild the case index from the case events alone; returns the number of cases."""
