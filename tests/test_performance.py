@@ -127,7 +127,7 @@ def test_the_reports_as_files(tmp_path: Path) -> None:
     from openpyxl import load_workbook
     from tests.test_read_models import BOOK, _history
 
-    from gridcase import Engine, ManualClock
+    from gridcase import ManualClock
 
     url = f"sqlite:///{tmp_path / 'g.db'}"
     clock = ManualClock(cst(2026, 4, 1, 9))
@@ -165,7 +165,7 @@ def test_malu_progress_reports_due_and_the_year_view(tmp_path: Path) -> None:
     of May (6 May 2026, after the Labour Day holiday); the year view counts its month."""
     from tests.test_read_models import BOOK, _malu, _submit
 
-    from gridcase import Action, ActOnCase, Engine, ManualClock
+    from gridcase import Action, ActOnCase, ManualClock
 
     url = f"sqlite:///{tmp_path / 'g.db'}"
     clock = ManualClock(cst(2026, 4, 1, 9))

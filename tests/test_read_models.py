@@ -36,7 +36,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.builders import RosterBuilder
-from tests.support import AdminEngine, REPO, RULES, credit_code, cst, rule_book
+from tests.support import REPO, RULES, AdminEngine, credit_code, cst, rule_book
 
 from gridcase import Action, ActOnCase, Engine, GridcaseError, ManualClock, SubmitDemand
 from gridcase.cli import main

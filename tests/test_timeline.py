@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from tests.support import AdminEngine, cst
 from tests.test_read_models import BOOK, _history
 
-from gridcase import Engine, ManualClock
+from gridcase import ManualClock
 from gridcase.cli import main
 
 
