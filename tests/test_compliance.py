@@ -56,9 +56,11 @@ def test_every_seeded_fault_is_caught_with_a_reproducing_scenario(
     result = run_scenario(scenario)
     assert not result.passed
     failed = result.failed_step
-    assert failed is not None and failed.index == result.total_steps
+    assert failed is not None
+    assert failed.index == result.total_steps
     assert all(step.passed for step in result.steps[:-1])
-    assert difference in result.failure or "", result.failure
+    assert result.failure is not None
+    assert difference in result.failure, result.failure
 
 
 def test_a_malformed_file_exits_2(tmp_path: Path) -> None:

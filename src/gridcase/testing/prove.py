@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hypothesis import HealthCheck, seed, settings
+from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis.stateful import get_state_machine_test
 
 from gridcase.application.rulebook import RuleService
@@ -85,6 +85,9 @@ def prove(
                 derandomize=seed_value is None,
                 suppress_health_check=list(HealthCheck),
                 print_blob=False,
+                # The exploration writes the shortest counterexample; the stateful test
+                # only has to say what broke, so it does not spend minutes shrinking.
+                phases=[Phase.explicit, Phase.reuse, Phase.generate],
             ),
         )
         if seed_value is not None:

@@ -55,9 +55,11 @@ def moments(
 
 
 def pauses() -> st.SearchStrategy[timedelta]:
-    """How long passes between two steps: minutes to a fortnight (past a Golden Week)."""
+    """How long passes between two steps: mostly minutes to hours, sometimes up to a
+    fortnight (past a Golden Week)."""
     return st.one_of(
         st.integers(1, 600).map(lambda m: timedelta(minutes=m)),
+        st.integers(1, 48).map(lambda h: timedelta(hours=h)),
         st.integers(1, 24 * 14).map(lambda h: timedelta(hours=h)),
     )
 
@@ -95,6 +97,10 @@ class CaseMachine(RuleBasedStateMachine):
         self.sent += 1
         return f"kit/{self.sent}"
 
+    MAX_CASES: ClassVar[int] = 2
+    """Few cases, so that the steps go deep into each rather than wide across many."""
+
+    @precondition(lambda self: len(self.cases) < self.MAX_CASES)
     @rule(data=st.data())
     def submit(self, data: st.DataObject) -> None:
         assert self.engine is not None
@@ -122,15 +128,20 @@ class CaseMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.cases))
     @rule(data=st.data(), pause=pauses())
     def act(self, data: st.DataObject, pause: timedelta) -> None:
+        """Mostly a command the rules allow (so deep paths are reached), sometimes any
+        command (which must then be refused and write nothing), now and then late."""
         assert self.engine is not None
         case_id = data.draw(st.sampled_from(self.cases), label="case")
         self.clock.advance(pause)
         case = self.engine.case(case_id)
-        tries = attempts(self.RULES, self.world, case)
+        # Withdrawal ends a case at once; leave it to the random picks so paths grow long.
+        tries = [
+            a for a in attempts(self.RULES, self.world, case) if a.action is not Action.WITHDRAW
+        ]
         late = data.draw(st.booleans(), label="late") and data.draw(st.booleans())
         at = self.clock.now() - timedelta(hours=2) if late else None
         command: dict[str, Any]
-        if tries and data.draw(st.integers(0, 9), label="valid") < 8:
+        if tries and data.draw(st.integers(0, 9), label="valid") < 9:
             a = data.draw(st.sampled_from(tries), label="attempt")
             command = {"action": a.action, "actor": a.actor, "role": a.role, "reason": a.reason}
             command["payload"] = a.payload
