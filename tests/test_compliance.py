@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import settings
+from hypothesis import Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 from tests.support import RULES
 
@@ -76,9 +76,20 @@ TestMaluCases.settings = settings(
 )
 
 
-def test_the_stateful_test_runs_on_a_seeded_fault_file() -> None:
-    """The stateful test runs any file, including one the exploration rejects."""
-    run_state_machine_as_test(
-        case_machine(FAULTS / "calendar-days.yaml"),
-        settings=settings(max_examples=3, stateful_step_count=5, deadline=None, database=None),
-    )
+def test_the_stateful_test_on_the_engine_catches_a_seeded_fault() -> None:
+    """Calendar days where the source says working days: the real engine records the
+    short deadline, and the stateful test names the invariant it breaks."""
+    with pytest.raises(
+        AssertionError, match="deadline: clock 'handling' is counted in calendar days"
+    ):
+        run_state_machine_as_test(
+            case_machine(FAULTS / "calendar-days.yaml"),
+            settings=settings(
+                max_examples=25,
+                stateful_step_count=25,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                phases=[Phase.generate],
+            ),
+        )
