@@ -93,3 +93,38 @@ def test_the_stateful_test_on_the_engine_catches_a_seeded_fault() -> None:
                 phases=[Phase.generate],
             ),
         )
+
+
+PROMISE = """
+properties:
+  consultation_answered:
+    name: {zh: 咨询类诉求5个工作日内答复或填报进展, en: a consultation is answered or reported}
+    categories: [consultation]
+    after: accept
+    within: {working_days: 5}
+    then_one_of:
+      actions: [resolve, reply_in_writing, withdraw]
+      clocks_running: [%s]
+    cite: 六(二) 咨询类诉求办结时限为5个工作日; 六(四) 往后每月第1个工作日在专窗平台填报办理进展
+"""
+
+
+def _malu_promising(clock: str) -> str:
+    text = (RULES / "malu.yaml").read_text(encoding="utf-8")
+    return text.replace("\nscope:\n", PROMISE % clock + "\nscope:\n", 1)
+
+
+def test_a_property_the_file_keeps_proves_clean(tmp_path: Path) -> None:
+    """Malu's own limit (5 working days, then monthly progress reports) keeps the promise."""
+    path = tmp_path / "malu.yaml"
+    path.write_text(_malu_promising("progress_report"), encoding="utf-8")
+    done = CliRunner().invoke(main, ["rules", "prove", str(path), "--examples", "0"])
+    assert done.exit_code == 0, done.output
+
+
+def test_a_property_naming_an_unknown_clock_is_refused_by_rules_check(tmp_path: Path) -> None:
+    path = tmp_path / "malu.yaml"
+    path.write_text(_malu_promising("monthly_report"), encoding="utf-8")
+    done = CliRunner().invoke(main, ["rules", "check", str(path)])
+    assert done.exit_code == 1
+    assert "unknown clock 'monthly_report'" in done.output
