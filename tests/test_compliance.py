@@ -3,6 +3,7 @@ with a counterexample that `gridcase scenario run` reproduces, failing where it 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,36 @@ def test_a_property_naming_an_unknown_clock_is_refused_by_rules_check(tmp_path: 
     done = CliRunner().invoke(main, ["rules", "check", str(path)])
     assert done.exit_code == 1
     assert "unknown clock 'monthly_report'" in done.output
+
+
+class TestScenarioCoverage:
+    HAPPY = RULES / "scenarios" / "malu" / "01-consultation-happy-path-spring-festival.yaml"
+
+    def test_the_happy_path_covers_its_transitions_and_not_the_others(self, tmp_path: Path) -> None:
+        out = tmp_path / "coverage.json"
+        done = CliRunner().invoke(
+            main,
+            ["scenario", "run", str(self.HAPPY), "-q", "--coverage", "--coverage-json", str(out)],
+        )
+        assert done.exit_code == 0, done.output
+        assert "coverage malu@2023.1" in done.output
+        (malu,) = json.loads(out.read_text(encoding="utf-8"))
+        missed = malu["transitions"]["missed"]
+        assert "transitions[15] sign_off from rated" not in missed  # the path signs off
+        assert "transitions[3] request_return from dispatched" in missed  # nobody returns
+        assert "return_requested" in malu["states"]["missed"]
+        assert malu["when_branches"] == {
+            "covered": 1,
+            "total": 2,
+            "missed": ["transitions[12] rate from awaiting_rating"],
+        }
+        # The last step (a progress report on a closed case) is refused by the closed
+        # state, not by a transition's guard: no guard refusal is counted.
+        assert malu["guard_refusals"]["covered"] == 0
+
+    def test_every_malu_scenario_together_takes_every_transition(self) -> None:
+        done = CliRunner().invoke(
+            main, ["scenario", "run", str(RULES / "scenarios" / "malu"), "-q", "--coverage"]
+        )
+        assert done.exit_code == 0, done.output
+        assert "transitions      18/18  100%" in done.output

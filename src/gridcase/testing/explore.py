@@ -36,7 +36,15 @@ from gridcase.workflow.compiler import CompiledRules
 from gridcase.workflow.decide import decide_action, decide_expiries, decide_submission
 from gridcase.workflow.properties import due_of
 
-__all__ = ["DEFAULT_DEPTH", "DEFAULT_START", "Counterexample", "Exploration", "Move", "explore"]
+__all__ = [
+    "DEFAULT_DEPTH",
+    "DEFAULT_START",
+    "Counterexample",
+    "Exploration",
+    "Move",
+    "explore",
+    "fired_index",
+]
 
 DEFAULT_DEPTH = 8
 DEFAULT_START = datetime(2026, 2, 12, 10, 0, tzinfo=CST)
@@ -115,7 +123,7 @@ def _key(rules: CompiledRules, calendar: WorkingCalendar, node: _Node) -> tuple[
     )
 
 
-def _fired_index(rules: CompiledRules, before: CaseState, step: Step) -> int | None:
+def fired_index(rules: CompiledRules, before: CaseState, step: Step) -> int | None:
     """The rule a recorded step took (by its action, the state before and where it led)."""
     if step.kind == CLOCK_EXPIRED:
         return None
@@ -257,7 +265,7 @@ def explore(
         for child in children:
             before = node.case
             for s in child.steps[len(node.steps) :]:
-                fired = _fired_index(rules, before, s)
+                fired = fired_index(rules, before, s)
                 if fired is not None:
                     report.fired.add(fired)
                 before = evolve(before, s)
