@@ -3,7 +3,9 @@ with a counterexample that `gridcase scenario run` reproduces, failing where it 
 
 from __future__ import annotations
 
+import io
 import json
+import unittest
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from click.testing import CliRunner
 from hypothesis import Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 from tests.support import RULES
+from tests.test_docs import example
 
 from gridcase.cli import main
 from gridcase.interfaces.scenarios import run_scenario
@@ -162,3 +165,25 @@ class TestScenarioCoverage:
         )
         assert done.exit_code == 0, done.output
         assert "transitions      18/18  100%" in done.output
+
+
+def test_the_portal_example_runs_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/compliance.md's few lines, in a portal's folder with its own rule file."""
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "ours.yaml").write_text(
+        (RULES / "malu.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    exec(example("compliance.md", "portal"), namespace)
+    case = namespace["TestOurRules"]
+    assert isinstance(case, type)
+    assert issubclass(case, unittest.TestCase)
+    case.settings = settings(max_examples=3, deadline=None, database=None)  # fast in CI
+    outcome = unittest.TextTestRunner(stream=io.StringIO()).run(
+        unittest.defaultTestLoader.loadTestsFromTestCase(case)
+    )
+    assert outcome.wasSuccessful(), outcome.failures + outcome.errors
+    assert outcome.testsRun == 1

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -29,6 +31,7 @@ from gridcase.application.engine import Engine
 from gridcase.application.rulebook import RuleService
 from gridcase.calendar import WorkingCalendar
 from gridcase.domain.actions import SYSTEM_ROLE, Action
+from gridcase.domain.case_state import CaseState
 from gridcase.domain.commands import ActOnCase, SubmitDemand
 from gridcase.kernel.clock import CST, ManualClock
 from gridcase.kernel.errors import GridcaseError
@@ -38,7 +41,7 @@ from gridcase.testing.world import World
 from gridcase.workflow.compiler import CompiledRules
 from gridcase.workflow.loader import RuleBook, load_rules
 
-__all__ = ["CaseMachine", "case_machine", "moments", "pauses"]
+__all__ = ["CaseMachine", "Command", "case_machine", "commands", "moments", "pauses", "worlds"]
 
 
 def moments(
@@ -64,6 +67,54 @@ def pauses() -> st.SearchStrategy[timedelta]:
     )
 
 
+def worlds(rules: CompiledRules) -> st.SearchStrategy[World]:
+    """Rosters for ``rules``: one or two holders of every role (per unit for unit roles).
+
+    A rule whose ``one_per_unit`` allows a single holder of a unit role gets one."""
+    roster = rules.rules.roster
+    most = 1 if roster is not None and roster.one_per_unit else 2
+    return st.integers(1, most).map(lambda n: World.of(rules, holders=n))
+
+
+@dataclass(frozen=True)
+class Command:
+    """An action someone sends: what :func:`commands` draws."""
+
+    action: Action
+    actor: str
+    role: str
+    reason: str | None
+    payload: Mapping[str, Any]
+
+
+def commands(
+    rules: CompiledRules, world: World, case: CaseState, *, valid: float = 0.9
+) -> st.SearchStrategy[Command]:
+    """Commands on ``case``: with probability about ``valid`` one the rules allow now (every
+    branch of every allowed action, by every role it names, withdrawal aside so that paths
+    grow long), otherwise any action by anyone in any role, which the engine must refuse
+    or decide as the rules say."""
+    tries = [
+        Command(a.action, a.actor, a.role, a.reason, a.payload)
+        for a in attempts(rules, world, case)
+        if a.action is not Action.WITHDRAW
+    ]
+    actors = [p.id for p in world.people] + [world.enterprise]
+    anything = st.builds(
+        Command,
+        st.sampled_from([a for a in Action if a is not Action.SUBMIT]),
+        st.sampled_from(actors),
+        st.sampled_from(sorted(rules.rules.roles)),
+        st.sampled_from([None, "理由"]),
+        st.just({}),
+    )
+    if not tries:
+        return anything
+    allowed = st.sampled_from(tries)
+    share = round(valid * 10)
+    return st.integers(0, 9).flatmap(lambda n: allowed if n < share else anything)
+
+
 class CaseMachine(RuleBasedStateMachine):
     """The stateful test of one rule file (subclassed by :func:`case_machine`)."""
 
@@ -85,8 +136,9 @@ class CaseMachine(RuleBasedStateMachine):
         self.fresh: Engine | None = None
         self.clock = ManualClock(datetime(2026, 1, 5, 9, tzinfo=CST))
 
-    @initialize(start=moments())
-    def open_store(self, start: datetime) -> None:
+    @initialize(start=moments(), data=st.data())
+    def open_store(self, start: datetime, data: st.DataObject) -> None:
+        self.world = data.draw(worlds(self.RULES), label="world")
         url = f"sqlite:///{self.tmp / 'kit.db'}"
         self.clock = ManualClock(start)
         self.engine = Engine(url, rules=self.book, clock=self.clock)
@@ -134,26 +186,9 @@ class CaseMachine(RuleBasedStateMachine):
         case_id = data.draw(st.sampled_from(self.cases), label="case")
         self.clock.advance(pause)
         case = self.engine.case(case_id)
-        # Withdrawal ends a case at once; leave it to the random picks so paths grow long.
-        tries = [
-            a for a in attempts(self.RULES, self.world, case) if a.action is not Action.WITHDRAW
-        ]
         late = data.draw(st.booleans(), label="late") and data.draw(st.booleans())
         at = self.clock.now() - timedelta(hours=2) if late else None
-        command: dict[str, Any]
-        if tries and data.draw(st.integers(0, 9), label="valid") < 9:
-            a = data.draw(st.sampled_from(tries), label="attempt")
-            command = {"action": a.action, "actor": a.actor, "role": a.role, "reason": a.reason}
-            command["payload"] = a.payload
-        else:
-            actors = [p.id for p in self.world.people] + [self.world.enterprise]
-            command = {
-                "action": data.draw(st.sampled_from([a for a in Action if a is not Action.SUBMIT])),
-                "actor": data.draw(st.sampled_from(actors)),
-                "role": data.draw(st.sampled_from(sorted(self.RULES.rules.roles))),
-                "reason": data.draw(st.sampled_from([None, "理由"])),
-                "payload": {},
-            }
+        command = data.draw(commands(self.RULES, self.world, case), label="command")
         before = len(self.engine.history(case_id))
         try:
             self.engine.act(
@@ -162,7 +197,11 @@ class CaseMachine(RuleBasedStateMachine):
                     command_id=self._id(),
                     at=at,
                     late_reason="补录" if late else None,
-                    **command,
+                    action=command.action,
+                    actor=command.actor,
+                    role=command.role,
+                    reason=command.reason,
+                    payload=command.payload,
                 )
             )
         except GridcaseError:

@@ -48,13 +48,18 @@ class World:
     enterprise: str = ENTERPRISE
 
     @classmethod
-    def of(cls, rules: CompiledRules) -> World:
+    def of(cls, rules: CompiledRules, *, holders: int = 1) -> World:
+        """The world of ``rules``, with ``holders`` people for every role (per unit, for
+        a role of kind ``unit``)."""
         people: list[Person] = []
         for name, role in rules.rules.roles.items():
-            if role.kind is RoleKind.UNIT:
-                people.extend(Person(f"{name}-{u[-1]}", (name,), (u,)) for u in UNITS)
-            elif role.kind is not RoleKind.ENTERPRISE:
-                people.append(Person(f"{name}-1", (name,)))
+            for n in range(1, holders + 1):
+                if role.kind is RoleKind.UNIT:
+                    people.extend(
+                        Person(f"{name}-{u[-1]}{'' if n == 1 else n}", (name,), (u,)) for u in UNITS
+                    )
+                elif role.kind is not RoleKind.ENTERPRISE:
+                    people.append(Person(f"{name}-{n}", (name,)))
         return cls(rules, tuple(people))
 
     def kind(self, role: str) -> RoleKind | None:
