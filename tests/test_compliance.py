@@ -183,3 +183,32 @@ def test_the_portal_example_runs_as_written(
     )
     assert outcome.wasSuccessful(), outcome.failures + outcome.errors
     assert outcome.testsRun == 1
+
+
+def test_a_dead_end_is_reported_with_a_counterexample(tmp_path: Path) -> None:
+    """A sign-off that needs a flag only another path sets: a rated case can never close,
+    nobody can act on it and no clock runs (rules check sees only that an edge exists)."""
+    text = (RULES / "malu.yaml").read_text(encoding="utf-8")
+    guard = "    guards: {flags_any: [rated]}\n"
+    assert text.count(guard) == 1
+    path = tmp_path / "malu.yaml"
+    path.write_text(text.replace(guard, "    guards: {flags_all: [written_reply_sent]}\n"), "utf-8")
+    runner = CliRunner()
+    assert runner.invoke(main, ["rules", "check", str(path)]).exit_code == 0
+    out = tmp_path / "out"
+    done = runner.invoke(
+        main, ["rules", "prove", str(path), "--examples", "0", "--depth", "7", "--out", str(out)]
+    )
+    assert done.exit_code == 1, done.output
+    assert "  dead end: rated" in done.output
+    result = run_scenario(out / "malu-dead_end.yaml")
+    assert result.failure is not None
+    assert "final: expected true, got false" in result.failure
+
+
+def test_a_transition_beyond_the_depth_is_reported_unreachable() -> None:
+    done = CliRunner().invoke(
+        main, ["rules", "prove", str(RULES / "malu.yaml"), "--examples", "0", "--depth", "2"]
+    )
+    assert done.exit_code == 1
+    assert "  unreachable: transitions[15]" in done.output  # sign-off is 6 moves away
