@@ -32,8 +32,19 @@ __all__ = ["main"]
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="gridcase", prog_name="gridcase")
-def main() -> None:
+@click.option(
+    "--actor",
+    envvar="GRIDCASE_ACTOR",
+    default=None,
+    metavar="PERSON",
+    help="Who gives roster commands (an administrator of the jurisdiction; a visitor for "
+    "their own visit; an enterprise for its own liaisons). Env: GRIDCASE_ACTOR.",
+)
+@click.pass_context
+def main(ctx: click.Context, actor: str | None) -> None:
     """gridcase: event-sourced case management for grid-based enterprise service."""
+    ctx.ensure_object(dict)
+    ctx.obj["actor"] = actor
 
 
 for command in (

@@ -23,6 +23,7 @@ from typing import Any
 from uuid import UUID
 
 from gridcase.application import cases, enterprises, grids, importer, people, projects, visits
+from gridcase.application.administration import administered, bootstrap_administrator
 from gridcase.application.results import CommandResult, RecordedStep
 from gridcase.application.roster import Roster
 from gridcase.application.rulebook import RuleService
@@ -61,29 +62,30 @@ DEFAULT_FUTURE_TOLERANCE = timedelta(minutes=5)
 _HANDLERS: Mapping[type[Any], Handler[Any]] = {
     SubmitDemand: cases.submit,
     ActOnCase: cases.act,
-    rc.RegisterPerson: people.register_person,
-    rc.ChangePerson: people.change_person,
-    rc.DeactivatePerson: people.deactivate_person,
-    rc.RegisterEnterprise: enterprises.register_enterprise,
-    rc.EnterScope: enterprises.enter_scope,
-    rc.LeaveScope: enterprises.leave_scope,
-    rc.AssignMapNumber: enterprises.assign_map_number,
-    rc.NameLiaison: enterprises.name_liaison,
-    rc.WithdrawLiaison: enterprises.withdraw_liaison,
-    rc.RecordContact: enterprises.record_contact,
-    rc.ErasePersonalData: enterprises.erase_personal_data,
-    rc.AssignResponsible: enterprises.assign_responsible,
-    rc.ReleaseResponsible: enterprises.release_responsible,
-    rc.RegisterGrid: grids.register_grid,
-    rc.AddGridMember: grids.add_grid_member,
-    rc.RemoveGridMember: grids.remove_grid_member,
-    rc.AssignGrid: grids.assign_grid,
-    rc.RemoveFromGrid: grids.remove_from_grid,
-    rc.RegisterProject: projects.register_project,
-    rc.AssignProject: projects.assign_project,
-    rc.ReleaseProject: projects.release_project,
-    rc.RecordVisit: visits.record_visit,
-    importer.ImportBatch: importer.import_batch,
+    rc.BootstrapAdministrator: bootstrap_administrator,
+    rc.RegisterPerson: administered(people.register_person),
+    rc.ChangePerson: administered(people.change_person),
+    rc.DeactivatePerson: administered(people.deactivate_person),
+    rc.RegisterEnterprise: administered(enterprises.register_enterprise),
+    rc.EnterScope: administered(enterprises.enter_scope),
+    rc.LeaveScope: administered(enterprises.leave_scope),
+    rc.AssignMapNumber: administered(enterprises.assign_map_number),
+    rc.NameLiaison: administered(enterprises.name_liaison),
+    rc.WithdrawLiaison: administered(enterprises.withdraw_liaison),
+    rc.RecordContact: administered(enterprises.record_contact),
+    rc.ErasePersonalData: administered(enterprises.erase_personal_data),
+    rc.AssignResponsible: administered(enterprises.assign_responsible),
+    rc.ReleaseResponsible: administered(enterprises.release_responsible),
+    rc.RegisterGrid: administered(grids.register_grid),
+    rc.AddGridMember: administered(grids.add_grid_member),
+    rc.RemoveGridMember: administered(grids.remove_grid_member),
+    rc.AssignGrid: administered(grids.assign_grid),
+    rc.RemoveFromGrid: administered(grids.remove_from_grid),
+    rc.RegisterProject: administered(projects.register_project),
+    rc.AssignProject: administered(projects.assign_project),
+    rc.ReleaseProject: administered(projects.release_project),
+    rc.RecordVisit: administered(visits.record_visit),
+    importer.ImportBatch: administered(importer.import_batch),
 }
 """The handler of every command an embedder can send."""
 
@@ -159,6 +161,10 @@ class Engine:
         personal_data_in_text: ``refuse`` (default), ``mask`` or ``allow`` an ID-card
             number, phone or e-mail typed into a free-text field
             (:mod:`gridcase.application.text_policy`).
+        roster_actor: who gives the commands of :attr:`roster` (a command-line session,
+            a batch job acting for one administrator); each is still authorised against
+            the roster. Default None: :attr:`roster` only reads, and commands go through
+            :meth:`roster_as`.
     """
 
     def __init__(
@@ -172,6 +178,7 @@ class Engine:
         keys: KeyProvider | None = None,
         seal_algorithm: Algorithm = "aes-256-gcm",
         personal_data_in_text: TextPolicy = "refuse",
+        roster_actor: str | None = None,
     ) -> None:
         self.location: StoreLocation = parse_url(url)
         if isinstance(rules, RuleBook):
@@ -194,7 +201,7 @@ class Engine:
         )
         self._runner.personal_data_in_text = personal_data_in_text
         self._roster = Roster(
-            self, self._rules, self._store.get, self._live_roster, self._store.sealer
+            self, self._rules, self._store.get, self._live_roster, self._store.sealer, roster_actor
         )
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -255,13 +262,33 @@ class Engine:
             raise InvalidInput("act takes an ActOnCase", field="command")
         return self.execute(command)
 
-    def register_person(self, **kwargs: Any) -> CommandResult:
-        """Shortcut for :meth:`Roster.register_person`."""
-        return self._roster.register_person(**kwargs)
+    def roster_as(self, actor: str) -> Roster:
+        """The roster, giving its commands as ``actor`` (an administrator, authorised on each)."""
+        return self._roster.acting_as(actor)
 
-    def register_enterprise(self, **kwargs: Any) -> CommandResult:
-        """Shortcut for :meth:`Roster.register_enterprise`."""
-        return self._roster.register_enterprise(**kwargs)
+    def bootstrap_administrator(
+        self, *, jurisdiction: str, person_id: str, name: str, command_id: str
+    ) -> CommandResult:
+        """Name ``jurisdiction``'s first roster administrator, once (a recorded command)."""
+        return self._roster.bootstrap_administrator(
+            jurisdiction=jurisdiction, person_id=person_id, name=name, command_id=command_id
+        )
+
+    def register_person(self, *, actor: str | None = None, **kwargs: Any) -> CommandResult:
+        """Shortcut for :meth:`Roster.register_person`, given as ``actor``."""
+        return (
+            self._roster.acting_as(actor).register_person(**kwargs)
+            if actor
+            else (self._roster.register_person(**kwargs))
+        )
+
+    def register_enterprise(self, *, actor: str | None = None, **kwargs: Any) -> CommandResult:
+        """Shortcut for :meth:`Roster.register_enterprise`, given as ``actor``."""
+        return (
+            self._roster.acting_as(actor).register_enterprise(**kwargs)
+            if actor
+            else (self._roster.register_enterprise(**kwargs))
+        )
 
     def stamp(self, at: datetime | None, field: str = "at") -> datetime:
         """The moment a command would be recorded at (``at`` checked, or the clock's now)."""
