@@ -73,6 +73,8 @@ def scenario_of(
                 "category": move.category,
                 "title": "诉求",
             }
+            if a.actor != world.enterprise:
+                step["enterprise"] = world.enterprise
         elif move.kind == "act":
             assert a is not None
             step = {"act": a.action.value, "at": _moment(move), "by": a.actor, "role": a.role}
