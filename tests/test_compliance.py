@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import unittest
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from hypothesis import Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
@@ -17,7 +19,9 @@ from tests.test_docs import example
 
 from gridcase.cli import main
 from gridcase.interfaces.scenarios import run_scenario
-from gridcase.testing import case_machine
+from gridcase.testing import World, case_machine
+from gridcase.testing.explore import DEFAULT_START
+from gridcase.workflow.loader import load_rules
 
 FAULTS = Path(__file__).parent / "fixtures" / "faults"
 
@@ -212,3 +216,38 @@ def test_a_transition_beyond_the_depth_is_reported_unreachable() -> None:
     )
     assert done.exit_code == 1
     assert "  unreachable: transitions[15]" in done.output  # sign-off is 6 moves away
+
+
+@pytest.mark.parametrize("jurisdiction", ["bijie", "malu", "qingdao", "weifang", "yingkou"])
+def test_the_kits_world_replays_as_a_scenario_roster(jurisdiction: str, tmp_path: Path) -> None:
+    """A counterexample's roster is the kit's world: every role that may submit can, on
+    the real engine, with its scope (grids, teams, responsibility) in place."""
+    rules = load_rules(RULES / f"{jurisdiction}.yaml")
+    world = World.of(rules)
+    submit = rules.submit[1]
+    for role in [r for r in submit.by if r != "system"]:
+        actor = world.acting_as(role, None)
+        assert actor is not None
+        step: dict[str, object] = {
+            "submit": "c1",
+            "by": actor,
+            "role": role,
+            "category": next(iter(rules.rules.categories)),
+            "title": "诉求",
+            "expect": {"state": submit.to},
+        }
+        if actor != world.enterprise:
+            step["enterprise"] = world.enterprise
+        doc = {
+            "scenario": "gridcase.scenario/1",
+            "name": f"{jurisdiction}: {role} submits",
+            "description": "the kit's world as a roster",
+            "rules": os.path.relpath(RULES / f"{jurisdiction}.yaml", tmp_path),
+            "start": DEFAULT_START.isoformat(timespec="minutes"),
+            "roster": world.roster(DEFAULT_START.date()),
+            "steps": [step],
+        }
+        path = tmp_path / f"{role}.yaml"
+        path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "utf-8")
+        result = run_scenario(path)
+        assert result.passed, result.failure
