@@ -1,10 +1,13 @@
 """The people and the enterprise a rule file's cases are tried with.
 
-For any rule file the kit builds the same small world: one enterprise in scope, and for
-every role of the file somebody who holds it (two units, ``unit-a`` and ``unit-b``, each
-with a member for every role of kind ``unit``; one person for every role of kind
-``office`` or ``person``). Every role is held, so whatever the kit finds is the rule
-file's doing and not a gap in the roster.
+For any rule file the kit builds the same small world, registered by an administrator it
+bootstraps (:data:`ADMINISTRATOR`): one enterprise in scope; for every role of the file
+somebody who holds it (a member in each of two units, ``unit-a`` and ``unit-b``, for a
+role of kind ``unit``); a grid of each grid kind the file declares, its team filled from
+those people and the enterprise in it; and the holder of the responsible role made
+responsible for the enterprise (with a rank where quotas go by rank, a map number where
+the file requires one). Every role is held and can act within its scope, so whatever the
+kit finds is the rule file's doing and not a gap in the roster.
 """
 
 from __future__ import annotations
