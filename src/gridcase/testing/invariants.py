@@ -44,6 +44,7 @@ from uuid import UUID
 from gridcase.calendar import WorkingCalendar
 from gridcase.domain.actions import SYSTEM_ROLE, Action
 from gridcase.domain.case_state import CLOCK_EXPIRED, CaseState, Step, evolve
+from gridcase.kernel.errors import GridcaseError
 from gridcase.testing.world import World
 from gridcase.workflow.checks import target_states
 from gridcase.workflow.clocks import clock_duration, compute_deadline
@@ -169,7 +170,7 @@ def _check_state(
         )
         try:
             expected = compute_deadline(duration, oc.deadline.start, calendar, values, rule=name)
-        except Exception as exc:  # the recorded clock cannot be recomputed at all
+        except GridcaseError as exc:  # the recorded clock cannot be recomputed at all
             found.append(Violation("deadline", f"clock {name!r}: {exc}", at, clock=name))
             continue
         if expected.deadline != oc.deadline.deadline:
