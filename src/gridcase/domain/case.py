@@ -239,6 +239,12 @@ class Case(Aggregate):
     class RepliedInWriting(Event):
         kind: ClassVar[str] = Action.REPLY_IN_WRITING.value
 
+    class CannotMeetDeclared(Event):
+        kind: ClassVar[str] = Action.DECLARE_CANNOT_MEET.value
+
+    class DisputeRouteChosen(Event):
+        kind: ClassVar[str] = Action.CHOOSE_DISPUTE_ROUTE.value
+
     class Reopened(Event):
         kind: ClassVar[str] = Action.REOPEN.value
 
@@ -322,6 +328,8 @@ EVENT_CLASSES: Mapping[str, type[Case.Event]] = {
         Case.InternalSignOffApproved,
         Case.InternalSignOffRejected,
         Case.RepliedInWriting,
+        Case.CannotMeetDeclared,
+        Case.DisputeRouteChosen,
         Case.Reopened,
         Case.Withdrawn,
     )

@@ -36,6 +36,7 @@ CLOCK_EXPIRED = "clock_expired"
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _NO_HOLDERS: Mapping[str, str] = MappingProxyType({})
+_NO_CLOCKS: Mapping[str, OpenClock] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,11 @@ class CaseState:
     holders: Mapping[str, str] = field(default_factory=lambda: _NO_HOLDERS)
     """The last named holder of each role that held the case (officer → who), so a
     matter that comes back to a role comes back to the person who had it."""
+    stopped: Mapping[str, OpenClock] = field(default_factory=lambda: _NO_CLOCKS)
+    """Clocks a step stopped before they ran out, with the deadline they had, so a later
+    step can take them up again against that deadline (a rejected completion goes on
+    against the original limit). Derived from the recorded steps: a clock that runs
+    out, or starts again, leaves this map."""
 
     @property
     def jurisdiction(self) -> str:
@@ -175,6 +181,7 @@ def evolve(state: CaseState | None, step: Step, *, case_id: UUID | None = None) 
         flags: set[str] = set()
         commands: frozenset[str] = frozenset()
         holders: dict[str, str] = {}
+        stopped: dict[str, OpenClock] = {}
         submission = step.submission
         submitted_at = step.at
         steps = 0
@@ -185,13 +192,19 @@ def evolve(state: CaseState | None, step: Step, *, case_id: UUID | None = None) 
         flags = set(state.flags)
         commands = state.commands
         holders = dict(state.holders)
+        stopped = dict(state.stopped)
         submission = state.submission
         submitted_at = state.submitted_at
         steps = state.steps
     for name in out.clocks_stopped:
-        clocks.pop(name, None)
+        was = clocks.pop(name, None)
+        if was is not None and step.clock != name:
+            stopped[name] = was
+        else:
+            stopped.pop(name, None)
     for oc in out.clocks_started:
         clocks[oc.clock] = oc
+        stopped.pop(oc.clock, None)
     if step.clock is not None and step.misses is not None:
         misses[step.clock] = step.misses
     flags.difference_update(out.flags_cleared)
@@ -217,4 +230,5 @@ def evolve(state: CaseState | None, step: Step, *, case_id: UUID | None = None) 
         steps=steps + 1,
         commands=commands,
         holders=MappingProxyType(dict(sorted(holders.items()))),
+        stopped=MappingProxyType(dict(sorted(stopped.items()))),
     )

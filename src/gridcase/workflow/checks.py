@@ -17,8 +17,11 @@ from gridcase.domain.actions import SYSTEM_ROLE, Action
 from gridcase.domain.payloads import PAYLOAD_MODELS, payload_fields
 from gridcase.domain.policy import CadencePer, GridMembership
 from gridcase.workflow.model import (
+    DateFromPayload,
+    Duration,
     EscalateEffect,
     PerformEffect,
+    RestartEffect,
     RoleKind,
     RuleSet,
     StartEffect,
@@ -38,6 +41,15 @@ def target_states(t: Transition) -> list[str]:
     return [t.to] if t.to is not None else list(t.from_)
 
 
+def _payload_limit(duration: Duration | None) -> str | None:
+    """The payload field a clock takes its limit from, if it takes it from a step."""
+    if isinstance(duration, WorkingDaysFromPayload):
+        return duration.working_days_from_payload
+    if isinstance(duration, DateFromPayload):
+        return duration.date_from_payload
+    return None
+
+
 def _sourced(
     path: tuple[str | int, ...], cite: str | None, assumption: str | None, what: str
 ) -> Iterable[Finding]:
@@ -54,7 +66,7 @@ def clock_open_states(rules: RuleSet) -> dict[str, set[str]]:
     open_in: dict[str, set[str]] = defaultdict(set)
     starts: list[tuple[str, list[str]]] = []
     for t in rules.transitions:
-        for c in (*t.start, *t.restart):
+        for c in (*t.start, *t.restart, *t.resume):
             starts.append((c, [s for s in target_states(t) if s not in final]))
     changed = True
     for c, states in starts:
@@ -167,12 +179,17 @@ def check_ruleset(rules: RuleSet) -> list[Finding]:
         for j, r in enumerate(t.by):
             if r != SYSTEM_ROLE and r not in roles:
                 found.append(((*path, "by", j), f"unknown role {r!r}"))
-        for field in ("start", "stop", "restart", "renew"):
+        for field in ("start", "stop", "restart", "renew", "resume"):
             for j, c in enumerate(getattr(t, field)):
                 if c not in clocks:
                     found.append(((*path, field, j), f"unknown clock {c!r}"))
         started.update(t.start, t.restart)
         stopped.update(t.stop, t.restart, t.renew)
+        for j, c in enumerate(t.resume):
+            if c in (*t.start, *t.restart):
+                found.append(
+                    ((*path, "resume", j), f"clock {c!r} cannot be both resumed and started afresh")
+                )
         flags_set.update(t.set)
         accepted = payload_fields(t.action)
         for f in t.when:
@@ -205,15 +222,12 @@ def check_ruleset(rules: RuleSet) -> list[Finding]:
         elif t.ladder == "up":
             found.append(((*path, "ladder"), "only 'escalate' moves up the ladder"))
         for c in t.start:
-            duration = rules.clocks[c].duration if c in rules.clocks else None
-            if (
-                isinstance(duration, WorkingDaysFromPayload)
-                and duration.working_days_from_payload not in t.guards.payload
-            ):
+            limit_field = _payload_limit(rules.clocks[c].duration if c in rules.clocks else None)
+            if limit_field is not None and limit_field not in t.guards.payload:
                 found.append(
                     (
                         (*path, "start"),
-                        f"clock {c!r} takes its limit from payload field '{duration.working_days_from_payload}', which this transition must require (guards.payload)",
+                        f"clock {c!r} takes its limit from payload field '{limit_field}', which this transition must require (guards.payload)",
                     )
                 )
     for (s, action), indices in seen.items():
@@ -263,11 +277,18 @@ def check_ruleset(rules: RuleSet) -> list[Finding]:
         path = ("clocks", name)
         found.extend(_sourced(path, clock.cite, clock.assumption, "a clock"))
         for k, effect in enumerate(clock.on_expiry):
+            if isinstance(effect, RestartEffect) and isinstance(clock.duration, DateFromPayload):
+                found.append(
+                    (
+                        (*path, "on_expiry", k),
+                        f"clock {name!r} ends on a date a step entered; once past, it cannot restart",
+                    )
+                )
             if isinstance(effect, StartEffect):
                 for j, c in enumerate(effect.clocks):
                     if c not in clocks:
                         found.append(((*path, "on_expiry", k, "clocks", j), f"unknown clock {c!r}"))
-                    elif isinstance(rules.clocks[c].duration, WorkingDaysFromPayload):
+                    elif _payload_limit(rules.clocks[c].duration) is not None:
                         found.append(
                             (
                                 (*path, "on_expiry", k, "clocks", j),
@@ -294,6 +315,16 @@ def check_ruleset(rules: RuleSet) -> list[Finding]:
                             f"when {name!r} runs out in state {s!r}, '{effect_action.value}' is not allowed for 'system' there",
                         )
                     )
+    halted = {c for t in rules.transitions for c in t.stop}
+    for i, t in enumerate(rules.transitions):
+        for j, c in enumerate(t.resume):
+            if c in clocks and c not in halted:
+                found.append(
+                    (
+                        ("transitions", i, "resume", j),
+                        f"clock {c!r} is never stopped by a step, so there is nothing to resume",
+                    )
+                )
     for name in rules.clocks:
         if name not in started:
             found.append((("clocks", name), f"clock {name!r} is never started"))

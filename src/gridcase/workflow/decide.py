@@ -287,11 +287,14 @@ def _clocks(
     at: datetime,
     payload: Mapping[str, Any],
     rule: str,
+    resume: Mapping[str, OpenClock] | None = None,
 ) -> tuple[tuple[OpenClock, ...], tuple[str, ...]]:
     if final:
         return (), tuple(sorted(open_now))
     stopped = [c for c in dict.fromkeys(stop) if c in open_now]
-    started: list[OpenClock] = []
+    started: list[OpenClock] = [
+        oc for c, oc in (resume or {}).items() if c not in open_now or c in stopped
+    ]
     for c in dict.fromkeys(start):
         duration = clock_duration(rules.rules, c, category)
         if duration is None:
@@ -460,6 +463,7 @@ def decide_action(
         at=clocks_from or at,
         payload=payload,
         rule=rule,
+        resume={c: case.stopped[c] for c in t.resume if c in case.stopped},
     )
     owner = _owner(
         rules,

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from gridcase.workflow.model import (
     CalendarDays,
+    DateFromPayload,
     DayOfMonth,
     Duration,
     FirstWorkingDayOfNextMonth,
@@ -65,6 +66,8 @@ def describe_duration(d: Duration | None) -> str:
         return f"next meeting ({every}{day}, {at})"
     if isinstance(d, WorkingDaysFromPayload):
         return f"working days set per case ({d.working_days_from_payload})"
+    if isinstance(d, DateFromPayload):
+        return f"until a date set per case ({d.date_from_payload})"
     raise TypeError(f"unknown duration {d!r}")
 
 
@@ -82,6 +85,8 @@ def _label(t: Transition) -> str:
         clocks.append("stops " + ", ".join(t.stop))
     if t.renew:
         clocks.append("renews " + ", ".join(t.renew))
+    if t.resume:
+        clocks.append("resumes " + ", ".join(t.resume))
     if t.action.value == "escalate":
         clocks.append("one level up")
     return " · ".join(parts + clocks)

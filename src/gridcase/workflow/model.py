@@ -27,6 +27,7 @@ __all__ = [
     "SCHEMA_ID",
     "Category",
     "Clock",
+    "DateFromPayload",
     "Duration",
     "Effect",
     "Guards",
@@ -158,6 +159,14 @@ class WorkingDaysFromPayload(Strict):
     """The payload field holding the number of working days."""
 
 
+class DateFromPayload(Strict):
+    """Until 24:00 of a day entered by the step that starts the clock (a statutory limit
+    the law sets and the engine does not compute: Malu 六(二) 根据相关法律法规确定)."""
+
+    date_from_payload: Slug
+    """The payload field holding the date."""
+
+
 _DURATION_KINDS: dict[str, type[Strict]] = {
     "working_days": WorkingDays,
     "calendar_days": CalendarDays,
@@ -166,6 +175,7 @@ _DURATION_KINDS: dict[str, type[Strict]] = {
     "day_of_month": DayOfMonth,
     "meeting": Meeting,
     "working_days_from_payload": WorkingDaysFromPayload,
+    "date_from_payload": DateFromPayload,
 }
 
 
@@ -191,7 +201,8 @@ Duration = Annotated[
     | Annotated[FirstWorkingDayOfNextMonth, Tag("FirstWorkingDayOfNextMonth")]
     | Annotated[DayOfMonth, Tag("DayOfMonth")]
     | Annotated[Meeting, Tag("Meeting")]
-    | Annotated[WorkingDaysFromPayload, Tag("WorkingDaysFromPayload")],
+    | Annotated[WorkingDaysFromPayload, Tag("WorkingDaysFromPayload")]
+    | Annotated[DateFromPayload, Tag("DateFromPayload")],
     Discriminator(
         _duration_kind,
         custom_error_type="duration_kind",
@@ -318,6 +329,11 @@ class Transition(Sourced):
     renew: list[Slug] = Field(default_factory=list)
     """Clocks started afresh only if they are running (a progress report renews the
     monthly reporting obligation, but does not create one)."""
+    resume: list[Slug] = Field(default_factory=list)
+    """Clocks taken up again against the deadline they had when a step stopped them
+    (Malu 六(三): a rejected completion goes on against the original 办结时限). A clock
+    that had run out is not resumed, so a matter that was overdue stays overdue; one
+    whose deadline passed while it was stopped runs out at once."""
     set: list[Slug] = Field(default_factory=list)
     clear: list[Slug] = Field(default_factory=list)
     ladder: LadderMove | None = None
