@@ -91,6 +91,7 @@ class Witness:
 
     state: str
     payload: Mapping[str, Any]
+    category: str = "consultation"
     asked: list[int] = field(default_factory=list)
     fired: list[int] = field(default_factory=list)
 

@@ -71,6 +71,9 @@ class Action(StrEnum):
     CHOOSE_DISPUTE_ROUTE = "choose_dispute_route"
     """企业选择行政复议、诉讼等争议解决途径: the enterprise goes to administrative review or
     litigation; the limit becomes the statutory one, entered on the step (Malu 六(二))."""
+    CHANGE_CATEGORY = "change_category"
+    """改变诉求类别: the matter turns out to be of another category (it involves a
+    department outside the committee); recorded with a reason, its limit recomputed."""
     REOPEN = "reopen"
     """重新办理: handling starts again."""
     WITHDRAW = "withdraw"

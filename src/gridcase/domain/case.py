@@ -245,6 +245,11 @@ class Case(Aggregate):
     class DisputeRouteChosen(Event):
         kind: ClassVar[str] = Action.CHOOSE_DISPUTE_ROUTE.value
 
+    class CategoryChanged(Event):
+        """The matter's category changed; the new one is ``payload["category"]``."""
+
+        kind: ClassVar[str] = Action.CHANGE_CATEGORY.value
+
     class Reopened(Event):
         kind: ClassVar[str] = Action.REOPEN.value
 
@@ -330,6 +335,7 @@ EVENT_CLASSES: Mapping[str, type[Case.Event]] = {
         Case.RepliedInWriting,
         Case.CannotMeetDeclared,
         Case.DisputeRouteChosen,
+        Case.CategoryChanged,
         Case.Reopened,
         Case.Withdrawn,
     )

@@ -145,6 +145,8 @@ class CaseState:
     holders: Mapping[str, str] = field(default_factory=lambda: _NO_HOLDERS)
     """The last named holder of each role that held the case (officer → who), so a
     matter that comes back to a role comes back to the person who had it."""
+    recategorised: str | None = None
+    """The category the matter has now, when a step changed it from the submitted one."""
     stopped: Mapping[str, OpenClock] = field(default_factory=lambda: _NO_CLOCKS)
     """Clocks a step stopped before they ran out, with the deadline they had, so a later
     step can take them up again against that deadline (a rejected completion goes on
@@ -161,7 +163,8 @@ class CaseState:
 
     @property
     def category(self) -> str:
-        return self.submission.category
+        """The category the matter has now (the submitted one unless a step changed it)."""
+        return self.recategorised or self.submission.category
 
     def next_deadline(self) -> OpenClock | None:
         """The open clock that runs out first."""
@@ -182,6 +185,7 @@ def evolve(state: CaseState | None, step: Step, *, case_id: UUID | None = None) 
         commands: frozenset[str] = frozenset()
         holders: dict[str, str] = {}
         stopped: dict[str, OpenClock] = {}
+        recategorised: str | None = None
         submission = step.submission
         submitted_at = step.at
         steps = 0
@@ -193,6 +197,7 @@ def evolve(state: CaseState | None, step: Step, *, case_id: UUID | None = None) 
         commands = state.commands
         holders = dict(state.holders)
         stopped = dict(state.stopped)
+        recategorised = state.recategorised
         submission = state.submission
         submitted_at = state.submitted_at
         steps = state.steps
@@ -207,6 +212,8 @@ def evolve(state: CaseState | None, step: Step, *, case_id: UUID | None = None) 
         stopped.pop(oc.clock, None)
     if step.clock is not None and step.misses is not None:
         misses[step.clock] = step.misses
+    if step.kind == Action.CHANGE_CATEGORY.value:
+        recategorised = str(step.payload["category"])
     flags.difference_update(out.flags_cleared)
     flags.update(out.flags_set)
     if step.command_id is not None:
@@ -230,5 +237,6 @@ def evolve(state: CaseState | None, step: Step, *, case_id: UUID | None = None) 
         steps=steps + 1,
         commands=commands,
         holders=MappingProxyType(dict(sorted(holders.items()))),
+        recategorised=recategorised,
         stopped=MappingProxyType(dict(sorted(stopped.items()))),
     )

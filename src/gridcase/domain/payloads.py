@@ -129,6 +129,11 @@ class DisputeRoutePayload(Payload):
     """The day by which the law requires the matter decided, as entered by the unit."""
 
 
+class CategoryPayload(Payload):
+    category: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    """The category the matter has from this step on (one of the rule file's)."""
+
+
 PAYLOAD_MODELS: Mapping[Action, type[Payload]] = {
     Action.SUBMIT: Payload,
     Action.DISPATCH: DispatchPayload,
@@ -152,6 +157,7 @@ PAYLOAD_MODELS: Mapping[Action, type[Payload]] = {
     Action.REPLY_IN_WRITING: WrittenReplyPayload,
     Action.DECLARE_CANNOT_MEET: Payload,
     Action.CHOOSE_DISPUTE_ROUTE: DisputeRoutePayload,
+    Action.CHANGE_CATEGORY: CategoryPayload,
     Action.REOPEN: Payload,
     Action.WITHDRAW: Payload,
 }

@@ -91,6 +91,32 @@ def clock_open_states(rules: RuleSet) -> dict[str, set[str]]:
     return dict(open_in)
 
 
+def _check_submits(rules: RuleSet, submits: list[int]) -> Iterable[Finding]:
+    """One ``submit`` per category: several must differ by ``category``, the last may omit it."""
+    if not submits:
+        yield (("transitions",), "a 'submit' transition is needed")
+        return
+    covered: set[str] = set()
+    for k, i in enumerate(submits):
+        t = rules.transitions[i]
+        if not t.category:
+            if k != len(submits) - 1:
+                yield (
+                    ("transitions", i),
+                    "only the last 'submit' may omit 'category'; the ones before it are for some categories",
+                )
+            covered.update(rules.categories)
+        elif covered & set(t.category):
+            yield (
+                ("transitions", i, "category"),
+                f"categories {', '.join(sorted(covered & set(t.category)))} already have a 'submit'",
+            )
+        covered.update(t.category)
+    missing = sorted(set(rules.categories) - covered)
+    if missing:
+        yield (("transitions",), f"no 'submit' for the categories: {', '.join(missing)}")
+
+
 def check_ruleset(rules: RuleSet) -> list[Finding]:
     """Every semantic problem in ``rules``; an empty list means the file may be used."""
     found: list[Finding] = []
@@ -150,10 +176,7 @@ def check_ruleset(rules: RuleSet) -> list[Finding]:
     started: set[str] = set()
     stopped: set[str] = set()
     submits = [i for i, t in enumerate(rules.transitions) if t.action is Action.SUBMIT]
-    if len(submits) != 1:
-        found.append(
-            (("transitions",), f"exactly one 'submit' transition is needed, found {len(submits)}")
-        )
+    found.extend(_check_submits(rules, submits))
     for i, t in enumerate(rules.transitions):
         path: tuple[str | int, ...] = ("transitions", i)
         found.extend(_sourced(path, t.cite, t.assumption, f"transition '{t.action.value}'"))
@@ -176,15 +199,23 @@ def check_ruleset(rules: RuleSet) -> list[Finding]:
             seen[(s, t.action)].append(i)
         if t.to is not None and t.to not in states:
             found.append(((*path, "to"), f"unknown state {t.to!r}"))
+        for j, kind in enumerate(t.category):
+            if kind not in rules.categories:
+                found.append(((*path, "category", j), f"unknown category {kind!r}"))
+        if t.level is not None:
+            if t.level >= len(rules.ladder):
+                found.append(((*path, "level"), f"the ladder has no level {t.level}"))
+            if t.action is Action.ESCALATE or t.ladder is not None:
+                found.append(((*path, "level"), "give either 'level' or 'ladder', not both"))
         for j, r in enumerate(t.by):
             if r != SYSTEM_ROLE and r not in roles:
                 found.append(((*path, "by", j), f"unknown role {r!r}"))
-        for field in ("start", "stop", "restart", "renew", "resume"):
+        for field in ("start", "stop", "restart", "renew", "resume", "recount"):
             for j, c in enumerate(getattr(t, field)):
                 if c not in clocks:
                     found.append(((*path, field, j), f"unknown clock {c!r}"))
-        started.update(t.start, t.restart)
-        stopped.update(t.stop, t.restart, t.renew)
+        started.update(t.start, t.restart, t.recount)
+        stopped.update(t.stop, t.restart, t.renew, t.recount)
         for j, c in enumerate(t.resume):
             if c in (*t.start, *t.restart):
                 found.append(
@@ -235,7 +266,7 @@ def check_ruleset(rules: RuleSet) -> list[Finding]:
             continue
         for k, i in enumerate(indices):
             t = rules.transitions[i]
-            if not t.when and k != len(indices) - 1:
+            if not t.when and not t.category and k != len(indices) - 1:
                 found.append(
                     (
                         ("transitions", i),
@@ -244,6 +275,8 @@ def check_ruleset(rules: RuleSet) -> list[Finding]:
                 )
             for j in indices[:k]:
                 other = rules.transitions[j]
+                if t.category and other.category and set(t.category).isdisjoint(other.category):
+                    continue
                 shared = set(t.when) & set(other.when)
                 if (
                     t.when
@@ -332,15 +365,17 @@ def check_ruleset(rules: RuleSet) -> list[Finding]:
             found.append((("clocks", name), f"clock {name!r} is started but nothing stops it"))
 
     # -- reachability ---------------------------------------------------------------
-    if len(submits) == 1 and rules.transitions[submits[0]].to in states:
-        start = rules.transitions[submits[0]].to
-        assert start is not None
+    entries = [
+        t.to for i in submits if (t := rules.transitions[i]).to is not None and t.to in states
+    ]
+    if entries:
+        start = entries[0]
         edges: dict[str, set[str]] = defaultdict(set)
         for t in rules.transitions:
             for s in t.from_:
                 edges[s].update(target_states(t))
-        reached = {start}
-        queue = deque([start])
+        reached = set(entries)
+        queue = deque(entries)
         while queue:
             for nxt in edges[queue.popleft()]:
                 if nxt not in reached:

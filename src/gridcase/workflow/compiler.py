@@ -60,6 +60,7 @@ class DecisionContext(Protocol):
 
     state: str
     payload: Mapping[str, Any]
+    category: str
 
     def permit(self, index: int, rule: Transition) -> bool:
         """True if the command may take ``rule``; otherwise raise the typed refusal."""
@@ -96,6 +97,16 @@ class _WhenHolds:
     def __call__(self, context: DecisionContext) -> bool:
         payload = context.payload
         return all(payload.get(f) in allowed for f, allowed in self.when.items())
+
+
+@dataclass(frozen=True, slots=True)
+class _CategoryIs:
+    """Condition 1b: the case is of a category this branch is for."""
+
+    categories: frozenset[str]
+
+    def __call__(self, context: DecisionContext) -> bool:
+        return context.category in self.categories
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,13 +151,22 @@ class CompiledRules:
 
     @cached_property
     def submit(self) -> tuple[int, Transition]:
-        """The one ``submit`` transition and its index in the file.
+        """The first ``submit`` transition and its index in the file.
 
         It is not in the machine: a case has no state before it is submitted, and a
         pseudo-state for "not yet a case" would show up in every list of states.
         """
         return next(
             (i, t) for i, t in enumerate(self.rules.transitions) if t.action is Action.SUBMIT
+        )
+
+    def submit_for(self, category: str) -> tuple[int, Transition]:
+        """The ``submit`` transition a matter of ``category`` is registered by: the first
+        whose ``category`` names it or is empty (the checks make sure there is one)."""
+        return next(
+            (i, t)
+            for i, t in enumerate(self.rules.transitions)
+            if t.action is Action.SUBMIT and (not t.category or category in t.category)
         )
 
     def transitions(self, state: str, action: Action) -> tuple[tuple[int, Transition], ...]:
@@ -205,6 +225,8 @@ def compile_rules(rules: RuleSet, *, source_name: str, source_text: str) -> Comp
     )
     for i, t in enumerate(rules.transitions):
         conditions: list[Any] = [_WhenHolds(t.when)] if t.when else []
+        if t.category:
+            conditions.append(_CategoryIs(frozenset(t.category)))
         conditions.append(_Permitted(i, t))
         for source in t.from_:
             machine.add_transition(

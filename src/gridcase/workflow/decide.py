@@ -176,6 +176,7 @@ class _Decision:
     reason: str | None
     payload: Mapping[str, Any]
     state: str
+    category: str
     chosen: tuple[int, Transition] | None = None
 
     def permit(self, index: int, rule: Transition) -> bool:
@@ -205,8 +206,12 @@ def _no_branch(rules: CompiledRules, state: str, action: Action) -> RefusedByRul
     wanted = "; ".join(
         " and ".join(f"{k} in {v}" for k, v in c.when.items()) for _, c in candidates if c.when
     )
+    kinds = sorted({k for _, c in candidates for k in c.category})
+    need = f"a payload with {wanted}" if wanted else ""
+    if kinds:
+        need += f"{' or ' if need else ''}a matter of category {', '.join(kinds)}"
     return RefusedByRule(
-        f"{action.value} in state {state!r} needs a payload with {wanted}",
+        f"{action.value} in state {state!r} needs {need}",
         rule=_rule(rules, index, t, state),
         cite=t.cite or t.assumption,
     )
@@ -235,6 +240,7 @@ def _choose(
         reason=command.reason,
         payload=payload,
         state=case.state,
+        category=case.category,
     )
     if not rules.choose(decision, command.action) or decision.chosen is None:
         raise _no_branch(rules, case.state, command.action)
@@ -314,6 +320,24 @@ def _clocks(
     return tuple(started), tuple(stopped)
 
 
+def _new_category(
+    rules: CompiledRules, case: CaseState, t: Transition, payload: Mapping[str, Any]
+) -> str:
+    """The case's category after ``t``: changed only by ``change_category``."""
+    if t.action is not Action.CHANGE_CATEGORY:
+        return case.category
+    new = payload.get("category")
+    known = rules.rules.categories
+    if new not in known:
+        raise InvalidInput(
+            f"unknown category {new!r} for {rules.jurisdiction}; known: {', '.join(known)}",
+            field="payload.category",
+        )
+    if new == case.category:
+        raise InvalidInput(f"the matter is already of category {new!r}", field="payload.category")
+    return str(new)
+
+
 def decide_submission(
     rules: CompiledRules,
     calendar: WorkingCalendar,
@@ -329,7 +353,6 @@ def decide_submission(
     that day (its officer, butler or commissioner): a case that starts with that role
     is held by that person, not by "any officer".
     """
-    index, t = rules.submit
     at = to_cst(at, field="at")
     if command.category not in rules.rules.categories:
         raise InvalidInput(
@@ -337,6 +360,7 @@ def decide_submission(
             f"known: {', '.join(rules.rules.categories)}",
             field="category",
         )
+    index, t = rules.submit_for(command.category)
     if not command.title.strip():
         raise InvalidInput("a demand needs a title", field="title")
     _authorise(rules, t, actor, command.role, enterprise=command.enterprise, case=None)
@@ -358,7 +382,7 @@ def decide_submission(
     owner = _owner(
         rules,
         t.to,
-        0,
+        t.level or 0,
         unit=None,
         enterprise=command.enterprise,
         previous=None,
@@ -380,7 +404,7 @@ def decide_submission(
         outcome=Outcome(
             state=t.to,
             final=final,
-            level=0,
+            level=t.level or 0,
             owner=owner,
             unit=None,
             flags_set=tuple(t.set),
@@ -445,6 +469,9 @@ def decide_action(
         level += 1
     elif t.ladder is LadderMove.RESET:
         level = 0
+    if t.level is not None:
+        level = t.level
+    category = _new_category(rules, case, t, payload)
     new_state = t.to or case.state
     final = rules.rules.states[new_state].final
     unit = (
@@ -459,12 +486,28 @@ def decide_action(
         stop=[*t.stop, *t.restart],
         start=[*t.restart, *(c for c in t.renew if c in case.clocks), *t.start],
         final=final,
-        category=case.category,
+        category=category,
         at=clocks_from or at,
         payload=payload,
         rule=rule,
         resume={c: case.stopped[c] for c in t.resume if c in case.stopped},
     )
+    if t.recount and not final:
+        recounted, _ = _clocks(
+            rules,
+            calendar,
+            open_now={},
+            stop=[],
+            start=t.recount,
+            final=False,
+            category=category,
+            at=case.submitted_at,
+            payload=payload,
+            rule=rule,
+        )
+        names = {oc.clock for oc in recounted}
+        started = (*(oc for oc in started if oc.clock not in names), *recounted)
+        stopped = (*stopped, *(c for c in t.recount if c in case.clocks and c not in stopped))
     owner = _owner(
         rules,
         new_state,

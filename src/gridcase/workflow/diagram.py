@@ -77,6 +77,8 @@ def _label(t: Transition) -> str:
         parts.append(
             " ".join(f"{k}={'/'.join(str(v) for v in vals)}" for k, vals in t.when.items())
         )
+    if t.category:
+        parts.append("category=" + "/".join(t.category))
     parts.append("by " + "/".join(t.by))
     clocks = []
     if t.start or t.restart:
@@ -87,6 +89,10 @@ def _label(t: Transition) -> str:
         clocks.append("renews " + ", ".join(t.renew))
     if t.resume:
         clocks.append("resumes " + ", ".join(t.resume))
+    if t.recount:
+        clocks.append("recounts " + ", ".join(t.recount) + " from receipt")
+    if t.level is not None:
+        clocks.append(f"at level {t.level}")
     if t.action.value == "escalate":
         clocks.append("one level up")
     return " · ".join(parts + clocks)

@@ -322,10 +322,22 @@ class Transition(Sourced):
     by what it says (a rating of ``unsatisfied`` leads to a written reply). Several
     transitions for one action and state must differ in ``when``; the first that
     matches is taken, and one without ``when`` may come last as the default."""
+    category: list[Slug] = Field(default_factory=list)
+    """The categories of matter this transition is for (empty: every category), when who
+    leads a matter depends on its kind (Yingkou 三(三)1: a matter involving departments
+    outside the committee is led by the leader in charge). Like ``when``, it tells apart
+    several transitions for one action and state, ``submit`` included."""
+    level: Annotated[int, Field(ge=0)] | None = None
+    """The rung of the ladder the case stands on after this step (a matter registered
+    straight with the rung that leads it); omitted, ``ladder`` decides."""
     start: list[Slug] = Field(default_factory=list)
     stop: list[Slug] = Field(default_factory=list)
     restart: list[Slug] = Field(default_factory=list)
     """Clocks stopped and started afresh (started even if they were not running)."""
+    recount: list[Slug] = Field(default_factory=list)
+    """Clocks started afresh as if from the case's registration, with the duration of the
+    case's category after this step (a change of category recomputes the limit from the
+    original receipt, Yingkou 三(三)1); a deadline already past runs out at once."""
     renew: list[Slug] = Field(default_factory=list)
     """Clocks started afresh only if they are running (a progress report renews the
     monthly reporting obligation, but does not create one)."""
