@@ -179,7 +179,7 @@ class TestAMatchedBranchDoesNotFallThrough:
     def test_the_first_failing_guard_is_the_one_reported(
         self, qingdao: CompiledRules, calendar: WorkingCalendar
     ) -> None:
-        """Qingdao's unsatisfied branch [7] needs all four scores: it names what is missing,
+        """Qingdao's unsatisfied branch [9] needs all four scores: it names what is missing,
         not the default branch [8] (which needs the same fields)."""
         case = awaiting_rating(qingdao, calendar)
         command = rate(case, satisfaction="unsatisfied", efficiency=2)
@@ -187,7 +187,7 @@ class TestAMatchedBranchDoesNotFallThrough:
             RefusedByRule, match=r"payload field\(s\) required: attitude, quality"
         ) as refused:
             decide_action(qingdao, calendar, case, command, ME, at=AT)
-        assert refused.value.rule == "qingdao@2020.1 transitions[7]: rate from awaiting_rating"
+        assert refused.value.rule == "qingdao@2020.1 transitions[9]: rate from awaiting_rating"
 
     def test_a_wrong_role_on_the_matched_branch_refuses(
         self, malu: CompiledRules, calendar: WorkingCalendar

@@ -9,20 +9,24 @@ the original receipt).
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.support import RULES, credit_code, cst
+from tests.builders import RosterBuilder
+from tests.support import RULES, credit_code, cst, engine_on
 
 from gridcase import RuleFileError
 from gridcase.calendar import WorkingCalendar, national_calendar
 from gridcase.domain.actions import Action
 from gridcase.domain.case_state import CaseState, evolve
 from gridcase.domain.commands import ActOnCase, Actor, SubmitDemand
+from gridcase.interfaces.export import problem_ledger_table
 from gridcase.kernel.errors import InvalidInput, NotAuthorised, RefusedByRule
+from gridcase.projections.ledger import ProblemLedger
 from gridcase.workflow.compiler import CompiledRules
 from gridcase.workflow.decide import decide_action, decide_expiries, decide_submission
 from gridcase.workflow.diagram import to_mermaid
@@ -365,3 +369,40 @@ class TestChangeCategory:
             cst(2026, 2, 25, 9), Action.RESOLVE, LEADER, "leader_in_charge", result="已协调"
         )
         assert case.misses == {}
+
+
+class TestTheLedgerShowsProgressAndCategory:
+    def test_progress_and_a_changed_category_reach_the_problem_ledger(self, tmp_path: Path) -> None:
+        """Qingdao 二(五)2: the progress the enterprise queries is the department's report;
+        Yingkou 三(三)1: the ledger lists a matter under the category it has now."""
+        with engine_on(f"sqlite:///{tmp_path / 'g.db'}", cst(2026, 3, 2, 8)) as (engine, clock):
+            code = credit_code(21, division="370214")
+            people = RosterBuilder(engine, "qingdao")
+            people.person("platform-1", "platform").person(
+                "econ-1", "department", units=["economic_development"]
+            ).enterprise(code, tier="located")
+            clock.set(cst(2026, 3, 2, 9))
+            case = engine.submit(
+                SubmitDemand("qingdao", code, "economy", "增容", code, "enterprise", "submit-1")
+            ).case_id
+            for n, (action, actor, role, payload) in enumerate(
+                [
+                    (
+                        Action.DISPATCH,
+                        "platform-1",
+                        "platform",
+                        {
+                            "unit": "economic_development",
+                            "opinion": "办",
+                            "time_limit_working_days": 5,
+                        },
+                    ),
+                    (Action.ACCEPT, "econ-1", "department", {}),
+                    (Action.REPORT_PROGRESS, "econ-1", "department", {"progress": "已踏勘"}),
+                ]
+            ):
+                clock.set(cst(2026, 3, 2, 10 + n))
+                engine.act(ActOnCase(case, action, actor, role, f"q{n}", payload=payload))
+            row = next(iter(ProblemLedger.build(engine.log).rows.values()))
+            assert (row.progress, row.progress_at) == ("已踏勘", cst(2026, 3, 2, 12))
+            assert problem_ledger_table([row]).rows[0]["progress"] == "已踏勘"

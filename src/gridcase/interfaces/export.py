@@ -325,6 +325,8 @@ PROBLEM_LEDGER_COLUMNS: tuple[Column, ...] = tuple(
         "closed_at",
         "late_entries",
         "last_recorded_at",
+        "progress",
+        "progress_at",
     )
 )
 """The problem ledger's columns, headed by their keys: it is read by scripts from
@@ -360,6 +362,8 @@ def _case_cells(r: LedgerRow) -> dict[str, Cell]:
         "closed_at": r.closed_at.isoformat() if r.closed_at else None,
         "late_entries": " | ".join(f"v{v}: {why}" for v, why in r.late_entries),
         "last_recorded_at": r.last_recorded_at.isoformat() if r.last_recorded_at else None,
+        "progress": r.progress,
+        "progress_at": r.progress_at.isoformat() if r.progress_at else None,
     }
 
 

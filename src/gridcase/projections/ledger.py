@@ -18,7 +18,13 @@ from uuid import UUID
 from gridcase.domain.actions import Action
 from gridcase.domain.case import Case
 from gridcase.domain.case_state import CLOCK_EXPIRED
-from gridcase.domain.payloads import PlanPayload, RatePayload, ResolvePayload
+from gridcase.domain.payloads import (
+    CategoryPayload,
+    PlanPayload,
+    ProgressPayload,
+    RatePayload,
+    ResolvePayload,
+)
 from gridcase.projections.log import Projection, event_topics
 from gridcase.storage.log import EventLog
 
@@ -51,6 +57,9 @@ class LedgerRow:
     measures: str | None = None
     time_limit_working_days: int | None = None
     result: str | None = None
+    progress: str | None = None
+    """The last progress the handling unit reported (what the enterprise can query)."""
+    progress_at: datetime | None = None
     satisfaction: str | None = None
     escalations: int = 0
     returns: int = 0
@@ -138,6 +147,10 @@ class ProblemLedger(Projection):
             row.time_limit_working_days = (
                 payload.time_limit_working_days or row.time_limit_working_days
             )
+        elif isinstance(payload, ProgressPayload) and payload.progress:
+            row.progress, row.progress_at = payload.progress, event.timestamp
+        elif isinstance(payload, CategoryPayload) and payload.category:
+            row.category = payload.category
         elif isinstance(payload, ResolvePayload):
             row.result = payload.result or row.result
         elif isinstance(payload, RatePayload):

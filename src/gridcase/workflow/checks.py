@@ -202,6 +202,18 @@ def check_ruleset(rules: RuleSet) -> list[Finding]:
         for j, kind in enumerate(t.category):
             if kind not in rules.categories:
                 found.append(((*path, "category", j), f"unknown category {kind!r}"))
+        if t.agreement:
+            for j, party in enumerate(t.agreement):
+                if party not in roles:
+                    found.append(((*path, "agreement", j), f"unknown role {party!r}"))
+            if set(t.by) != set(t.agreement) or len(t.agreement) < 2:
+                found.append(
+                    (
+                        (*path, "agreement"),
+                        "an agreement needs at least two parties, and 'by' must name exactly them",
+                    )
+                )
+            flags_set.update(f"{party}_agreed" for party in t.agreement)
         if t.level is not None:
             if t.level >= len(rules.ladder):
                 found.append(((*path, "level"), f"the ladder has no level {t.level}"))

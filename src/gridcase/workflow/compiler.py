@@ -31,7 +31,14 @@ from transitions import Transition as MachineTransition
 from gridcase.domain.actions import Action
 from gridcase.workflow.model import RuleSet, Transition
 
-__all__ = ["CompiledRules", "DecisionContext", "compile_rules", "content_hash"]
+__all__ = [
+    "CompiledRules",
+    "DecisionContext",
+    "compile_rules",
+    "consent_flag",
+    "consent_only",
+    "content_hash",
+]
 
 
 def content_hash(rules: RuleSet) -> str:
@@ -61,6 +68,12 @@ class DecisionContext(Protocol):
     state: str
     payload: Mapping[str, Any]
     category: str
+    role: str
+
+    @property
+    def flags(self) -> frozenset[str]:
+        """The flags the case has (the consents already given, for an agreement)."""
+        ...
 
     def permit(self, index: int, rule: Transition) -> bool:
         """True if the command may take ``rule``; otherwise raise the typed refusal."""
@@ -107,6 +120,44 @@ class _CategoryIs:
 
     def __call__(self, context: DecisionContext) -> bool:
         return context.category in self.categories
+
+
+def consent_flag(role: str) -> str:
+    """The flag recording that ``role`` agreed to a multi-party step."""
+    return f"{role}_agreed"
+
+
+@dataclass(frozen=True, slots=True)
+class _Completes:
+    """Condition 1c: this consent is the last one the agreement needs (or, negated, not)."""
+
+    parties: frozenset[str]
+    last: bool
+
+    def __call__(self, context: DecisionContext) -> bool:
+        others = {p for p in self.parties if p != context.role}
+        done = all(consent_flag(p) in context.flags for p in others)
+        return done is self.last
+
+
+def consent_only(rule: Transition) -> Transition:
+    """The rule a consent that does not yet complete the agreement takes: it stays put
+    and changes nothing but its own consent."""
+    return rule.model_copy(
+        update={
+            "to": None,
+            "start": [],
+            "stop": [],
+            "restart": [],
+            "renew": [],
+            "resume": [],
+            "recount": [],
+            "set": [],
+            "clear": [],
+            "ladder": None,
+            "level": None,
+        }
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +278,20 @@ def compile_rules(rules: RuleSet, *, source_name: str, source_text: str) -> Comp
         conditions: list[Any] = [_WhenHolds(t.when)] if t.when else []
         if t.category:
             conditions.append(_CategoryIs(frozenset(t.category)))
+        if t.agreement:
+            parties = frozenset(t.agreement)
+            partial = consent_only(t)
+            for source in t.from_:
+                machine.add_transition(
+                    t.action.value,
+                    source,
+                    source,
+                    conditions=[*conditions, _Completes(parties, False), _Permitted(i, partial)],
+                    before=_Chosen(i, partial),
+                    index=i,
+                    rule=partial,
+                )
+            conditions.append(_Completes(parties, True))
         conditions.append(_Permitted(i, t))
         for source in t.from_:
             machine.add_transition(

@@ -40,7 +40,7 @@ from gridcase.domain.payloads import Payload, parse_payload
 from gridcase.kernel.errors import InvalidInput, NotAuthorised, RefusedByRule, StaleTimestamp
 from gridcase.workflow.checks import LADDER_OWNER
 from gridcase.workflow.clocks import clock_duration, compute_deadline
-from gridcase.workflow.compiler import CompiledRules
+from gridcase.workflow.compiler import CompiledRules, consent_flag
 from gridcase.workflow.model import (
     EscalateEffect,
     LadderMove,
@@ -178,6 +178,10 @@ class _Decision:
     state: str
     category: str
     chosen: tuple[int, Transition] | None = None
+
+    @property
+    def flags(self) -> frozenset[str]:
+        return self.case.flags
 
     def permit(self, index: int, rule: Transition) -> bool:
         _authorise(
@@ -457,6 +461,14 @@ def decide_action(
         )
     index, t = _choose(rules, case, command, actor, payload)
     rule = _rule(rules, index, t, case.state)
+    consent = consent_flag(command.role) if t.agreement else None
+    if consent in case.flags:
+        raise RefusedByRule(
+            f"{t.action.value}: {command.role} has already agreed; waiting for "
+            + ", ".join(p for p in t.agreement if consent_flag(p) not in case.flags),
+            rule=rule,
+            cite=t.cite or t.assumption,
+        )
     level = case.level
     if t.action is Action.ESCALATE:
         if level + 1 >= len(rules.rules.ladder):
@@ -534,7 +546,9 @@ def decide_action(
             level=level,
             owner=owner,
             unit=unit,
-            flags_set=tuple(f for f in t.set if f not in case.flags),
+            flags_set=tuple(
+                f for f in (*t.set, *([consent] if consent else [])) if f not in case.flags
+            ),
             flags_cleared=tuple(f for f in t.clear if f in case.flags),
             clocks_started=started,
             clocks_stopped=stopped,

@@ -95,7 +95,26 @@ def _label(t: Transition) -> str:
         clocks.append(f"at level {t.level}")
     if t.action.value == "escalate":
         clocks.append("one level up")
+    if t.agreement:
+        clocks.append("once " + " and ".join(t.agreement) + " all agreed")
     return " · ".join(parts + clocks)
+
+
+def _consent_label(t: Transition) -> str:
+    """The self-loop of a consent that does not yet complete an agreement."""
+    return f"{t.action.value} · consent by {'/'.join(t.by)} · until all agreed"
+
+
+def _edges(t: Transition) -> list[tuple[str | None, str, str]]:
+    """Each machine transition a rule becomes: (source or None for submit, target, label)."""
+    if not t.from_:
+        return [(None, t.to or "", _label(t))]
+    edges: list[tuple[str | None, str, str]] = []
+    for s in t.from_:
+        if t.agreement:
+            edges.append((s, s, _consent_label(t)))
+        edges.append((s, t.to or s, _label(t)))
+    return edges
 
 
 def _safe(text: str) -> str:
@@ -114,11 +133,8 @@ def to_mermaid(rules: RuleSet) -> str:
             f'    state "{_safe(st.name.zh)} / {_safe(st.name.en)}{_safe(owner)}" as {name}'
         )
     for t in rules.transitions:
-        if not t.from_:
-            lines.append(f"    [*] --> {t.to}: {_safe(_label(t))}")
-            continue
-        for s in t.from_:
-            lines.append(f"    {s} --> {t.to or s}: {_safe(_label(t))}")
+        for source, target, label in _edges(t):
+            lines.append(f"    {source or '[*]'} --> {target}: {_safe(label)}")
     for name, st in rules.states.items():
         if st.final:
             lines.append(f"    {name} --> [*]")
@@ -151,10 +167,9 @@ def to_dot(rules: RuleSet) -> str:
         label = f"{st.name.zh}\\n{st.name.en}" + (f"\\n({st.owner})" if st.owner else "")
         lines.append(f'  {_dot_quote(name)} [label="{label}"{shape}];')
     for t in rules.transitions:
-        sources = t.from_ or ["__start"]
-        for s in sources:
+        for source, target, label in _edges(t):
             lines.append(
-                f"  {_dot_quote(s)} -> {_dot_quote(t.to or s)} [label={_dot_quote(_label(t))}];"
+                f"  {_dot_quote(source or '__start')} -> {_dot_quote(target)} [label={_dot_quote(label)}];"
             )
     lines.append("}")
     return "\n".join(lines) + "\n"

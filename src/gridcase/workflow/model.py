@@ -327,6 +327,12 @@ class Transition(Sourced):
     leads a matter depends on its kind (Yingkou 三(三)1: a matter involving departments
     outside the committee is led by the leader in charge). Like ``when``, it tells apart
     several transitions for one action and state, ``submit`` included."""
+    agreement: list[Slug] = Field(default_factory=list)
+    """Roles that must all agree (Qingdao 二(五)3: the two grid departments; 二(五)2: three
+    departments together). Each takes the action once and its consent is recorded (the
+    flag ``<role>_agreed``); the case stays where it is, clocks untouched, until the last
+    of them agrees, and only that step goes ``to`` with the transition's clocks and flags.
+    ``by`` must name exactly these roles."""
     level: Annotated[int, Field(ge=0)] | None = None
     """The rung of the ladder the case stands on after this step (a matter registered
     straight with the rung that leads it); omitted, ``ladder`` decides."""
