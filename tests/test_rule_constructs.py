@@ -25,7 +25,8 @@ from gridcase.domain.actions import Action
 from gridcase.domain.case_state import CaseState, evolve
 from gridcase.domain.commands import ActOnCase, Actor, SubmitDemand
 from gridcase.interfaces.export import problem_ledger_table
-from gridcase.kernel.errors import InvalidInput, NotAuthorised, RefusedByRule
+from gridcase.kernel.errors import InvalidInput, NotAuthorised, OutOfScope, RefusedByRule
+from gridcase.projections.coverage import CoverageReport
 from gridcase.projections.ledger import ProblemLedger
 from gridcase.workflow.compiler import CompiledRules
 from gridcase.workflow.decide import decide_action, decide_expiries, decide_submission
@@ -406,3 +407,37 @@ class TestTheLedgerShowsProgressAndCategory:
             row = next(iter(ProblemLedger.build(engine.log).rows.values()))
             assert (row.progress, row.progress_at) == ("已踏勘", cst(2026, 3, 2, 12))
             assert problem_ledger_table([row]).rows[0]["progress"] == "已踏勘"
+
+
+class TestBijieServesEnterprisesInBothGrids:
+    def test_only_enterprises_are_served(self, tmp_path: Path) -> None:
+        """三(二) 辖区内所有存续的企业: public institutions and social organisations too are
+        refused, as individual businesses and cooperatives are by name."""
+        with engine_on(f"sqlite:///{tmp_path / 'b.db'}", cst(2026, 3, 2, 8)) as (engine, _):
+            roster = RosterBuilder(engine, "bijie")
+            roster.enterprise(credit_code(31, division="520502"))
+            for prefix in ("12", "51", "53", "92", "93"):
+                code = credit_code(32, prefix=prefix, division="520502")
+                with pytest.raises(OutOfScope):
+                    roster.enterprise(code)
+
+    def test_an_enterprise_lacking_a_grid_kind_is_reported(self, tmp_path: Path) -> None:
+        """三(三) 横向到边、纵向到底: coverage names an enterprise with no horizontal grid."""
+        with engine_on(f"sqlite:///{tmp_path / 'b.db'}", cst(2026, 3, 2, 8)) as (engine, _):
+            both, half = credit_code(33, division="520502"), credit_code(34, division="520502")
+            roster = RosterBuilder(engine, "bijie")
+            roster.enterprise(both).enterprise(half)
+            roster.grid("industry-1", "vertical").grid("town-1", "horizontal")
+            roster.in_grid(both, "industry-1").in_grid(both, "town-1").in_grid(half, "industry-1")
+            report = engine.roster.coverage("bijie", "2026-03")
+            assert isinstance(report, CoverageReport)
+            assert report.lacking_grid_kinds == ((half, ("horizontal",)),)
+            assert report.to_dict()["lacking_grid_kinds"] == {half: ["horizontal"]}
+
+    def test_a_required_kind_must_be_declared(self) -> None:
+        text = replaced(
+            (RULES / "bijie.yaml").read_text(encoding="utf-8"),
+            "required_grid_kinds: [vertical, horizontal]",
+            "required_grid_kinds: [vertical, diagonal]",
+        )
+        assert any("unknown grid kind 'diagonal'" in m for m in problems(text))

@@ -63,6 +63,7 @@ __all__ = [
     "check_visit",
     "claim_posts",
     "grids_replaced",
+    "missing_grid_kinds",
     "move_to_grid",
     "quota_breach",
     "require_active",
@@ -145,6 +146,18 @@ def check_organisation(
             f"{policy.jurisdiction} excludes from its scope",
             rule=policy.rule("scope.exclude_organisation_types"),
             cite=scope.cite or scope.assumption,
+        )
+    served = scope.only_organisation_types if scope is not None else []
+    if served and (org not in served or implied not in served):
+        # A code of no known category cannot claim to be a served kind: an enterprise's
+        # code is category 91 (GB 32100-2015), so another claiming "enterprise" is refused.
+        named = implied if org in served else org
+        raise OutOfScope(
+            f"{code} is registered as {named.value.replace('_', ' ')} (credit code category "
+            f"{code.value[:2]}); {policy.jurisdiction} serves only "
+            + ", ".join(t.value.replace("_", " ") for t in served),
+            rule=policy.rule("scope.only_organisation_types"),
+            cite=scope.cite if scope is not None else None,
         )
     return org
 
@@ -370,6 +383,14 @@ def claim_posts(
 
 
 # -- grids -----------------------------------------------------------------------------------
+
+
+def missing_grid_kinds(roster: RosterRules | None, ent: Enterprise, day: date) -> tuple[str, ...]:
+    """The required grid kinds the enterprise, in scope on ``day``, sits in no grid of."""
+    if roster is None or not roster.required_grid_kinds or not ent.in_scope_on(day):
+        return ()
+    kinds = {s.kind for s in ent.grids_on(day)}
+    return tuple(k for k in roster.required_grid_kinds if k not in kinds)
 
 
 def grids_replaced(roster: RosterRules, ent: Enterprise, grid: Grid) -> list[str]:

@@ -430,6 +430,20 @@ def check_ruleset(rules: RuleSet) -> list[Finding]:
             )
         if roster.grid_membership is GridMembership.ONE_GRID and not roster.grid_kinds:
             found.append((("roster", "grid_membership"), "'one_grid' needs at least one grid kind"))
+        for index, kind in enumerate(roster.required_grid_kinds):
+            if kind not in roster.grid_kinds:
+                found.append(
+                    (("roster", "required_grid_kinds", index), f"unknown grid kind {kind!r}")
+                )
+        if len(roster.required_grid_kinds) > 1 and (
+            roster.grid_membership is GridMembership.ONE_GRID
+        ):
+            found.append(
+                (
+                    ("roster", "required_grid_kinds"),
+                    "with 'one_grid' an enterprise sits in one grid, so it cannot be required to sit in grids of several kinds",
+                )
+            )
         for index, role_name in enumerate(roster.one_per_unit):
             if role_name not in roles:
                 found.append((("roster", "one_per_unit", index), f"unknown role {role_name!r}"))
