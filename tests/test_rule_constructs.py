@@ -441,3 +441,26 @@ class TestBijieServesEnterprisesInBothGrids:
             "required_grid_kinds: [vertical, diagonal]",
         )
         assert any("unknown grid kind 'diagonal'" in m for m in problems(text))
+
+
+class TestWeifangManyToOneOnlyForSectionLevel:
+    def test_only_section_level_cadres_share_an_enterprise(self, tmp_path: Path) -> None:
+        """ "一对一 … 经济主管部门正科级干部也可 … 采取'多对一'": two section-level cadres may
+        serve one enterprise together; a department-level cadre serves it alone."""
+        with engine_on(f"sqlite:///{tmp_path / 'w.db'}", cst(2026, 3, 2, 8)) as (engine, _):
+            shared, alone = credit_code(41, division="370705"), credit_code(42, division="370705")
+            roster = RosterBuilder(engine, "weifang")
+            roster.enterprise(shared, tier="construction").enterprise(alone, tier="construction")
+            for pid, rank in (
+                ("section-1", "section_level_economic"),
+                ("section-2", "section_level_economic"),
+                ("head-1", "department_level"),
+            ):
+                roster.person(pid, "commissioner", rank=rank)
+            roster.responsible(shared, "section-1").responsible(shared, "section-2")
+            with pytest.raises(RefusedByRule, match=r"head-1 .* serves one-to-one") as refused:
+                roster.responsible(shared, "head-1")
+            assert refused.value.rule.endswith("roster.shared_ranks")
+            roster.responsible(alone, "head-1")
+            with pytest.raises(RefusedByRule, match=r"head-1 .* serves one-to-one"):
+                roster.responsible(alone, "section-1")

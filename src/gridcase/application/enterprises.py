@@ -28,6 +28,7 @@ from gridcase.domain.person import ENTERPRISE, Person
 from gridcase.domain.registry import (
     check_liaison_cap,
     check_liaison_form,
+    check_shared_responsibility,
     check_organisation,
     check_responsible,
     check_tier,
@@ -273,6 +274,15 @@ def assign_responsible(command: AssignResponsible, work: UnitOfWork) -> UUID:
         ent.credit_code,
         command.on,
     )
+    if roster.shared_ranks and not roster.one_responsible_per_enterprise:
+        sharing = [
+            other
+            for st in ent.open_responsibles()
+            if st.grid == command.grid and st.holder != command.person_id
+            if (other := work.get(Person, person_key(command.jurisdiction, st.holder)))
+            is not None
+        ]
+        check_shared_responsibility(policy, person, sharing)
     if roster.one_responsible_per_enterprise:
         for s in [s for s in ent.open_responsibles() if s.grid == command.grid]:
             ent.release_responsible(

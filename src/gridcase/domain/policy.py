@@ -135,6 +135,11 @@ class RosterRules(Sourced):
     one_responsible_per_enterprise: bool = False
     """一企一管家 (Malu): assigning a responsible person replaces the previous one (per
     grid, where the enterprise is served per grid)."""
+    shared_ranks: list[Slug] = Field(default_factory=list)
+    """Ranks whose holders may serve one enterprise together ("多对一"; Weifang: only
+    section-level cadres of the economic departments). When given, a person of any other
+    rank serves one-to-one: nobody else may be responsible for that enterprise at once
+    (in the same grid), and an assignment that would break this is refused."""
     quotas: dict[Slug, Quota] = Field(default_factory=dict)
     """Per rank (Weifang's commissioners: ``department_level``, ``city_department_head``
     …); a person's ``rank`` in the roster selects the quota."""

@@ -65,6 +65,7 @@ __all__ = [
     "grids_replaced",
     "missing_grid_kinds",
     "move_to_grid",
+    "check_shared_responsibility",
     "quota_breach",
     "require_active",
     "require_in_scope",
@@ -225,6 +226,26 @@ def require_active(jurisdiction: str, person: Person | None, person_id: str) -> 
     if not person.active:
         raise NotAuthorised(f"{person_id} is no longer active in {jurisdiction}", actor=person_id)
     return person
+
+
+def check_shared_responsibility(
+    policy: RegistryPolicy, person: Person, others: Sequence[Person]
+) -> None:
+    """Refuse to share an enterprise unless everyone sharing it is of a rank that may
+    (``roster.shared_ranks``: "多对一" only for those ranks, "一对一" for the rest)."""
+    roster = policy.require_roster()
+    if not roster.shared_ranks or not others:
+        return
+    for who in (person, *others):
+        if who.rank not in roster.shared_ranks:
+            alone = who.person_id
+            raise RefusedByRule(
+                f"{alone} (rank {who.rank!r}) serves one-to-one: {person.person_id} cannot "
+                f"share the enterprise with {', '.join(o.person_id for o in others)}; only "
+                f"{', '.join(roster.shared_ranks)} may serve an enterprise together",
+                rule=policy.rule("roster.shared_ranks"),
+                cite=roster.cite or roster.assumption,
+            )
 
 
 def quota_breach(quota: Quota, enterprises: int, projects: int) -> tuple[str, int, int] | None:

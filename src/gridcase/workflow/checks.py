@@ -430,6 +430,21 @@ def check_ruleset(rules: RuleSet) -> list[Finding]:
             )
         if roster.grid_membership is GridMembership.ONE_GRID and not roster.grid_kinds:
             found.append((("roster", "grid_membership"), "'one_grid' needs at least one grid kind"))
+        for index, rank in enumerate(roster.shared_ranks):
+            if rank not in roster.quotas:
+                found.append(
+                    (
+                        ("roster", "shared_ranks", index),
+                        f"unknown rank {rank!r} (ranks are the keys of roster.quotas)",
+                    )
+                )
+        if roster.shared_ranks and roster.one_responsible_per_enterprise:
+            found.append(
+                (
+                    ("roster", "shared_ranks"),
+                    "with one_responsible_per_enterprise nobody shares an enterprise",
+                )
+            )
         for index, kind in enumerate(roster.required_grid_kinds):
             if kind not in roster.grid_kinds:
                 found.append(
