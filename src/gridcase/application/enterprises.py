@@ -28,9 +28,9 @@ from gridcase.domain.person import ENTERPRISE, Person
 from gridcase.domain.registry import (
     check_liaison_cap,
     check_liaison_form,
-    check_shared_responsibility,
     check_organisation,
     check_responsible,
+    check_shared_responsibility,
     check_tier,
     require_in_scope,
     require_reason,
@@ -279,8 +279,7 @@ def assign_responsible(command: AssignResponsible, work: UnitOfWork) -> UUID:
             other
             for st in ent.open_responsibles()
             if st.grid == command.grid and st.holder != command.person_id
-            if (other := work.get(Person, person_key(command.jurisdiction, st.holder)))
-            is not None
+            if (other := work.get(Person, person_key(command.jurisdiction, st.holder))) is not None
         ]
         check_shared_responsibility(policy, person, sharing)
     if roster.one_responsible_per_enterprise:
