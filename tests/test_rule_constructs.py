@@ -31,7 +31,9 @@ from gridcase.projections.ledger import ProblemLedger
 from gridcase.workflow.compiler import CompiledRules
 from gridcase.workflow.decide import decide_action, decide_expiries, decide_submission
 from gridcase.workflow.diagram import to_mermaid
+from gridcase.workflow.duties import duty_periods
 from gridcase.workflow.loader import load_rules, parse_rules
+from gridcase.workflow.model import DueRule, Duty
 
 MALU = (RULES / "malu.yaml").read_text(encoding="utf-8")
 YINGKOU = (RULES / "yingkou.yaml").read_text(encoding="utf-8")
@@ -464,3 +466,80 @@ class TestWeifangManyToOneOnlyForSectionLevel:
             roster.responsible(alone, "head-1")
             with pytest.raises(RefusedByRule, match=r"head-1 .* serves one-to-one"):
                 roster.responsible(alone, "section-1")
+
+
+class TestPeriodicDuties:
+    def test_yingkous_report_is_due_at_the_end_of_april(self, calendar: WorkingCalendar) -> None:
+        """三(三)4 每年4月底前: by 24:00 on 30 April (a Thursday in 2026, before Labour Day)."""
+        duty = load_rules(RULES / "yingkou.yaml").rules.duties["research_report"]
+        periods = list(
+            duty_periods("research_report", duty, calendar, date(2025, 6, 1), date(2026, 12, 31))
+        )
+        assert [(p.first, p.last, p.due.due_date) for p in periods] == [
+            (date(2025, 1, 1), date(2025, 12, 31), date(2025, 4, 30)),
+            (date(2026, 1, 1), date(2026, 12, 31), date(2026, 4, 30)),
+        ]
+        report = periods[1]
+        assert report.due.deadline == cst(2026, 5, 1, 0)
+        assert not report.missed(cst(2026, 4, 30, 23), now=cst(2026, 6, 1, 9))
+        assert report.missed(cst(2026, 5, 6, 9), now=cst(2026, 6, 1, 9))
+        assert report.missed(None, now=cst(2026, 5, 1, 0))
+        assert not report.missed(None, now=cst(2026, 4, 30, 12))
+
+    def test_bijies_ledger_before_the_27th_and_malus_first_working_day(
+        self, calendar: WorkingCalendar
+    ) -> None:
+        """Bijie 27日前: by the 26th; Malu 每月第1个工作日: after Labour Day 2026, Wed 6 May."""
+        ledger = load_rules(RULES / "bijie.yaml").rules.duties["visit_ledger"]
+        [feb] = duty_periods("visit_ledger", ledger, calendar, date(2026, 2, 1), date(2026, 2, 28))
+        assert feb.due.due_date == date(2026, 2, 26)
+        report = MALU_RULES.rules.duties["progress_report"]
+        [may] = duty_periods(
+            "progress_report", report, calendar, date(2026, 5, 1), date(2026, 5, 31)
+        )
+        assert may.due.due_date == date(2026, 5, 6)
+
+    @settings(max_examples=30, deadline=None)
+    @given(every=st.integers(1, 12), month=st.integers(1, 12), day=st.integers(2, 31))
+    def test_every_occurrence_is_due_inside_its_period(
+        self, every: int, month: int, day: int
+    ) -> None:
+        """Whatever the rule, each period is ``every`` months long and due within itself."""
+        due = DueRule.model_validate(
+            {
+                "every_months": every,
+                "from": "2024-01-01",
+                "month": min(month, every),
+                "by": "day",
+                "day": day,
+                "before": True,
+            }
+        )
+        duty = Duty.model_validate(
+            {
+                "name": {"zh": "报", "en": "r"},
+                "owed_by": "x",
+                "owed_to": {"zh": "办", "en": "o"},
+                "due": due.model_dump(by_alias=True),
+                "assumption": "test",
+            }
+        )
+        for p in duty_periods("d", duty, CALENDAR, date(2024, 1, 1), date(2026, 12, 31)):
+            assert p.first <= p.due.due_date <= p.last
+            months = (p.last.year - p.first.year) * 12 + p.last.month - p.first.month + 1
+            assert months == every
+
+    def test_a_duty_is_checked_on_load(self) -> None:
+        text = replaced(
+            YINGKOU,
+            "due: {every_months: 12, from: 2022-01-01, month: 4, by: end_of_month}",
+            "due: {every_months: 3, from: 2022-01-15, month: 4, by: day}",
+        )
+        found = problems(text)
+        assert any("begin on the 1st of a month" in m for m in found)
+        assert any("month 4 of a period of 3" in m for m in found)
+        assert any("give 'day' exactly when 'by' is 'day'" in m for m in found)
+
+    def test_the_diagram_lists_the_duties(self) -> None:
+        text = to_mermaid(load_rules(RULES / "yingkou.yaml").rules)
+        assert "duties<br/>research_report = officer (each_holder)" in text

@@ -117,6 +117,26 @@ def _check_submits(rules: RuleSet, submits: list[int]) -> Iterable[Finding]:
         yield (("transitions",), f"no 'submit' for the categories: {', '.join(missing)}")
 
 
+def _check_duties(rules: RuleSet) -> Iterable[Finding]:
+    for name, duty in rules.duties.items():
+        path: tuple[str | int, ...] = ("duties", name)
+        yield from _sourced(path, duty.cite, duty.assumption, "a duty")
+        if duty.owed_by not in rules.roles:
+            yield ((*path, "owed_by"), f"unknown role {duty.owed_by!r}")
+        due = duty.due
+        if due.from_.day != 1:
+            yield ((*path, "due", "from"), "a duty's periods begin on the 1st of a month")
+        if due.month is not None and due.month > due.every_months:
+            yield (
+                (*path, "due", "month"),
+                f"month {due.month} of a period of {due.every_months} month(s)",
+            )
+        if (due.by == "day") != (due.day is not None):
+            yield ((*path, "due"), "give 'day' exactly when 'by' is 'day'")
+        if due.before and (due.by != "day" or due.day == 1):
+            yield ((*path, "due", "before"), "'before' needs a 'day' after the 1st")
+
+
 def check_ruleset(rules: RuleSet) -> list[Finding]:
     """Every semantic problem in ``rules``; an empty list means the file may be used."""
     found: list[Finding] = []
@@ -412,6 +432,8 @@ def check_ruleset(rules: RuleSet) -> list[Finding]:
                 found.append(
                     (("states", s), f"non-final state {s!r} has no way out to a final state")
                 )
+
+    found.extend(_check_duties(rules))
 
     # -- roster and visits ----------------------------------------------------------
     roster = rules.roster

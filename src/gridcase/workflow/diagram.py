@@ -28,6 +28,7 @@ from gridcase.workflow.model import (
     CalendarDays,
     DateFromPayload,
     DayOfMonth,
+    DueRule,
     Duration,
     FirstWorkingDayOfNextMonth,
     Meeting,
@@ -38,7 +39,7 @@ from gridcase.workflow.model import (
     WorkingDaysFromPayload,
 )
 
-__all__ = ["describe_duration", "to_dot", "to_mermaid"]
+__all__ = ["describe_due", "describe_duration", "to_dot", "to_mermaid"]
 
 
 def describe_duration(d: Duration | None) -> str:
@@ -69,6 +70,13 @@ def describe_duration(d: Duration | None) -> str:
     if isinstance(d, DateFromPayload):
         return f"until a date set per case ({d.date_from_payload})"
     raise TypeError(f"unknown duration {d!r}")
+
+
+def describe_due(due: DueRule) -> str:
+    """ "every 12 months from 2022-01-01, by end_of_month of month 4"."""
+    by = f"day {due.day}" + (" (before)" if due.before else "") if due.by == "day" else due.by
+    month = due.month or due.every_months
+    return f"every {due.every_months} month(s) from {due.from_}, by {by} of month {month}"
 
 
 def _label(t: Transition) -> str:
@@ -145,6 +153,14 @@ def to_mermaid(rules: RuleSet) -> str:
         first = next(iter(rules.states))
         lines.append(f"    note right of {first}")
         lines.append(f"        clocks<br/>{legend}")
+        lines.append("    end note")
+    if rules.duties:
+        owed = "<br/>".join(
+            _safe(f"{name} = {d.owed_by} ({d.per.value}) {describe_due(d.due)}")
+            for name, d in rules.duties.items()
+        )
+        lines.append(f"    note left of {next(iter(rules.states))}")
+        lines.append(f"        duties<br/>{owed}")
         lines.append("    end note")
     return "\n".join(lines) + "\n"
 

@@ -28,7 +28,10 @@ __all__ = [
     "Category",
     "Clock",
     "DateFromPayload",
+    "DueRule",
     "Duration",
+    "Duty",
+    "DutyOwer",
     "Effect",
     "Guards",
     "LadderLevel",
@@ -358,6 +361,53 @@ class Transition(Sourced):
     """How the escalation level moves; ``escalate`` always moves up."""
 
 
+# -- periodic duties -------------------------------------------------------------------
+
+
+class DutyOwer(StrEnum):
+    """Who owes each occurrence of a duty."""
+
+    EACH_HOLDER = "each_holder"
+    """Every person holding ``owed_by`` (Yingkou: every grid officer's research report)."""
+    EACH_GRID = "each_grid"
+    """Each grid, through the holder of ``owed_by`` for it (Bijie's liaison's ledger)."""
+    EACH_ENTERPRISE = "each_enterprise"
+    """Each enterprise, by whoever holds ``owed_by`` for it (Weifang's commissioner)."""
+    EACH_OVERDUE_CASE = "each_overdue_case"
+    """Each case past its handling limit and still open (Malu's monthly progress report)."""
+
+
+class DueRule(Strict):
+    """When each occurrence of a duty is due: periods of ``every_months`` months counted
+    from ``from``, each due by a day of one of its months."""
+
+    every_months: Annotated[int, Field(ge=1, le=12)] = 1
+    """The period: 1 monthly, 2 every two months, 12 yearly."""
+    from_: date = Field(alias="from")
+    """The first day of the first period (a 1st of a month)."""
+    month: Annotated[int, Field(ge=1, le=12)] | None = None
+    """Which month of the period the due day falls in (1 = the first); default: the last."""
+    by: Literal["end_of_month", "first_working_day", "day"] = "end_of_month"
+    """24:00 of that month's last day, of its first working day, or of ``day``."""
+    day: Annotated[int, Field(ge=1, le=31)] | None = None
+    before: bool = False
+    """With ``day``: due *before* it (Bijie 27日前: by 24:00 of the 26th)."""
+
+
+class Duty(Sourced):
+    """A periodic duty: "X owes Y by a calendar rule" (data only: the rule file declares
+    it, :func:`gridcase.workflow.duties.duty_periods` says when each occurrence is due and
+    whether one is missed, and the read models report it)."""
+
+    name: Text
+    owed_by: Slug
+    """The role that owes it."""
+    owed_to: Text
+    """Who receives it (a body, e.g. 区优化营商环境工作领导小组办公室)."""
+    per: DutyOwer = DutyOwer.EACH_HOLDER
+    due: DueRule
+
+
 # -- recording -----------------------------------------------------------------------
 
 
@@ -395,6 +445,8 @@ class RuleSet(Strict):
     scope: Scope | None = None
     roster: RosterRules | None = None
     visits: VisitRules | None = None
+    duties: dict[Slug, Duty] = Field(default_factory=dict)
+    """Periodic duties (yearly reports, monthly ledgers, bimonthly visits)."""
     recording: RecordingRules = Field(default_factory=RecordingRules)
     """The late-entry policy; the default (10 minutes) applies where a file says nothing."""
     notes: list[str] = Field(default_factory=list)
