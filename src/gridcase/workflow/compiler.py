@@ -67,8 +67,12 @@ class DecisionContext(Protocol):
 
     state: str
     payload: Mapping[str, Any]
-    category: str
     role: str
+
+    @property
+    def category(self) -> str:
+        """The case's category now."""
+        ...
 
     @property
     def flags(self) -> frozenset[str]:

@@ -176,8 +176,11 @@ class _Decision:
     reason: str | None
     payload: Mapping[str, Any]
     state: str
-    category: str
     chosen: tuple[int, Transition] | None = None
+
+    @property
+    def category(self) -> str:
+        return self.case.category
 
     @property
     def flags(self) -> frozenset[str]:
@@ -244,7 +247,6 @@ def _choose(
         reason=command.reason,
         payload=payload,
         state=case.state,
-        category=case.category,
     )
     if not rules.choose(decision, command.action) or decision.chosen is None:
         raise _no_branch(rules, case.state, command.action)

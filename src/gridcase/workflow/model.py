@@ -58,6 +58,10 @@ class Source(Strict):
     """文号, e.g. 嘉马府发〔2023〕62号."""
     issued: date
     published: date | None = None
+    issuer: str | None = None
+    """The issuing body, as the document names it (e.g. 上海市嘉定区马陆镇人民政府)."""
+    where_published: str | None = None
+    """Where the document was published (a government website, its disclosure catalogue)."""
 
 
 class Jurisdiction(Strict):
