@@ -58,7 +58,7 @@ from gridcase.domain.commands import ActOnCase, Actor, SubmitDemand
 from gridcase.kernel.clock import CST
 from gridcase.kernel.errors import GridcaseError
 from gridcase.workflow import decide
-from gridcase.workflow.compiler import CompiledRules
+from gridcase.workflow.compiler import CompiledRules, consent_flag, consent_only
 from gridcase.workflow.decide import decide_action, decide_submission
 from gridcase.workflow.loader import load_rules
 from gridcase.workflow.model import Transition
@@ -84,8 +84,11 @@ def table_of(rules: CompiledRules) -> Table:
     if table is None:
         built: dict[tuple[str, Action], tuple[Choice, ...]] = {}
         for i, t in enumerate(rules.rules.transitions):
+            # A multi-party step is two rows, as in the machine: the consent that waits,
+            # then the one that completes (gridcase.workflow.compiler).
+            rows = ((i, consent_only(t)), (i, t)) if t.agreement else ((i, t),)
             for source in t.from_:
-                built[(source, t.action)] = (*built.get((source, t.action), ()), (i, t))
+                built[(source, t.action)] = (*built.get((source, t.action), ()), *rows)
         table = _tables[rules.content_hash] = built
     return table
 
@@ -100,9 +103,20 @@ def _from_table(
 ) -> Choice:
     if not candidates:
         raise decide._not_allowed(rules, case.state, command.action)
-    found = next(
-        (c for c in candidates if all(payload.get(f) in v for f, v in c[1].when.items())), None
-    )
+
+    def holds(c: Choice) -> bool:
+        t = c[1]
+        if not all(payload.get(f) in v for f, v in t.when.items()):
+            return False
+        if t.category and case.category not in t.category:
+            return False
+        if not t.agreement:
+            return True
+        others = [p for p in t.agreement if p != command.role]
+        completes = all(consent_flag(p) in case.flags for p in others)
+        return completes is (t.to is not None)
+
+    found = next((c for c in candidates if holds(c)), None)
     if found is None:
         raise decide._no_branch(rules, case.state, command.action)
     index, t = found

@@ -38,6 +38,14 @@ def yingkou(store_url: str) -> tuple[Engine, ManualClock, UUID]:
     engine.register_person(
         jurisdiction="yingkou", person_id="wang", name="王", roles=["officer"], command_id="p"
     )
+    # An outside-committee matter is led by the leader in charge from registration (三(三)1).
+    engine.register_person(
+        jurisdiction="yingkou",
+        person_id="liu",
+        name="刘",
+        roles=["leader_in_charge"],
+        command_id="p2",
+    )
     case_id = engine.submit(
         SubmitDemand(
             jurisdiction="yingkou",
@@ -57,8 +65,8 @@ def resolve(case_id: UUID, late_reason: str | None = None) -> ActOnCase:
     return ActOnCase(
         case_id,
         Action.RESOLVE,
-        "wang",
-        "officer",
+        "liu",
+        "leader_in_charge",
         "r",
         at=CLAIMED,
         payload={"result": "已协调用地"},
@@ -128,7 +136,7 @@ class TestTheBackDatedResolve:
         engine.act(resolve(case_id, "纸质台账补录"))
         assert engine.case(case_id, as_of=cst(2026, 3, 5)).state == "fed_back"
         known = engine.case(case_id, known_at=cst(2026, 3, 5))
-        assert known.state == "with_officer"
+        assert known.state == "with_leader"
         assert known.misses == {}
         assert engine.case(case_id, known_at=RECORDED).misses == {"handling": 1}
 
@@ -141,8 +149,8 @@ class TestOnTime:
         step = ActOnCase(
             case_id,
             Action.RECORD_DELAY_REASON,
-            "wang",
-            "officer",
+            "liu",
+            "leader_in_charge",
             "d",
             at=RECORDED - timedelta(minutes=9),
             reason="等待用地意见",
@@ -158,8 +166,8 @@ class TestOnTime:
         early = ActOnCase(
             case_id,
             Action.RESOLVE,
-            "wang",
-            "officer",
+            "liu",
+            "leader_in_charge",
             "r0",
             at=SUBMITTED - timedelta(days=1),
             payload={"result": "x"},

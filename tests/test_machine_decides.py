@@ -91,6 +91,7 @@ class Witness:
 
     state: str
     payload: Mapping[str, Any]
+    category: str = "consultation"
     asked: list[int] = field(default_factory=list)
     fired: list[int] = field(default_factory=list)
 
@@ -104,24 +105,24 @@ class Witness:
 
 class TestBranchesInFileOrder:
     def test_the_machine_holds_the_branches_in_file_order(self, malu: CompiledRules) -> None:
-        """Malu's two rate branches from awaiting_rating are transitions[12] then [13]."""
+        """Malu's two rate branches from awaiting_rating are transitions[13] then [14]."""
         found = malu.transitions("awaiting_rating", Action.RATE)
-        assert [i for i, _ in found] == [12, 13]
+        assert [i for i, _ in found] == [13, 14]
         assert [t.to for _, t in found] == ["unsatisfied", "rated"]
 
     def test_a_when_that_holds_fires_its_branch(self, malu: CompiledRules) -> None:
-        """ "Unsatisfied" matches [12]'s when: its permission is asked, it fires, and the
+        """ "Unsatisfied" matches [13]'s when: its permission is asked, it fires, and the
         machine moves the context (not a case) to unsatisfied."""
         witness = Witness("awaiting_rating", {"satisfaction": "unsatisfied"})
         assert malu.choose(witness, Action.RATE)
-        assert (witness.asked, witness.fired, witness.state) == ([12], [12], "unsatisfied")
+        assert (witness.asked, witness.fired, witness.state) == ([13], [13], "unsatisfied")
 
     def test_a_when_that_fails_passes_to_the_next_branch(self, malu: CompiledRules) -> None:
-        """ "Satisfied" fails [12]'s when, so [12] is never asked to permit; the default
-        branch [13] fires."""
+        """ "Satisfied" fails [13]'s when, so [13] is never asked to permit; the default
+        branch [14] fires."""
         witness = Witness("awaiting_rating", {"satisfaction": "satisfied"})
         assert malu.choose(witness, Action.RATE)
-        assert (witness.asked, witness.fired, witness.state) == ([13], [13], "rated")
+        assert (witness.asked, witness.fired, witness.state) == ([14], [14], "rated")
 
     def test_decide_action_records_the_branch_the_machine_chose(
         self, malu: CompiledRules, calendar: WorkingCalendar
@@ -165,20 +166,20 @@ class TestAMatchedBranchDoesNotFallThrough:
     def test_a_failing_guard_refuses_naming_the_matched_branch(
         self, calendar: WorkingCalendar
     ) -> None:
-        """Without a reason the unsatisfied branch refuses, citing transitions[12]; the
-        default branch [13] would have accepted it, recording a satisfied-looking rating."""
+        """Without a reason the unsatisfied branch refuses, citing transitions[13]; the
+        default branch [14] would have accepted it, recording a satisfied-looking rating."""
         rules = _guarded_malu()
         case = awaiting_rating(rules, calendar)
         with pytest.raises(RefusedByRule, match="rate: a reason is required") as refused:
             decide_action(rules, calendar, case, rate(case, satisfaction="unsatisfied"), ME, at=AT)
-        assert refused.value.rule == "malu@2023.1 transitions[12]: rate from awaiting_rating"
+        assert refused.value.rule == "malu@2023.1 transitions[13]: rate from awaiting_rating"
         given = rate(case, reason="回复不及时", satisfaction="unsatisfied")
         assert decide_action(rules, calendar, case, given, ME, at=AT).outcome.state == "unsatisfied"
 
     def test_the_first_failing_guard_is_the_one_reported(
         self, qingdao: CompiledRules, calendar: WorkingCalendar
     ) -> None:
-        """Qingdao's unsatisfied branch [7] needs all four scores: it names what is missing,
+        """Qingdao's unsatisfied branch [9] needs all four scores: it names what is missing,
         not the default branch [8] (which needs the same fields)."""
         case = awaiting_rating(qingdao, calendar)
         command = rate(case, satisfaction="unsatisfied", efficiency=2)
@@ -186,7 +187,7 @@ class TestAMatchedBranchDoesNotFallThrough:
             RefusedByRule, match=r"payload field\(s\) required: attitude, quality"
         ) as refused:
             decide_action(qingdao, calendar, case, command, ME, at=AT)
-        assert refused.value.rule == "qingdao@2020.1 transitions[7]: rate from awaiting_rating"
+        assert refused.value.rule == "qingdao@2020.1 transitions[9]: rate from awaiting_rating"
 
     def test_a_wrong_role_on_the_matched_branch_refuses(
         self, malu: CompiledRules, calendar: WorkingCalendar

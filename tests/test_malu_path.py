@@ -222,8 +222,8 @@ class TestNationalDayCoordinationUnsatisfied:
             reason="审批仍未通过",
         )
         assert s.state == "handling"  # 六(三): 企业确认未办结的, 责任单位要继续办理
-        # A fresh 15 working days from Oct 21: Oct 22-24, 27-31, Nov 3-7, 10, 11.
-        assert due(s) == {"handling": date(2025, 11, 11)}
+        # Handling goes on against the original limit (24:00 Oct 27), not a fresh period.
+        assert due(s) == {"handling": date(2025, 10, 27)}
 
         s = driver.act(
             cst(2025, 11, 5, 9),
@@ -241,7 +241,8 @@ class TestNationalDayCoordinationUnsatisfied:
         assert driver.case_id is not None
         s = driver.engine.case(driver.case_id)
         assert s.state == "awaiting_rating"
-        assert s.misses == {"confirmation": 1}
+        # The limit was missed on Oct 27, and the November report (due Nov 3) with it.
+        assert s.misses == {"confirmation": 1, "handling": 1, "progress_report": 1}
         assert due(s) == {"rating": date(2025, 11, 13)}  # confirmed at 24:00 Nov 10: Nov 11, 12, 13
         assert driver.engine.advance().fired == ()  # idempotent
 

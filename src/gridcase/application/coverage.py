@@ -60,4 +60,5 @@ def coverage(
         enterprises=view.enterprises(jurisdiction).values(),
         visits_of=lambda code: view.visits(jurisdiction, code),
         grid=the_grid,
+        roster=rules.rules.roster,
     )

@@ -30,6 +30,7 @@ from gridcase.domain.registry import (
     check_liaison_form,
     check_organisation,
     check_responsible,
+    check_shared_responsibility,
     check_tier,
     require_in_scope,
     require_reason,
@@ -273,6 +274,14 @@ def assign_responsible(command: AssignResponsible, work: UnitOfWork) -> UUID:
         ent.credit_code,
         command.on,
     )
+    if roster.shared_ranks and not roster.one_responsible_per_enterprise:
+        sharing = [
+            other
+            for st in ent.open_responsibles()
+            if st.grid == command.grid and st.holder != command.person_id
+            if (other := work.get(Person, person_key(command.jurisdiction, st.holder))) is not None
+        ]
+        check_shared_responsibility(policy, person, sharing)
     if roster.one_responsible_per_enterprise:
         for s in [s for s in ent.open_responsibles() if s.grid == command.grid]:
             ent.release_responsible(

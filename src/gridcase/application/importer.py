@@ -47,7 +47,12 @@ from gridcase.domain.ids import enterprise_key, person_key
 from gridcase.domain.person import ENTERPRISE, Person
 from gridcase.domain.policy import GridMembership
 from gridcase.domain.recorded import recorded_at
-from gridcase.domain.registry import check_organisation, check_responsible, check_tier
+from gridcase.domain.registry import (
+    check_organisation,
+    check_responsible,
+    check_shared_responsibility,
+    check_tier,
+)
 from gridcase.kernel.errors import GridcaseError, InvalidInput
 from gridcase.workflow.compiler import CompiledRules
 from gridcase.workflow.loader import RuleBook
@@ -310,6 +315,17 @@ class _Validator:
                     f"{self.jurisdiction} has one responsible person per enterprise (per grid)",
                     "responsible",
                 )
+        if roster is not None and roster.shared_ranks:
+            by_grid: dict[str | None, list[Person]] = {}
+            for person_id, grid_of in responsible:
+                found = self.person(person_id)
+                if found is not None:
+                    by_grid.setdefault(grid_of, []).append(found)
+            for sharing in by_grid.values():
+                try:
+                    check_shared_responsibility(registry_policy(rules), sharing[0], sharing[1:])
+                except GridcaseError as exc:
+                    return bad(f"{exc} (rule {getattr(exc, 'rule', '')})", "responsible")
         for person_id, grid_of in responsible:
             try:
                 person = check_responsible(

@@ -65,6 +65,15 @@ class Action(StrEnum):
     """The grid departments do not agree the procedure is complete."""
     REPLY_IN_WRITING = "reply_in_writing"
     """加盖单位公章书面回复企业: a sealed written answer to an unsatisfied enterprise."""
+    DECLARE_CANNOT_MEET = "declare_cannot_meet"
+    """无法满足企业诉求: the unit records, with why, that the demand cannot be met; the
+    sealed written reply is owed from then (Malu 六(四))."""
+    CHOOSE_DISPUTE_ROUTE = "choose_dispute_route"
+    """企业选择行政复议、诉讼等争议解决途径: the enterprise goes to administrative review or
+    litigation; the limit becomes the statutory one, entered on the step (Malu 六(二))."""
+    CHANGE_CATEGORY = "change_category"
+    """改变诉求类别: the matter turns out to be of another category (it involves a
+    department outside the committee); recorded with a reason, its limit recomputed."""
     REOPEN = "reopen"
     """重新办理: handling starts again."""
     WITHDRAW = "withdraw"

@@ -239,6 +239,17 @@ class Case(Aggregate):
     class RepliedInWriting(Event):
         kind: ClassVar[str] = Action.REPLY_IN_WRITING.value
 
+    class CannotMeetDeclared(Event):
+        kind: ClassVar[str] = Action.DECLARE_CANNOT_MEET.value
+
+    class DisputeRouteChosen(Event):
+        kind: ClassVar[str] = Action.CHOOSE_DISPUTE_ROUTE.value
+
+    class CategoryChanged(Event):
+        """The matter's category changed; the new one is ``payload["category"]``."""
+
+        kind: ClassVar[str] = Action.CHANGE_CATEGORY.value
+
     class Reopened(Event):
         kind: ClassVar[str] = Action.REOPEN.value
 
@@ -322,6 +333,9 @@ EVENT_CLASSES: Mapping[str, type[Case.Event]] = {
         Case.InternalSignOffApproved,
         Case.InternalSignOffRejected,
         Case.RepliedInWriting,
+        Case.CannotMeetDeclared,
+        Case.DisputeRouteChosen,
+        Case.CategoryChanged,
         Case.Reopened,
         Case.Withdrawn,
     )

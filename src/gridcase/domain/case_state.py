@@ -36,6 +36,7 @@ CLOCK_EXPIRED = "clock_expired"
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _NO_HOLDERS: Mapping[str, str] = MappingProxyType({})
+_NO_CLOCKS: Mapping[str, OpenClock] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,13 @@ class CaseState:
     holders: Mapping[str, str] = field(default_factory=lambda: _NO_HOLDERS)
     """The last named holder of each role that held the case (officer → who), so a
     matter that comes back to a role comes back to the person who had it."""
+    recategorised: str | None = None
+    """The category the matter has now, when a step changed it from the submitted one."""
+    stopped: Mapping[str, OpenClock] = field(default_factory=lambda: _NO_CLOCKS)
+    """Clocks a step stopped before they ran out, with the deadline they had, so a later
+    step can take them up again against that deadline (a rejected completion goes on
+    against the original limit). Derived from the recorded steps: a clock that runs
+    out, or starts again, leaves this map."""
 
     @property
     def jurisdiction(self) -> str:
@@ -155,7 +163,8 @@ class CaseState:
 
     @property
     def category(self) -> str:
-        return self.submission.category
+        """The category the matter has now (the submitted one unless a step changed it)."""
+        return self.recategorised or self.submission.category
 
     def next_deadline(self) -> OpenClock | None:
         """The open clock that runs out first."""
@@ -175,6 +184,8 @@ def evolve(state: CaseState | None, step: Step, *, case_id: UUID | None = None) 
         flags: set[str] = set()
         commands: frozenset[str] = frozenset()
         holders: dict[str, str] = {}
+        stopped: dict[str, OpenClock] = {}
+        recategorised: str | None = None
         submission = step.submission
         submitted_at = step.at
         steps = 0
@@ -185,15 +196,24 @@ def evolve(state: CaseState | None, step: Step, *, case_id: UUID | None = None) 
         flags = set(state.flags)
         commands = state.commands
         holders = dict(state.holders)
+        stopped = dict(state.stopped)
+        recategorised = state.recategorised
         submission = state.submission
         submitted_at = state.submitted_at
         steps = state.steps
     for name in out.clocks_stopped:
-        clocks.pop(name, None)
+        was = clocks.pop(name, None)
+        if was is not None and step.clock != name:
+            stopped[name] = was
+        else:
+            stopped.pop(name, None)
     for oc in out.clocks_started:
         clocks[oc.clock] = oc
+        stopped.pop(oc.clock, None)
     if step.clock is not None and step.misses is not None:
         misses[step.clock] = step.misses
+    if step.kind == Action.CHANGE_CATEGORY.value:
+        recategorised = str(step.payload["category"])
     flags.difference_update(out.flags_cleared)
     flags.update(out.flags_set)
     if step.command_id is not None:
@@ -217,4 +237,6 @@ def evolve(state: CaseState | None, step: Step, *, case_id: UUID | None = None) 
         steps=steps + 1,
         commands=commands,
         holders=MappingProxyType(dict(sorted(holders.items()))),
+        recategorised=recategorised,
+        stopped=MappingProxyType(dict(sorted(stopped.items()))),
     )

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any
+from datetime import date
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -119,6 +120,20 @@ class WrittenReplyPayload(Payload):
     summary: NonEmpty | None = None
 
 
+class DisputeRoutePayload(Payload):
+    route: Literal["administrative_review", "litigation", "other"] | None = None
+    """行政复议, 诉讼, or another dispute-resolution route (等争议解决途径)."""
+    legal_basis: NonEmpty | None = None
+    """The law or regulation that sets the limit (e.g. 《中华人民共和国行政复议法》)."""
+    statutory_due_date: date | None = None
+    """The day by which the law requires the matter decided, as entered by the unit."""
+
+
+class CategoryPayload(Payload):
+    category: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    """The category the matter has from this step on (one of the rule file's)."""
+
+
 PAYLOAD_MODELS: Mapping[Action, type[Payload]] = {
     Action.SUBMIT: Payload,
     Action.DISPATCH: DispatchPayload,
@@ -140,6 +155,9 @@ PAYLOAD_MODELS: Mapping[Action, type[Payload]] = {
     Action.APPROVE_INTERNAL_SIGN_OFF: Payload,
     Action.REJECT_INTERNAL_SIGN_OFF: Payload,
     Action.REPLY_IN_WRITING: WrittenReplyPayload,
+    Action.DECLARE_CANNOT_MEET: Payload,
+    Action.CHOOSE_DISPUTE_ROUTE: DisputeRoutePayload,
+    Action.CHANGE_CATEGORY: CategoryPayload,
     Action.REOPEN: Payload,
     Action.WITHDRAW: Payload,
 }

@@ -46,6 +46,11 @@ class Scope(Sourced):
     """Kinds of organisation the jurisdiction does not serve (Bijie: 不包括个体工商户、农村专业
     合作社 → ``[individual_business, farmers_cooperative]``). Registering or importing one
     is refused as out of scope, naming this rule."""
+    only_organisation_types: list[OrganisationType] = Field(default_factory=list)
+    """The only kinds of organisation the jurisdiction serves, when it names them (Bijie:
+    辖区内所有存续的企业 → ``[enterprise]``: public institutions, social organisations and
+    any organisation whose credit code names no known category are refused too). Empty:
+    every kind not excluded."""
     tiers: dict[Slug, Text] = Field(default_factory=dict)
     """Named tiers of enterprises (Malu's district-level and town-level key enterprises;
     Weifang's target categories). When given, an enterprise's tier must be one of them."""
@@ -116,6 +121,11 @@ class RosterRules(Sourced):
     grid_kinds: dict[Slug, GridKind] = Field(default_factory=dict)
     """Kinds of grid; how many an enterprise sits in is ``grid_membership``."""
     grid_membership: GridMembership = GridMembership.ONE_PER_KIND
+    required_grid_kinds: list[Slug] = Field(default_factory=list)
+    """Kinds of grid every enterprise in scope must sit in (Bijie 横向到边、纵向到底: one
+    vertical and one horizontal). An enterprise is registered before it is placed, so a
+    missing grid is never refused; the registry (``missing_grid_kinds``) and coverage
+    (``lacking_grid_kinds``) report it."""
     team: dict[Slug, TeamPosition] = Field(default_factory=dict)
     """Positions in a grid's team, e.g. ``chief`` (1), ``deputy_chief``, ``officer``
     (2-3). When empty, a grid's members may take any position their roles allow."""
@@ -125,6 +135,11 @@ class RosterRules(Sourced):
     one_responsible_per_enterprise: bool = False
     """一企一管家 (Malu): assigning a responsible person replaces the previous one (per
     grid, where the enterprise is served per grid)."""
+    shared_ranks: list[Slug] = Field(default_factory=list)
+    """Ranks whose holders may serve one enterprise together ("多对一"; Weifang: only
+    section-level cadres of the economic departments). When given, a person of any other
+    rank serves one-to-one: nobody else may be responsible for that enterprise at once
+    (in the same grid), and an assignment that would break this is refused."""
     quotas: dict[Slug, Quota] = Field(default_factory=dict)
     """Per rank (Weifang's commissioners: ``department_level``, ``city_department_head``
     …); a person's ``rank`` in the roster selects the quota."""

@@ -59,11 +59,13 @@ __all__ = [
     "check_person_id",
     "check_responsible",
     "check_roles",
+    "check_shared_responsibility",
     "check_team_room",
     "check_tier",
     "check_visit",
     "claim_posts",
     "grids_replaced",
+    "missing_grid_kinds",
     "move_to_grid",
     "quota_breach",
     "require_active",
@@ -147,6 +149,18 @@ def check_organisation(
             rule=policy.rule("scope.exclude_organisation_types"),
             cite=scope.cite or scope.assumption,
         )
+    served = scope.only_organisation_types if scope is not None else []
+    if served and (org not in served or implied not in served):
+        # A code of no known category cannot claim to be a served kind: an enterprise's
+        # code is category 91 (GB 32100-2015), so another claiming "enterprise" is refused.
+        named = implied if org in served else org
+        raise OutOfScope(
+            f"{code} is registered as {named.value.replace('_', ' ')} (credit code category "
+            f"{code.value[:2]}); {policy.jurisdiction} serves only "
+            + ", ".join(t.value.replace("_", " ") for t in served),
+            rule=policy.rule("scope.only_organisation_types"),
+            cite=scope.cite if scope is not None else None,
+        )
     return org
 
 
@@ -213,6 +227,26 @@ def require_active(jurisdiction: str, person: Person | None, person_id: str) -> 
     if not person.active:
         raise NotAuthorised(f"{person_id} is no longer active in {jurisdiction}", actor=person_id)
     return person
+
+
+def check_shared_responsibility(
+    policy: RegistryPolicy, person: Person, others: Sequence[Person]
+) -> None:
+    """Refuse to share an enterprise unless everyone sharing it is of a rank that may
+    (``roster.shared_ranks``: "多对一" only for those ranks, "一对一" for the rest)."""
+    roster = policy.require_roster()
+    if not roster.shared_ranks or not others:
+        return
+    for who in (person, *others):
+        if who.rank not in roster.shared_ranks:
+            alone = who.person_id
+            raise RefusedByRule(
+                f"{alone} (rank {who.rank!r}) serves one-to-one: {person.person_id} cannot "
+                f"share the enterprise with {', '.join(o.person_id for o in others)}; only "
+                f"{', '.join(roster.shared_ranks)} may serve an enterprise together",
+                rule=policy.rule("roster.shared_ranks"),
+                cite=roster.cite or roster.assumption,
+            )
 
 
 def quota_breach(quota: Quota, enterprises: int, projects: int) -> tuple[str, int, int] | None:
@@ -371,6 +405,14 @@ def claim_posts(
 
 
 # -- grids -----------------------------------------------------------------------------------
+
+
+def missing_grid_kinds(roster: RosterRules | None, ent: Enterprise, day: date) -> tuple[str, ...]:
+    """The required grid kinds the enterprise, in scope on ``day``, sits in no grid of."""
+    if roster is None or not roster.required_grid_kinds or not ent.in_scope_on(day):
+        return ()
+    kinds = {s.kind for s in ent.grids_on(day)}
+    return tuple(k for k in roster.required_grid_kinds if k not in kinds)
 
 
 def grids_replaced(roster: RosterRules, ent: Enterprise, grid: Grid) -> list[str]:

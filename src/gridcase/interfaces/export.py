@@ -343,6 +343,8 @@ PROBLEM_LEDGER_LABELS: dict[str, tuple[str, str]] = {
     "closed_at": ("办结时间", "closed"),
     "late_entries": ("补录", "late entries"),
     "last_recorded_at": ("最后录入时间", "last recorded"),
+    "progress": ("办理进展", "progress"),
+    "progress_at": ("进展时间", "progress reported"),
     "unit_turns": ("各单位用时(工作日)", "working days by unit in turn"),
 }
 """The problem ledger's columns in order, with their Chinese and English headers."""
@@ -393,6 +395,8 @@ def _case_cells(r: LedgerRow) -> dict[str, Cell]:
         "closed_at": r.closed_at.isoformat() if r.closed_at else None,
         "late_entries": " | ".join(f"v{v}: {why}" for v, why in r.late_entries),
         "last_recorded_at": r.last_recorded_at.isoformat() if r.last_recorded_at else None,
+        "progress": r.progress,
+        "progress_at": r.progress_at.isoformat() if r.progress_at else None,
         "unit_turns": _turns(r),
     }
 

@@ -56,7 +56,8 @@ from typing import Any, Literal
 from gridcase.domain.assignment import Stint
 from gridcase.domain.enterprise import Enterprise
 from gridcase.domain.grid import Grid
-from gridcase.domain.policy import CadencePer, VisitCadence
+from gridcase.domain.policy import CadencePer, RosterRules, VisitCadence
+from gridcase.domain.registry import missing_grid_kinds
 from gridcase.domain.visit import Visit
 from gridcase.kernel.errors import InvalidInput, NotFound
 
@@ -266,6 +267,10 @@ class CoverageReport(_Period):
     due: tuple[str, ...]
     """Credit codes of the enterprises due in at least one window."""
     missed: tuple[Missed, ...] = ()
+    lacking_grid_kinds: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Enterprises in scope on the month's last day that sit in no grid of a required
+    kind (``roster.required_grid_kinds``), with the kinds they lack; only when the whole
+    jurisdiction is asked."""
     per: Literal["enterprise"] = field(default="enterprise", init=False)
 
     @property
@@ -279,6 +284,7 @@ class CoverageReport(_Period):
             "due": len(self.due),
             "covered": self.covered,
             "missed": [m.to_dict() for m in self.missed],
+            "lacking_grid_kinds": {code: list(kinds) for code, kinds in self.lacking_grid_kinds},
         }
 
 
@@ -440,6 +446,7 @@ def compute_coverage(
     enterprises: Iterable[Enterprise],
     visits_of: VisitsOf,
     grid: Grid | None = None,
+    roster: RosterRules | None = None,
 ) -> CoverageReport:
     """Coverage per enterprise of ``enterprises`` (a cadence per grid is refused: see
     :func:`compute_grid_coverage`, whose question and answer differ)."""
@@ -452,7 +459,11 @@ def compute_coverage(
     grid_id = grid.grid_id if grid is not None else None
     due: list[str] = []
     missed: list[Missed] = []
+    lacking: list[tuple[str, tuple[str, ...]]] = []
     for ent in sorted(enterprises, key=lambda e: e.credit_code):
+        kinds = missing_grid_kinds(roster, ent, month.last) if grid is None else ()
+        if kinds:
+            lacking.append((ent.credit_code, kinds))
         served = _served_spans(ent, grid_id)
         if not served:
             continue
@@ -494,6 +505,7 @@ def compute_coverage(
         owed_from=cadence.from_,
         due=tuple(due),
         missed=tuple(missed),
+        lacking_grid_kinds=tuple(lacking),
     )
 
 

@@ -23,8 +23,10 @@ from gridcase.domain.case import Case
 from gridcase.domain.case_state import CLOCK_EXPIRED
 from gridcase.domain.payloads import (
     PAYLOAD_MODELS,
+    CategoryPayload,
     Payload,
     PlanPayload,
+    ProgressPayload,
     RatePayload,
     ResolvePayload,
 )
@@ -45,9 +47,17 @@ CalendarOf = Callable[[str], WorkingCalendar]
 
 
 _PAYLOAD_MODELS: dict[str, type[Payload]] = {
-    a.value: PAYLOAD_MODELS[a] for a in (Action.SET_PLAN, Action.RESOLVE, Action.RATE)
+    a.value: PAYLOAD_MODELS[a]
+    for a in (
+        Action.SET_PLAN,
+        Action.RESOLVE,
+        Action.RATE,
+        Action.REPORT_PROGRESS,
+        Action.CHANGE_CATEGORY,
+    )
 }
-"""The steps whose payload the ledger reads (plan, resolution, rating), with the model
+"""The steps whose payload the ledger reads (plan, resolution, rating, progress, a change
+of category), with the model
 each is validated by on the way out of the store (as ``Case.Event.typed_payload`` does)."""
 
 
@@ -93,6 +103,9 @@ class LedgerRow:
     measures: str | None = None
     time_limit_working_days: int | None = None
     result: str | None = None
+    progress: str | None = None
+    """The last progress the handling unit reported (what the enterprise can query)."""
+    progress_at: datetime | None = None
     satisfaction: str | None = None
     escalations: int = 0
     returns: int = 0
@@ -224,6 +237,10 @@ def apply_case_event(
         row.responsible_leader = payload.responsible_leader or row.responsible_leader
         row.measures = payload.measures or row.measures
         row.time_limit_working_days = payload.time_limit_working_days or row.time_limit_working_days
+    elif isinstance(payload, ProgressPayload) and payload.progress:
+        row.progress, row.progress_at = payload.progress, event.timestamp
+    elif isinstance(payload, CategoryPayload) and payload.category:
+        row.category = payload.category
     elif isinstance(payload, ResolvePayload):
         row.result = payload.result or row.result
         row.resolved_at = event.timestamp

@@ -135,7 +135,7 @@ def row_from_json(text: str) -> LedgerRow:
     d["case_id"] = UUID(d["case_id"])
     d["submitted_at"] = submitted
     d["open_deadlines"] = {k: date.fromisoformat(v) for k, v in d["open_deadlines"].items()}
-    for name in ("closed_at", "last_at", "last_recorded_at", "resolved_at"):
+    for name in ("closed_at", "last_at", "last_recorded_at", "resolved_at", "progress_at"):
         d[name] = _moment(d[name])
     d["late_entries"] = [(int(v), str(why)) for v, why in d["late_entries"]]
     d["unit_turns"] = [

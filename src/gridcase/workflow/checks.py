@@ -18,8 +18,11 @@ from gridcase.domain.administration import ADMINISTRATOR
 from gridcase.domain.payloads import PAYLOAD_MODELS, payload_fields
 from gridcase.domain.policy import CadencePer, GridMembership
 from gridcase.workflow.model import (
+    DateFromPayload,
+    Duration,
     EscalateEffect,
     PerformEffect,
+    RestartEffect,
     RoleKind,
     RoleScope,
     RuleSet,
@@ -41,6 +44,15 @@ def target_states(t: Transition) -> list[str]:
     return [t.to] if t.to is not None else list(t.from_)
 
 
+def _payload_limit(duration: Duration | None) -> str | None:
+    """The payload field a clock takes its limit from, if it takes it from a step."""
+    if isinstance(duration, WorkingDaysFromPayload):
+        return duration.working_days_from_payload
+    if isinstance(duration, DateFromPayload):
+        return duration.date_from_payload
+    return None
+
+
 def _sourced(
     path: tuple[str | int, ...], cite: str | None, assumption: str | None, what: str
 ) -> Iterable[Finding]:
@@ -57,7 +69,7 @@ def clock_open_states(rules: RuleSet) -> dict[str, set[str]]:
     open_in: dict[str, set[str]] = defaultdict(set)
     starts: list[tuple[str, list[str]]] = []
     for t in rules.transitions:
-        for c in (*t.start, *t.restart):
+        for c in (*t.start, *t.restart, *t.resume):
             starts.append((c, [s for s in target_states(t) if s not in final]))
     changed = True
     for c, states in starts:
@@ -80,6 +92,52 @@ def clock_open_states(rules: RuleSet) -> dict[str, set[str]]:
                         where.add(s)
                         changed = True
     return dict(open_in)
+
+
+def _check_submits(rules: RuleSet, submits: list[int]) -> Iterable[Finding]:
+    """One ``submit`` per category: several must differ by ``category``, the last may omit it."""
+    if not submits:
+        yield (("transitions",), "a 'submit' transition is needed")
+        return
+    covered: set[str] = set()
+    for k, i in enumerate(submits):
+        t = rules.transitions[i]
+        if not t.category:
+            if k != len(submits) - 1:
+                yield (
+                    ("transitions", i),
+                    "only the last 'submit' may omit 'category'; the ones before it are for some categories",
+                )
+            covered.update(rules.categories)
+        elif covered & set(t.category):
+            yield (
+                ("transitions", i, "category"),
+                f"categories {', '.join(sorted(covered & set(t.category)))} already have a 'submit'",
+            )
+        covered.update(t.category)
+    missing = sorted(set(rules.categories) - covered)
+    if missing:
+        yield (("transitions",), f"no 'submit' for the categories: {', '.join(missing)}")
+
+
+def _check_duties(rules: RuleSet) -> Iterable[Finding]:
+    for name, duty in rules.duties.items():
+        path: tuple[str | int, ...] = ("duties", name)
+        yield from _sourced(path, duty.cite, duty.assumption, "a duty")
+        if duty.owed_by not in rules.roles:
+            yield ((*path, "owed_by"), f"unknown role {duty.owed_by!r}")
+        due = duty.due
+        if due.from_.day != 1:
+            yield ((*path, "due", "from"), "a duty's periods begin on the 1st of a month")
+        if due.month is not None and due.month > due.every_months:
+            yield (
+                (*path, "due", "month"),
+                f"month {due.month} of a period of {due.every_months} month(s)",
+            )
+        if (due.by == "day") != (due.day is not None):
+            yield ((*path, "due"), "give 'day' exactly when 'by' is 'day'")
+        if due.before and (due.by != "day" or due.day == 1):
+            yield ((*path, "due", "before"), "'before' needs a 'day' after the 1st")
 
 
 def check_ruleset(rules: RuleSet, *, stored: bool = False) -> list[Finding]:
@@ -169,10 +227,7 @@ def check_ruleset(rules: RuleSet, *, stored: bool = False) -> list[Finding]:
     started: set[str] = set()
     stopped: set[str] = set()
     submits = [i for i, t in enumerate(rules.transitions) if t.action is Action.SUBMIT]
-    if len(submits) != 1:
-        found.append(
-            (("transitions",), f"exactly one 'submit' transition is needed, found {len(submits)}")
-        )
+    found.extend(_check_submits(rules, submits))
     for i, t in enumerate(rules.transitions):
         path: tuple[str | int, ...] = ("transitions", i)
         found.extend(_sourced(path, t.cite, t.assumption, f"transition '{t.action.value}'"))
@@ -195,15 +250,40 @@ def check_ruleset(rules: RuleSet, *, stored: bool = False) -> list[Finding]:
             seen[(s, t.action)].append(i)
         if t.to is not None and t.to not in states:
             found.append(((*path, "to"), f"unknown state {t.to!r}"))
+        for j, kind in enumerate(t.category):
+            if kind not in rules.categories:
+                found.append(((*path, "category", j), f"unknown category {kind!r}"))
+        if t.agreement:
+            for j, party in enumerate(t.agreement):
+                if party not in roles:
+                    found.append(((*path, "agreement", j), f"unknown role {party!r}"))
+            if set(t.by) != set(t.agreement) or len(t.agreement) < 2:
+                found.append(
+                    (
+                        (*path, "agreement"),
+                        "an agreement needs at least two parties, and 'by' must name exactly them",
+                    )
+                )
+            flags_set.update(f"{party}_agreed" for party in t.agreement)
+        if t.level is not None:
+            if t.level >= len(rules.ladder):
+                found.append(((*path, "level"), f"the ladder has no level {t.level}"))
+            if t.action is Action.ESCALATE or t.ladder is not None:
+                found.append(((*path, "level"), "give either 'level' or 'ladder', not both"))
         for j, r in enumerate(t.by):
             if r != SYSTEM_ROLE and r not in roles:
                 found.append(((*path, "by", j), f"unknown role {r!r}"))
-        for field in ("start", "stop", "restart", "renew"):
+        for field in ("start", "stop", "restart", "renew", "resume", "recount"):
             for j, c in enumerate(getattr(t, field)):
                 if c not in clocks:
                     found.append(((*path, field, j), f"unknown clock {c!r}"))
-        started.update(t.start, t.restart)
-        stopped.update(t.stop, t.restart, t.renew)
+        started.update(t.start, t.restart, t.recount)
+        stopped.update(t.stop, t.restart, t.renew, t.recount)
+        for j, c in enumerate(t.resume):
+            if c in (*t.start, *t.restart):
+                found.append(
+                    ((*path, "resume", j), f"clock {c!r} cannot be both resumed and started afresh")
+                )
         flags_set.update(t.set)
         accepted = payload_fields(t.action)
         for f in t.when:
@@ -236,15 +316,12 @@ def check_ruleset(rules: RuleSet, *, stored: bool = False) -> list[Finding]:
         elif t.ladder == "up":
             found.append(((*path, "ladder"), "only 'escalate' moves up the ladder"))
         for c in t.start:
-            duration = rules.clocks[c].duration if c in rules.clocks else None
-            if (
-                isinstance(duration, WorkingDaysFromPayload)
-                and duration.working_days_from_payload not in t.guards.payload
-            ):
+            limit_field = _payload_limit(rules.clocks[c].duration if c in rules.clocks else None)
+            if limit_field is not None and limit_field not in t.guards.payload:
                 found.append(
                     (
                         (*path, "start"),
-                        f"clock {c!r} takes its limit from payload field '{duration.working_days_from_payload}', which this transition must require (guards.payload)",
+                        f"clock {c!r} takes its limit from payload field '{limit_field}', which this transition must require (guards.payload)",
                     )
                 )
     for (s, action), indices in seen.items():
@@ -252,7 +329,7 @@ def check_ruleset(rules: RuleSet, *, stored: bool = False) -> list[Finding]:
             continue
         for k, i in enumerate(indices):
             t = rules.transitions[i]
-            if not t.when and k != len(indices) - 1:
+            if not t.when and not t.category and k != len(indices) - 1:
                 found.append(
                     (
                         ("transitions", i),
@@ -261,6 +338,8 @@ def check_ruleset(rules: RuleSet, *, stored: bool = False) -> list[Finding]:
                 )
             for j in indices[:k]:
                 other = rules.transitions[j]
+                if t.category and other.category and set(t.category).isdisjoint(other.category):
+                    continue
                 shared = set(t.when) & set(other.when)
                 if (
                     t.when
@@ -294,11 +373,18 @@ def check_ruleset(rules: RuleSet, *, stored: bool = False) -> list[Finding]:
         path = ("clocks", name)
         found.extend(_sourced(path, clock.cite, clock.assumption, "a clock"))
         for k, effect in enumerate(clock.on_expiry):
+            if isinstance(effect, RestartEffect) and isinstance(clock.duration, DateFromPayload):
+                found.append(
+                    (
+                        (*path, "on_expiry", k),
+                        f"clock {name!r} ends on a date a step entered; once past, it cannot restart",
+                    )
+                )
             if isinstance(effect, StartEffect):
                 for j, c in enumerate(effect.clocks):
                     if c not in clocks:
                         found.append(((*path, "on_expiry", k, "clocks", j), f"unknown clock {c!r}"))
-                    elif isinstance(rules.clocks[c].duration, WorkingDaysFromPayload):
+                    elif _payload_limit(rules.clocks[c].duration) is not None:
                         found.append(
                             (
                                 (*path, "on_expiry", k, "clocks", j),
@@ -325,6 +411,16 @@ def check_ruleset(rules: RuleSet, *, stored: bool = False) -> list[Finding]:
                             f"when {name!r} runs out in state {s!r}, '{effect_action.value}' is not allowed for 'system' there",
                         )
                     )
+    halted = {c for t in rules.transitions for c in t.stop}
+    for i, t in enumerate(rules.transitions):
+        for j, c in enumerate(t.resume):
+            if c in clocks and c not in halted:
+                found.append(
+                    (
+                        ("transitions", i, "resume", j),
+                        f"clock {c!r} is never stopped by a step, so there is nothing to resume",
+                    )
+                )
     for name in rules.clocks:
         if name not in started:
             found.append((("clocks", name), f"clock {name!r} is never started"))
@@ -332,15 +428,17 @@ def check_ruleset(rules: RuleSet, *, stored: bool = False) -> list[Finding]:
             found.append((("clocks", name), f"clock {name!r} is started but nothing stops it"))
 
     # -- reachability ---------------------------------------------------------------
-    if len(submits) == 1 and rules.transitions[submits[0]].to in states:
-        start = rules.transitions[submits[0]].to
-        assert start is not None
+    entries = [
+        t.to for i in submits if (t := rules.transitions[i]).to is not None and t.to in states
+    ]
+    if entries:
+        start = entries[0]
         edges: dict[str, set[str]] = defaultdict(set)
         for t in rules.transitions:
             for s in t.from_:
                 edges[s].update(target_states(t))
-        reached = {start}
-        queue = deque([start])
+        reached = set(entries)
+        queue = deque(entries)
         while queue:
             for nxt in edges[queue.popleft()]:
                 if nxt not in reached:
@@ -366,6 +464,8 @@ def check_ruleset(rules: RuleSet, *, stored: bool = False) -> list[Finding]:
                     (("states", s), f"non-final state {s!r} has no way out to a final state")
                 )
 
+    found.extend(_check_duties(rules))
+
     # -- roster and visits ----------------------------------------------------------
     roster = rules.roster
     if roster is not None:
@@ -383,6 +483,35 @@ def check_ruleset(rules: RuleSet, *, stored: bool = False) -> list[Finding]:
             )
         if roster.grid_membership is GridMembership.ONE_GRID and not roster.grid_kinds:
             found.append((("roster", "grid_membership"), "'one_grid' needs at least one grid kind"))
+        for index, rank in enumerate(roster.shared_ranks):
+            if rank not in roster.quotas:
+                found.append(
+                    (
+                        ("roster", "shared_ranks", index),
+                        f"unknown rank {rank!r} (ranks are the keys of roster.quotas)",
+                    )
+                )
+        if roster.shared_ranks and roster.one_responsible_per_enterprise:
+            found.append(
+                (
+                    ("roster", "shared_ranks"),
+                    "with one_responsible_per_enterprise nobody shares an enterprise",
+                )
+            )
+        for index, kind in enumerate(roster.required_grid_kinds):
+            if kind not in roster.grid_kinds:
+                found.append(
+                    (("roster", "required_grid_kinds", index), f"unknown grid kind {kind!r}")
+                )
+        if len(roster.required_grid_kinds) > 1 and (
+            roster.grid_membership is GridMembership.ONE_GRID
+        ):
+            found.append(
+                (
+                    ("roster", "required_grid_kinds"),
+                    "with 'one_grid' an enterprise sits in one grid, so it cannot be required to sit in grids of several kinds",
+                )
+            )
         for index, role_name in enumerate(roster.one_per_unit):
             if role_name not in roles:
                 found.append((("roster", "one_per_unit", index), f"unknown role {role_name!r}"))

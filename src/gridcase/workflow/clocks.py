@@ -16,6 +16,7 @@ from gridcase.calendar import Deadline, WorkingCalendar, to_cst
 from gridcase.kernel.errors import RefusedByRule
 from gridcase.workflow.model import (
     CalendarDays,
+    DateFromPayload,
     DayOfMonth,
     Duration,
     FirstWorkingDayOfNextMonth,
@@ -97,4 +98,30 @@ def compute_deadline(
                 rule=rule,
             )
         return calendar.add_working_days(start, n)
+    if isinstance(duration, DateFromPayload):
+        return _date_from_payload(duration, start, calendar, payload, rule=rule)
     raise TypeError(f"unknown duration {duration!r}")
+
+
+def _date_from_payload(
+    duration: DateFromPayload,
+    start: datetime,
+    calendar: WorkingCalendar,
+    payload: Mapping[str, Any],
+    *,
+    rule: str,
+) -> Deadline:
+    field = duration.date_from_payload
+    value = payload.get(field)
+    try:
+        day = value if isinstance(value, date) else date.fromisoformat(str(value))
+    except ValueError:
+        raise RefusedByRule(
+            f"the due date must be given in payload field '{field}'", rule=rule
+        ) from None
+    if day <= to_cst(start).date():
+        raise RefusedByRule(
+            f"the due date in payload field '{field}' ({day.isoformat()}) must be after the day the clock starts",
+            rule=rule,
+        )
+    return calendar.deadline_on(start, day)

@@ -31,7 +31,14 @@ from transitions import Transition as MachineTransition
 from gridcase.domain.actions import Action
 from gridcase.workflow.model import RuleSet, Transition
 
-__all__ = ["CompiledRules", "DecisionContext", "compile_rules", "content_hash"]
+__all__ = [
+    "CompiledRules",
+    "DecisionContext",
+    "compile_rules",
+    "consent_flag",
+    "consent_only",
+    "content_hash",
+]
 
 
 def content_hash(rules: RuleSet) -> str:
@@ -60,6 +67,17 @@ class DecisionContext(Protocol):
 
     state: str
     payload: Mapping[str, Any]
+    role: str
+
+    @property
+    def category(self) -> str:
+        """The case's category now."""
+        ...
+
+    @property
+    def flags(self) -> frozenset[str]:
+        """The flags the case has (the consents already given, for an agreement)."""
+        ...
 
     def permit(self, index: int, rule: Transition) -> bool:
         """True if the command may take ``rule``; otherwise raise the typed refusal."""
@@ -96,6 +114,54 @@ class _WhenHolds:
     def __call__(self, context: DecisionContext) -> bool:
         payload = context.payload
         return all(payload.get(f) in allowed for f, allowed in self.when.items())
+
+
+@dataclass(frozen=True, slots=True)
+class _CategoryIs:
+    """Condition 1b: the case is of a category this branch is for."""
+
+    categories: frozenset[str]
+
+    def __call__(self, context: DecisionContext) -> bool:
+        return context.category in self.categories
+
+
+def consent_flag(role: str) -> str:
+    """The flag recording that ``role`` agreed to a multi-party step."""
+    return f"{role}_agreed"
+
+
+@dataclass(frozen=True, slots=True)
+class _Completes:
+    """Condition 1c: this consent is the last one the agreement needs (or, negated, not)."""
+
+    parties: frozenset[str]
+    last: bool
+
+    def __call__(self, context: DecisionContext) -> bool:
+        others = {p for p in self.parties if p != context.role}
+        done = all(consent_flag(p) in context.flags for p in others)
+        return done is self.last
+
+
+def consent_only(rule: Transition) -> Transition:
+    """The rule a consent that does not yet complete the agreement takes: it stays put
+    and changes nothing but its own consent."""
+    return rule.model_copy(
+        update={
+            "to": None,
+            "start": [],
+            "stop": [],
+            "restart": [],
+            "renew": [],
+            "resume": [],
+            "recount": [],
+            "set": [],
+            "clear": [],
+            "ladder": None,
+            "level": None,
+        }
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,13 +206,22 @@ class CompiledRules:
 
     @cached_property
     def submit(self) -> tuple[int, Transition]:
-        """The one ``submit`` transition and its index in the file.
+        """The first ``submit`` transition and its index in the file.
 
         It is not in the machine: a case has no state before it is submitted, and a
         pseudo-state for "not yet a case" would show up in every list of states.
         """
         return next(
             (i, t) for i, t in enumerate(self.rules.transitions) if t.action is Action.SUBMIT
+        )
+
+    def submit_for(self, category: str) -> tuple[int, Transition]:
+        """The ``submit`` transition a matter of ``category`` is registered by: the first
+        whose ``category`` names it or is empty (the checks make sure there is one)."""
+        return next(
+            (i, t)
+            for i, t in enumerate(self.rules.transitions)
+            if t.action is Action.SUBMIT and (not t.category or category in t.category)
         )
 
     def transitions(self, state: str, action: Action) -> tuple[tuple[int, Transition], ...]:
@@ -205,6 +280,22 @@ def compile_rules(rules: RuleSet, *, source_name: str, source_text: str) -> Comp
     )
     for i, t in enumerate(rules.transitions):
         conditions: list[Any] = [_WhenHolds(t.when)] if t.when else []
+        if t.category:
+            conditions.append(_CategoryIs(frozenset(t.category)))
+        if t.agreement:
+            parties = frozenset(t.agreement)
+            partial = consent_only(t)
+            for source in t.from_:
+                machine.add_transition(
+                    t.action.value,
+                    source,
+                    source,
+                    conditions=[*conditions, _Completes(parties, False), _Permitted(i, partial)],
+                    before=_Chosen(i, partial),
+                    index=i,
+                    rule=partial,
+                )
+            conditions.append(_Completes(parties, True))
         conditions.append(_Permitted(i, t))
         for source in t.from_:
             machine.add_transition(

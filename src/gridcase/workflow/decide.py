@@ -40,7 +40,7 @@ from gridcase.domain.payloads import Payload, parse_payload
 from gridcase.kernel.errors import InvalidInput, NotAuthorised, RefusedByRule, StaleTimestamp
 from gridcase.workflow.checks import LADDER_OWNER
 from gridcase.workflow.clocks import clock_duration, compute_deadline
-from gridcase.workflow.compiler import CompiledRules
+from gridcase.workflow.compiler import CompiledRules, consent_flag
 from gridcase.workflow.model import (
     EscalateEffect,
     LadderMove,
@@ -178,6 +178,14 @@ class _Decision:
     state: str
     chosen: tuple[int, Transition] | None = None
 
+    @property
+    def category(self) -> str:
+        return self.case.category
+
+    @property
+    def flags(self) -> frozenset[str]:
+        return self.case.flags
+
     def permit(self, index: int, rule: Transition) -> bool:
         _authorise(
             self.rules, rule, self.actor, self.role, enterprise=self.case.enterprise, case=self.case
@@ -205,8 +213,12 @@ def _no_branch(rules: CompiledRules, state: str, action: Action) -> RefusedByRul
     wanted = "; ".join(
         " and ".join(f"{k} in {v}" for k, v in c.when.items()) for _, c in candidates if c.when
     )
+    kinds = sorted({k for _, c in candidates for k in c.category})
+    need = f"a payload with {wanted}" if wanted else ""
+    if kinds:
+        need += f"{' or ' if need else ''}a matter of category {', '.join(kinds)}"
     return RefusedByRule(
-        f"{action.value} in state {state!r} needs a payload with {wanted}",
+        f"{action.value} in state {state!r} needs {need}",
         rule=_rule(rules, index, t, state),
         cite=t.cite or t.assumption,
     )
@@ -287,11 +299,14 @@ def _clocks(
     at: datetime,
     payload: Mapping[str, Any],
     rule: str,
+    resume: Mapping[str, OpenClock] | None = None,
 ) -> tuple[tuple[OpenClock, ...], tuple[str, ...]]:
     if final:
         return (), tuple(sorted(open_now))
     stopped = [c for c in dict.fromkeys(stop) if c in open_now]
-    started: list[OpenClock] = []
+    started: list[OpenClock] = [
+        oc for c, oc in (resume or {}).items() if c not in open_now or c in stopped
+    ]
     for c in dict.fromkeys(start):
         duration = clock_duration(rules.rules, c, category)
         if duration is None:
@@ -311,6 +326,24 @@ def _clocks(
     return tuple(started), tuple(stopped)
 
 
+def _new_category(
+    rules: CompiledRules, case: CaseState, t: Transition, payload: Mapping[str, Any]
+) -> str:
+    """The case's category after ``t``: changed only by ``change_category``."""
+    if t.action is not Action.CHANGE_CATEGORY:
+        return case.category
+    new = payload.get("category")
+    known = rules.rules.categories
+    if new not in known:
+        raise InvalidInput(
+            f"unknown category {new!r} for {rules.jurisdiction}; known: {', '.join(known)}",
+            field="payload.category",
+        )
+    if new == case.category:
+        raise InvalidInput(f"the matter is already of category {new!r}", field="payload.category")
+    return str(new)
+
+
 def decide_submission(
     rules: CompiledRules,
     calendar: WorkingCalendar,
@@ -326,7 +359,6 @@ def decide_submission(
     that day (its officer, butler or commissioner): a case that starts with that role
     is held by that person, not by "any officer".
     """
-    index, t = rules.submit
     at = to_cst(at, field="at")
     if command.category not in rules.rules.categories:
         raise InvalidInput(
@@ -334,6 +366,7 @@ def decide_submission(
             f"known: {', '.join(rules.rules.categories)}",
             field="category",
         )
+    index, t = rules.submit_for(command.category)
     if not command.title.strip():
         raise InvalidInput("a demand needs a title", field="title")
     _authorise(rules, t, actor, command.role, enterprise=command.enterprise, case=None)
@@ -355,7 +388,7 @@ def decide_submission(
     owner = _owner(
         rules,
         t.to,
-        0,
+        t.level or 0,
         unit=None,
         enterprise=command.enterprise,
         previous=None,
@@ -377,7 +410,7 @@ def decide_submission(
         outcome=Outcome(
             state=t.to,
             final=final,
-            level=0,
+            level=t.level or 0,
             owner=owner,
             unit=None,
             flags_set=tuple(t.set),
@@ -430,6 +463,14 @@ def decide_action(
         )
     index, t = _choose(rules, case, command, actor, payload)
     rule = _rule(rules, index, t, case.state)
+    consent = consent_flag(command.role) if t.agreement else None
+    if consent in case.flags:
+        raise RefusedByRule(
+            f"{t.action.value}: {command.role} has already agreed; waiting for "
+            + ", ".join(p for p in t.agreement if consent_flag(p) not in case.flags),
+            rule=rule,
+            cite=t.cite or t.assumption,
+        )
     level = case.level
     if t.action is Action.ESCALATE:
         if level + 1 >= len(rules.rules.ladder):
@@ -442,6 +483,9 @@ def decide_action(
         level += 1
     elif t.ladder is LadderMove.RESET:
         level = 0
+    if t.level is not None:
+        level = t.level
+    category = _new_category(rules, case, t, payload)
     new_state = t.to or case.state
     final = rules.rules.states[new_state].final
     unit = (
@@ -456,11 +500,28 @@ def decide_action(
         stop=[*t.stop, *t.restart],
         start=[*t.restart, *(c for c in t.renew if c in case.clocks), *t.start],
         final=final,
-        category=case.category,
+        category=category,
         at=clocks_from or at,
         payload=payload,
         rule=rule,
+        resume={c: case.stopped[c] for c in t.resume if c in case.stopped},
     )
+    if t.recount and not final:
+        recounted, _ = _clocks(
+            rules,
+            calendar,
+            open_now={},
+            stop=[],
+            start=t.recount,
+            final=False,
+            category=category,
+            at=case.submitted_at,
+            payload=payload,
+            rule=rule,
+        )
+        names = {oc.clock for oc in recounted}
+        started = (*(oc for oc in started if oc.clock not in names), *recounted)
+        stopped = (*stopped, *(c for c in t.recount if c in case.clocks and c not in stopped))
     owner = _owner(
         rules,
         new_state,
@@ -487,7 +548,9 @@ def decide_action(
             level=level,
             owner=owner,
             unit=unit,
-            flags_set=tuple(f for f in t.set if f not in case.flags),
+            flags_set=tuple(
+                f for f in (*t.set, *([consent] if consent else [])) if f not in case.flags
+            ),
             flags_cleared=tuple(f for f in t.clear if f in case.flags),
             clocks_started=started,
             clocks_stopped=stopped,

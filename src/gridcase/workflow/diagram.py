@@ -26,7 +26,9 @@ from __future__ import annotations
 
 from gridcase.workflow.model import (
     CalendarDays,
+    DateFromPayload,
     DayOfMonth,
+    DueRule,
     Duration,
     FirstWorkingDayOfNextMonth,
     Meeting,
@@ -37,7 +39,7 @@ from gridcase.workflow.model import (
     WorkingDaysFromPayload,
 )
 
-__all__ = ["describe_duration", "to_dot", "to_mermaid"]
+__all__ = ["describe_due", "describe_duration", "to_dot", "to_mermaid"]
 
 
 def describe_duration(d: Duration | None) -> str:
@@ -65,7 +67,16 @@ def describe_duration(d: Duration | None) -> str:
         return f"next meeting ({every}{day}, {at})"
     if isinstance(d, WorkingDaysFromPayload):
         return f"working days set per case ({d.working_days_from_payload})"
+    if isinstance(d, DateFromPayload):
+        return f"until a date set per case ({d.date_from_payload})"
     raise TypeError(f"unknown duration {d!r}")
+
+
+def describe_due(due: DueRule) -> str:
+    """ "every 12 months from 2022-01-01, by end_of_month of month 4"."""
+    by = f"day {due.day}" + (" (before)" if due.before else "") if due.by == "day" else due.by
+    month = due.month or due.every_months
+    return f"every {due.every_months} month(s) from {due.from_}, by {by} of month {month}"
 
 
 def _label(t: Transition) -> str:
@@ -74,6 +85,8 @@ def _label(t: Transition) -> str:
         parts.append(
             " ".join(f"{k}={'/'.join(str(v) for v in vals)}" for k, vals in t.when.items())
         )
+    if t.category:
+        parts.append("category=" + "/".join(t.category))
     parts.append("by " + "/".join(t.by))
     clocks = []
     if t.start or t.restart:
@@ -82,9 +95,34 @@ def _label(t: Transition) -> str:
         clocks.append("stops " + ", ".join(t.stop))
     if t.renew:
         clocks.append("renews " + ", ".join(t.renew))
+    if t.resume:
+        clocks.append("resumes " + ", ".join(t.resume))
+    if t.recount:
+        clocks.append("recounts " + ", ".join(t.recount) + " from receipt")
+    if t.level is not None:
+        clocks.append(f"at level {t.level}")
     if t.action.value == "escalate":
         clocks.append("one level up")
+    if t.agreement:
+        clocks.append("once " + " and ".join(t.agreement) + " all agreed")
     return " · ".join(parts + clocks)
+
+
+def _consent_label(t: Transition) -> str:
+    """The self-loop of a consent that does not yet complete an agreement."""
+    return f"{t.action.value} · consent by {'/'.join(t.by)} · until all agreed"
+
+
+def _edges(t: Transition) -> list[tuple[str | None, str, str]]:
+    """Each machine transition a rule becomes: (source or None for submit, target, label)."""
+    if not t.from_:
+        return [(None, t.to or "", _label(t))]
+    edges: list[tuple[str | None, str, str]] = []
+    for s in t.from_:
+        if t.agreement:
+            edges.append((s, s, _consent_label(t)))
+        edges.append((s, t.to or s, _label(t)))
+    return edges
 
 
 def _safe(text: str) -> str:
@@ -103,11 +141,8 @@ def to_mermaid(rules: RuleSet) -> str:
             f'    state "{_safe(st.name.zh)} / {_safe(st.name.en)}{_safe(owner)}" as {name}'
         )
     for t in rules.transitions:
-        if not t.from_:
-            lines.append(f"    [*] --> {t.to}: {_safe(_label(t))}")
-            continue
-        for s in t.from_:
-            lines.append(f"    {s} --> {t.to or s}: {_safe(_label(t))}")
+        for source, target, label in _edges(t):
+            lines.append(f"    {source or '[*]'} --> {target}: {_safe(label)}")
     for name, st in rules.states.items():
         if st.final:
             lines.append(f"    {name} --> [*]")
@@ -118,6 +153,14 @@ def to_mermaid(rules: RuleSet) -> str:
         first = next(iter(rules.states))
         lines.append(f"    note right of {first}")
         lines.append(f"        clocks<br/>{legend}")
+        lines.append("    end note")
+    if rules.duties:
+        owed = "<br/>".join(
+            _safe(f"{name} = {d.owed_by} ({d.per.value}) {describe_due(d.due)}")
+            for name, d in rules.duties.items()
+        )
+        lines.append(f"    note left of {next(iter(rules.states))}")
+        lines.append(f"        duties<br/>{owed}")
         lines.append("    end note")
     return "\n".join(lines) + "\n"
 
@@ -140,10 +183,9 @@ def to_dot(rules: RuleSet) -> str:
         label = f"{st.name.zh}\\n{st.name.en}" + (f"\\n({st.owner})" if st.owner else "")
         lines.append(f'  {_dot_quote(name)} [label="{label}"{shape}];')
     for t in rules.transitions:
-        sources = t.from_ or ["__start"]
-        for s in sources:
+        for source, target, label in _edges(t):
             lines.append(
-                f"  {_dot_quote(s)} -> {_dot_quote(t.to or s)} [label={_dot_quote(_label(t))}];"
+                f"  {_dot_quote(source or '__start')} -> {_dot_quote(target)} [label={_dot_quote(label)}];"
             )
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -28,7 +28,11 @@ __all__ = [
     "SCHEMA_ID",
     "Category",
     "Clock",
+    "DateFromPayload",
+    "DueRule",
     "Duration",
+    "Duty",
+    "DutyOwer",
     "Effect",
     "Guards",
     "LadderLevel",
@@ -57,6 +61,10 @@ class Source(Strict):
     """文号, e.g. 嘉马府发〔2023〕62号."""
     issued: date
     published: date | None = None
+    issuer: str | None = None
+    """The issuing body, as the document names it (e.g. 上海市嘉定区马陆镇人民政府)."""
+    where_published: str | None = None
+    """Where the document was published (a government website, its disclosure catalogue)."""
 
 
 class Jurisdiction(Strict):
@@ -188,6 +196,14 @@ class WorkingDaysFromPayload(Strict):
     """The payload field holding the number of working days."""
 
 
+class DateFromPayload(Strict):
+    """Until 24:00 of a day entered by the step that starts the clock (a statutory limit
+    the law sets and the engine does not compute: Malu 六(二) 根据相关法律法规确定)."""
+
+    date_from_payload: Slug
+    """The payload field holding the date."""
+
+
 _DURATION_KINDS: dict[str, type[Strict]] = {
     "working_days": WorkingDays,
     "calendar_days": CalendarDays,
@@ -196,6 +212,7 @@ _DURATION_KINDS: dict[str, type[Strict]] = {
     "day_of_month": DayOfMonth,
     "meeting": Meeting,
     "working_days_from_payload": WorkingDaysFromPayload,
+    "date_from_payload": DateFromPayload,
 }
 
 
@@ -221,7 +238,8 @@ Duration = Annotated[
     | Annotated[FirstWorkingDayOfNextMonth, Tag("FirstWorkingDayOfNextMonth")]
     | Annotated[DayOfMonth, Tag("DayOfMonth")]
     | Annotated[Meeting, Tag("Meeting")]
-    | Annotated[WorkingDaysFromPayload, Tag("WorkingDaysFromPayload")],
+    | Annotated[WorkingDaysFromPayload, Tag("WorkingDaysFromPayload")]
+    | Annotated[DateFromPayload, Tag("DateFromPayload")],
     Discriminator(
         _duration_kind,
         custom_error_type="duration_kind",
@@ -341,17 +359,87 @@ class Transition(Sourced):
     by what it says (a rating of ``unsatisfied`` leads to a written reply). Several
     transitions for one action and state must differ in ``when``; the first that
     matches is taken, and one without ``when`` may come last as the default."""
+    category: list[Slug] = Field(default_factory=list)
+    """The categories of matter this transition is for (empty: every category), when who
+    leads a matter depends on its kind (Yingkou 三(三)1: a matter involving departments
+    outside the committee is led by the leader in charge). Like ``when``, it tells apart
+    several transitions for one action and state, ``submit`` included."""
+    agreement: list[Slug] = Field(default_factory=list)
+    """Roles that must all agree (Qingdao 二(五)3: the two grid departments; 二(五)2: three
+    departments together). Each takes the action once and its consent is recorded (the
+    flag ``<role>_agreed``); the case stays where it is, clocks untouched, until the last
+    of them agrees, and only that step goes ``to`` with the transition's clocks and flags.
+    ``by`` must name exactly these roles."""
+    level: Annotated[int, Field(ge=0)] | None = None
+    """The rung of the ladder the case stands on after this step (a matter registered
+    straight with the rung that leads it); omitted, ``ladder`` decides."""
     start: list[Slug] = Field(default_factory=list)
     stop: list[Slug] = Field(default_factory=list)
     restart: list[Slug] = Field(default_factory=list)
     """Clocks stopped and started afresh (started even if they were not running)."""
+    recount: list[Slug] = Field(default_factory=list)
+    """Clocks started afresh as if from the case's registration, with the duration of the
+    case's category after this step (a change of category recomputes the limit from the
+    original receipt, Yingkou 三(三)1); a deadline already past runs out at once."""
     renew: list[Slug] = Field(default_factory=list)
     """Clocks started afresh only if they are running (a progress report renews the
     monthly reporting obligation, but does not create one)."""
+    resume: list[Slug] = Field(default_factory=list)
+    """Clocks taken up again against the deadline they had when a step stopped them
+    (Malu 六(三): a rejected completion goes on against the original 办结时限). A clock
+    that had run out is not resumed, so a matter that was overdue stays overdue; one
+    whose deadline passed while it was stopped runs out at once."""
     set: list[Slug] = Field(default_factory=list)
     clear: list[Slug] = Field(default_factory=list)
     ladder: LadderMove | None = None
     """How the escalation level moves; ``escalate`` always moves up."""
+
+
+# -- periodic duties -------------------------------------------------------------------
+
+
+class DutyOwer(StrEnum):
+    """Who owes each occurrence of a duty."""
+
+    EACH_HOLDER = "each_holder"
+    """Every person holding ``owed_by`` (Yingkou: every grid officer's research report)."""
+    EACH_GRID = "each_grid"
+    """Each grid, through the holder of ``owed_by`` for it (Bijie's liaison's ledger)."""
+    EACH_ENTERPRISE = "each_enterprise"
+    """Each enterprise, by whoever holds ``owed_by`` for it (Weifang's commissioner)."""
+    EACH_OVERDUE_CASE = "each_overdue_case"
+    """Each case past its handling limit and still open (Malu's monthly progress report)."""
+
+
+class DueRule(Strict):
+    """When each occurrence of a duty is due: periods of ``every_months`` months counted
+    from ``from``, each due by a day of one of its months."""
+
+    every_months: Annotated[int, Field(ge=1, le=12)] = 1
+    """The period: 1 monthly, 2 every two months, 12 yearly."""
+    from_: date = Field(alias="from")
+    """The first day of the first period (a 1st of a month)."""
+    month: Annotated[int, Field(ge=1, le=12)] | None = None
+    """Which month of the period the due day falls in (1 = the first); default: the last."""
+    by: Literal["end_of_month", "first_working_day", "day"] = "end_of_month"
+    """24:00 of that month's last day, of its first working day, or of ``day``."""
+    day: Annotated[int, Field(ge=1, le=31)] | None = None
+    before: bool = False
+    """With ``day``: due *before* it (Bijie 27日前: by 24:00 of the 26th)."""
+
+
+class Duty(Sourced):
+    """A periodic duty: "X owes Y by a calendar rule" (data only: the rule file declares
+    it, :func:`gridcase.workflow.duties.duty_periods` says when each occurrence is due and
+    whether one is missed, and the read models report it)."""
+
+    name: Text
+    owed_by: Slug
+    """The role that owes it."""
+    owed_to: Text
+    """Who receives it (a body, e.g. 区优化营商环境工作领导小组办公室)."""
+    per: DutyOwer = DutyOwer.EACH_HOLDER
+    due: DueRule
 
 
 # -- recording -----------------------------------------------------------------------
@@ -391,6 +479,8 @@ class RuleSet(Strict):
     scope: Scope | None = None
     roster: RosterRules | None = None
     visits: VisitRules | None = None
+    duties: dict[Slug, Duty] = Field(default_factory=dict)
+    """Periodic duties (yearly reports, monthly ledgers, bimonthly visits)."""
     recording: RecordingRules = Field(default_factory=RecordingRules)
     """The late-entry policy; the default (10 minutes) applies where a file says nothing."""
     notes: list[str] = Field(default_factory=list)

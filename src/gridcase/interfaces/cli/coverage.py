@@ -84,6 +84,8 @@ def _echo_enterprise_coverage(report: CoverageReport) -> None:
         click.echo(
             f"  {m.credit_code}{number} {m.name}: not visited in {windows}; responsible: {who}"
         )
+    for code, kinds in report.lacking_grid_kinds:
+        click.echo(f"  {code}: in no grid of kind {', '.join(kinds)} (a required grid kind)")
 
 
 def _echo_grid_coverage(report: GridCoverageReport) -> None:
