@@ -101,7 +101,10 @@ def kill_cycles(url: str, kills: int, rng: random.Random) -> tuple[int, int, flo
         acknowledged = [cid for cid in out.split() if cid != "ready"]
         with Engine(url, clock=ManualClock(START), create=False) as engine:
             lost = [cid for cid in acknowledged if not engine.carried_out(cid)]
-            if lost or not engine.verify().ok:
+            # The chain is verified every tenth cycle and after the last (a verification
+            # reads the whole log, which grows with every cycle).
+            whole = cycle % 10 == 9 or cycle == kills - 1
+            if lost or (whole and not engine.verify().ok):
                 raise SystemExit(f"cycle {cycle}: lost {len(lost)} acknowledged command(s)")
             engine.submit(demand(f"after-{cycle}"))  # works again
         checked += len(acknowledged)
