@@ -174,3 +174,20 @@ def test_an_oversized_csv_cell_is_invalid_input_with_its_line(tmp_path: Path) ->
     )
     with pytest.raises(InvalidInput, match="line 3"):
         read_roster(path)
+
+
+def test_a_cell_with_a_control_character_is_a_row_problem_with_its_line(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from gridcase.application.importer import ImportRefused, import_roster
+
+    path = tmp_path / "ctl.csv"
+    path.write_text(
+        f"credit_code,name\n{credit_code(1)},好公司\n{credit_code(2)},坏\u202e公司\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportRefused) as raised:
+        import_roster(engine, path, jurisdiction="twogrids", command_id="ctl")
+    (problem,) = raised.value.problems
+    assert (problem.line, problem.column) == (3, "name")
+    assert "U+202E" in problem.message

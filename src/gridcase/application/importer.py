@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from uuid import UUID
 
+from gridcase.application.input_limits import check_text
 from gridcase.application.results import CommandResult
 from gridcase.application.roster_files import COLUMNS, RosterFile, RosterRow, read_roster
 from gridcase.application.rulebook import registry_policy
@@ -202,6 +203,11 @@ class _Validator:
             problems.append(RowProblem(row.line, message, column))
             return None, problems
 
+        for cell in row.cells:
+            try:  # the limits every command's text keeps, found here with the line
+                check_text(row.text(cell), cell, free=False)
+            except InvalidInput as exc:
+                return bad(str(exc), cell)
         try:
             code = parse_credit_code(row.text("credit_code"))
         except InvalidInput as exc:
