@@ -19,6 +19,7 @@ memory) is in :class:`SimulationReport`; ``docs/performance.md`` quotes a run.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import os
 import random
@@ -37,9 +38,10 @@ from gridcase.domain.commands import ActOnCase, SubmitDemand
 from gridcase.domain.credit_code import ALPHABET, check_character
 from gridcase.interfaces.simulate_worlds import WORLDS, Plan, Step, World
 from gridcase.kernel.clock import CST, ManualClock
-from gridcase.kernel.errors import GridcaseError, InvalidInput
+from gridcase.kernel.errors import InvalidInput
+from gridcase.workflow.loader import RuleBook
 
-__all__ = ["PRESETS", "Preset", "Phase", "SimulationReport", "simulate"]
+__all__ = ["PRESETS", "Phase", "Preset", "SimulationReport", "simulate"]
 
 
 @dataclass(frozen=True)
@@ -232,7 +234,10 @@ class _Run:
             tick()
         for project_id, person in w.projects:
             r.register_project(
-                jurisdiction=j, project_id=project_id, name=project_id, command_id=f"sim/{project_id}"
+                jurisdiction=j,
+                project_id=project_id,
+                name=project_id,
+                command_id=f"sim/{project_id}",
             )
             r.assign_project(
                 jurisdiction=j,
@@ -311,9 +316,8 @@ class _Run:
             self.report.bump("demands")
             return True
         assert case.case_id is not None
-        if step.wait_for is not None:
-            if self.engine.case(case.case_id).state != step.wait_for:
-                return False
+        if step.wait_for is not None and self.engine.case(case.case_id).state != step.wait_for:
+            return False
         self.engine.act(
             ActOnCase(
                 case.case_id,
@@ -339,7 +343,7 @@ class _Run:
         w, rng = self.world, self.rng
         days = (end.date() - start.date()).days
         visits: list[tuple[datetime, int, int]] = []
-        for i, ent in enumerate(w.enterprises):
+        for i in range(len(w.enterprises)):
             first = rng.randrange(0, w.visit_every_days)
             for d in range(first, days, w.visit_every_days):
                 visits.append((_working_hour(rng, start.date() + timedelta(days=d)), i, d))
@@ -382,7 +386,9 @@ class _Run:
                     command_id=f"sim/visit/{i}/{d}",
                     visit_id=f"sim/visit/{i}/{d}",
                     findings={"operations": "生产经营正常"},
-                    evidence=[{"sha256": f"{i:064x}"[-64:], "size": 1024, "media_type": "image/jpeg"}],
+                    evidence=[
+                        {"sha256": f"{i:064x}"[-64:], "size": 1024, "media_type": "image/jpeg"}
+                    ],
                 )
                 self.report.bump("visits")
                 commands += 1
@@ -395,7 +401,13 @@ class _Run:
                         seq += 1
                         heapq.heappush(
                             due,
-                            _Due(item.when + timedelta(days=7), seq, item.case, item.step, item.waits + 1),
+                            _Due(
+                                item.when + timedelta(days=7),
+                                seq,
+                                item.case,
+                                item.step,
+                                item.waits + 1,
+                            ),
                         )
                     else:
                         self.report.bump("cases left waiting")
@@ -427,10 +439,8 @@ def _store_bytes(engine: Engine) -> int | None:
         return None
     total = 0
     for suffix in ("", "-wal", "-shm"):
-        try:
+        with contextlib.suppress(OSError):
             total += os.path.getsize(f"{path}{suffix}")
-        except OSError:
-            pass
     return total
 
 
@@ -443,12 +453,14 @@ def simulate(
     progress: Callable[[str, int, int], None] | None = None,
     verify: bool = True,
     trace_memory: bool = False,
+    rules: RuleBook | None = None,
 ) -> SimulationReport:
     """Simulate one jurisdiction-year on the store at ``url``, which should be empty.
 
     ``progress(phase, done, total)`` is called as commands complete. With
     ``trace_memory`` the peak of Python allocations is traced (tracemalloc slows the run
-    about twofold); the process's peak resident size is always reported.
+    about twofold); the process's peak resident size is always reported. ``rules``: a
+    rule book already read (default: the bundled rules).
     """
     if preset not in PRESETS:
         known = ", ".join(sorted(PRESETS))
@@ -471,7 +483,7 @@ def simulate(
     report = SimulationReport(preset=preset, scale=scale, seed=seed)
     if trace_memory:
         tracemalloc.start()
-    engine = Engine(url, clock=clock)
+    engine = Engine(url, clock=clock, rules=rules)
     try:
         if engine.log.head():
             raise InvalidInput("simulate needs an empty store", field="url")
@@ -490,9 +502,7 @@ def simulate(
         head = engine.log.head()
         t0 = time.perf_counter()
         n = run.register(start, ticker("roster"))
-        report.phases.append(
-            Phase("roster", time.perf_counter() - t0, n, engine.log.head() - head)
-        )
+        report.phases.append(Phase("roster", time.perf_counter() - t0, n, engine.log.head() - head))
         head = engine.log.head()
         total["year"] = demands * 4 + len(world.enterprises) * (365 // world.visit_every_days)
         t0 = time.perf_counter()
@@ -505,8 +515,6 @@ def simulate(
             report.verified = verified.ok
             report.phases.append(Phase("verify", time.perf_counter() - t0, 0, verified.events))
         report.store_bytes = _store_bytes(engine)
-    except GridcaseError:
-        raise
     finally:
         engine.close()
         if trace_memory:

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from gridcase.kernel.errors import InvalidInput
+
 __all__ = ["WORLDS", "Enterprise", "Grid", "Person", "Plan", "Step", "World"]
 
 
@@ -122,7 +124,7 @@ RESULT = {"result": "已协调解决, 结果已反馈企业"}
 
 # -- Weifang ------------------------------------------------------------------------
 
-WEIFANG_RANKS = (
+WEIFANG_RANKS: tuple[tuple[str, float, int, int, int | None], ...] = (
     ("department_level", 0.01, 4, 3, None),
     ("city_department_head", 0.04, 3, 2, None),
     ("deputy_county_and_above", 0.25, 2, 1, None),
@@ -145,7 +147,9 @@ def _weifang_plans() -> list[tuple[Plan, float]]:
             "group": (
                 *start,
                 *group,
-                Step("resolve", "problem_group", "problem_group", 10, RESULT, wait_for="with_group"),
+                Step(
+                    "resolve", "problem_group", "problem_group", 10, RESULT, wait_for="with_group"
+                ),
             ),
             "executive": (
                 *start,
@@ -164,7 +168,10 @@ def _weifang_plans() -> list[tuple[Plan, float]]:
 
     plans: list[tuple[Plan, float]] = []
     for category, share in (("enterprise_development", 0.8), ("project_construction", 0.2)):
-        for submit_as, actor, by in (("commissioner", "front", 0.7), ("enterprise", "enterprise", 0.3)):
+        for submit_as, actor, by in (
+            ("commissioner", "front", 0.7),
+            ("enterprise", "enterprise", 0.3),
+        ):
             paths = path(category, submit_as, actor)
             for name, weight in (("base", 0.75), ("group", 0.2), ("executive", 0.05)):
                 plans.append(
@@ -183,17 +190,21 @@ def weifang(
 ) -> World:
     j = "weifang"
     staff, offices = _offices(
-        {"platform": "潍企通平台", "problem_group": "专项小组办公室", "executive": "市政府办公室"}, j
+        {"platform": "潍企通平台", "problem_group": "专项小组办公室", "executive": "市政府办公室"},
+        j,
     )
     unit_names = [f"base_unit_{k:03d}" for k in range(max(3, people // 300))]
     unit_staff, unit_people = _units("base_unit", unit_names, j)
     commissioners: list[tuple[Person, int, int, int | None]] = []
     for k in range(people):
         pick = rng.random()
-        for rank, share, ent_cap, proj_cap, combined in WEIFANG_RANKS:
-            pick -= share
-            if pick < 0 or rank == WEIFANG_RANKS[-1][0]:
+        chosen = WEIFANG_RANKS[-1]
+        for entry in WEIFANG_RANKS:
+            pick -= entry[1]
+            if pick < 0:
+                chosen = entry
                 break
+        rank, _, ent_cap, proj_cap, combined = chosen
         person = Person(f"wf-c{k:05d}", f"服务专员{k}", ("commissioner",), rank=rank)
         commissioners.append((person, ent_cap, proj_cap, combined))
     load = [0] * people
@@ -202,12 +213,14 @@ def weifang(
     tiers = ("industrial_above_scale", "construction", "trade_above_limit", "key_service")
     for i in range(enterprises):
         for _ in range(people):
-            person, cap, _, combined = commissioners[cursor % people]
+            person, cap, _, both = commissioners[cursor % people]
             cursor += 1
-            if load[(cursor - 1) % people] < min(cap, combined or cap):
+            if load[(cursor - 1) % people] < min(cap, both or cap):
                 break
         else:
-            raise ValueError("the commissioners' quotas cannot carry every enterprise")
+            raise InvalidInput(
+                "the commissioners' quotas cannot carry every enterprise", field="scale"
+            )
         load[(cursor - 1) % people] += 1
         ents.append(
             Enterprise(
@@ -222,13 +235,15 @@ def weifang(
     k = 0
     for p in range(projects):
         for _ in range(people):
-            person, _, pcap, combined = commissioners[k % people]
+            person, _, pcap, both = commissioners[k % people]
             idx = k % people
             k += 1
-            if proj_load[idx] < pcap and (combined is None or load[idx] + proj_load[idx] < combined):
+            if proj_load[idx] < pcap and (both is None or load[idx] + proj_load[idx] < both):
                 break
         else:
-            raise ValueError("the commissioners' quotas cannot carry every project")
+            raise InvalidInput(
+                "the commissioners' quotas cannot carry every project", field="scale"
+            )
         proj_load[idx] += 1
         projs.append((f"P-{p:04d}", person.id))
     return World(
@@ -297,7 +312,9 @@ def malu(
         (Plan("returned", "consultation", (*opening, *returned, *handle, *closing)), 0.15),
         (Plan("coordination late", "coordination", (*opening, *late, *closing)), 0.25),
     ]
-    return World(j, "malu-admin", [*staff, *unit_staff, *butlers], ents, offices, unit_people, plans, 91)
+    return World(
+        j, "malu-admin", [*staff, *unit_staff, *butlers], ents, offices, unit_people, plans, 91
+    )
 
 
 # -- Yingkou ------------------------------------------------------------------------
@@ -313,7 +330,12 @@ def yingkou(
 ) -> World:
     j = "yingkou"
     staff, offices = _offices(
-        {"grid_chief": "副部长 (网格长)", "leader_in_charge": "分管领导", "committees": "党工委、管委会"}, j
+        {
+            "grid_chief": "副部长 (网格长)",
+            "leader_in_charge": "分管领导",
+            "committees": "党工委、管委会",
+        },
+        j,
     )
     officers = [Person(f"yk-o{k:03d}", f"网格员{k}", ("officer",)) for k in range(people)]
     ents = [
@@ -324,7 +346,11 @@ def yingkou(
     confirm = Step("confirm_completion", "enterprise", "enterprise", 1)
     plans = [
         (
-            Plan("officer", "within_committee", (submit, Step("resolve", "officer", "front", 2, RESULT, late_ok=True), confirm)),
+            Plan(
+                "officer",
+                "within_committee",
+                (submit, Step("resolve", "officer", "front", 2, RESULT, late_ok=True), confirm),
+            ),
             0.7,
         ),
         (
@@ -377,7 +403,9 @@ def qingdao(
     code: Callable[[str, int], str],
 ) -> World:
     j = "qingdao"
-    staff, offices = _offices({"platform": "服务平台", "joint_panel": "三部门会商", "grid_departments": "网格部门"}, j)
+    staff, offices = _offices(
+        {"platform": "服务平台", "joint_panel": "三部门会商", "grid_departments": "网格部门"}, j
+    )
     unit_staff, unit_people = _units("department", QINGDAO_UNITS, j)
     officers = [Person(f"qd-o{k:03d}", f"网格员{k}", ("officer",)) for k in range(people)]
     ents = [
@@ -412,7 +440,9 @@ def qingdao(
         )
         for category, share in (("economy", 0.5), ("technology", 0.3), ("finance", 0.2))
     ]
-    return World(j, "qd-admin", [*staff, *unit_staff, *officers], ents, offices, unit_people, plans, 30)
+    return World(
+        j, "qd-admin", [*staff, *unit_staff, *officers], ents, offices, unit_people, plans, 30
+    )
 
 
 # -- Bijie --------------------------------------------------------------------------
@@ -436,11 +466,16 @@ def bijie(
     for v in range(verticals):
         chief, deputy = f"bj-v{v:02d}-chief", f"bj-v{v:02d}-deputy"
         officers = [f"bj-v{v:02d}-o{k}" for k in range(max(1, people // verticals - 2))]
-        persons += [Person(chief, "网格长", ("grid_chief",)), Person(deputy, "副网格长", ("deputy_grid_chief",))]
+        persons += [
+            Person(chief, "网格长", ("grid_chief",)),
+            Person(deputy, "副网格长", ("deputy_grid_chief",)),
+        ]
         persons += [Person(o, "网格员", ("officer",)) for o in officers]
         members = ((chief, "chief"), (deputy, "deputy_chief"), *((o, "officer") for o in officers))
         grids.append(Grid(f"v{v:02d}", "vertical", members))
-        teams.append({"chief": chief, "deputy": deputy, **{f"o{k}": o for k, o in enumerate(officers)}})
+        teams.append(
+            {"chief": chief, "deputy": deputy, **{f"o{k}": o for k, o in enumerate(officers)}}
+        )
     grids += [Grid(f"h{t:02d}", "horizontal") for t in range(townships)]
     ents = []
     for i in range(enterprises):
@@ -450,10 +485,18 @@ def bijie(
             Enterprise(
                 code("520502", i),
                 grids=(f"v{v:02d}", f"h{rng.randrange(townships):02d}"),
-                team={"front": rng.choice(officers), "chief": teams[v]["chief"], "deputy": teams[v]["deputy"]},
+                team={
+                    "front": rng.choice(officers),
+                    "chief": teams[v]["chief"],
+                    "deputy": teams[v]["deputy"],
+                },
             )
         )
-    plan_payload = {"responsible_leader": "副局长", "measures": "对接主管部门协调解决", "time_limit_working_days": 5}
+    plan_payload = {
+        "responsible_leader": "副局长",
+        "measures": "对接主管部门协调解决",
+        "time_limit_working_days": 5,
+    }
     confirm = Step("confirm_completion", "enterprise", "enterprise", 1)
     plans = [
         (
@@ -463,7 +506,9 @@ def bijie(
                 (
                     Step("submit", "officer", "front"),
                     Step("set_plan", "deputy_grid_chief", "deputy", 1, plan_payload),
-                    Step("report_progress", "officer", "front", 2, {"progress": "已对接, 正在办理"}),
+                    Step(
+                        "report_progress", "officer", "front", 2, {"progress": "已对接, 正在办理"}
+                    ),
                     Step("resolve", "deputy_grid_chief", "deputy", 2, RESULT),
                     confirm,
                 ),
@@ -476,7 +521,9 @@ def bijie(
                 "problem",
                 (
                     Step("submit", "officer", "front"),
-                    Step("escalate", "grid_chief", "chief", 2, reason="属于区级层面, 按程序报请研究"),
+                    Step(
+                        "escalate", "grid_chief", "chief", 2, reason="属于区级层面, 按程序报请研究"
+                    ),
                     Step("set_plan", "chief_grid_chief", "chief_grid_chief", 2, plan_payload),
                     Step("resolve", "chief_grid_chief", "chief_grid_chief", 3, RESULT),
                     confirm,
