@@ -21,6 +21,14 @@ pytestmark = pytest.mark.slow
         ("bench_calendar.py", ["--inputs", "50", "--repeat", "1"], "ratio"),
         ("bench_engine.py", ["--cases", "5"], "ratio commands/s"),
         ("bench_import.py", ["--rows", "200", "--bad-line", "150"], "line 150 [credit_code]"),
+        (
+            "bench_throughput.py",
+            ["--cases", "2", "--rounds", "1", "--postgres", ""],
+            "gridcase : bare",
+        ),
+        ("bench_replay.py", ["--repeat", "5"], "ratio replay speed"),
+        ("bench_simulate.py", ["--preset", "malu", "--scale", "0.02"], "ratio rebuild : read"),
+        ("bench_writers.py", ["--postgres", ""], "no PostgreSQL"),
     ],
 )
 def test_the_benchmark_runs_and_prints_its_figures(
