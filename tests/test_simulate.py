@@ -76,3 +76,9 @@ def test_the_command_prints_phases_and_counts(tmp_path: Path) -> None:
     assert "hash chain verified" in done.output
     assert "roster" in done.output
     assert "year" in done.output
+
+
+@pytest.mark.postgres
+def test_the_same_year_on_postgresql_as_on_sqlite(pg_url: str) -> None:
+    """The store does not change the year: the counts on PostgreSQL are those on SQLite."""
+    assert _year(pg_url, "yingkou", 5) == _year(MEMORY, "yingkou", 5)
