@@ -29,6 +29,11 @@ pytestmark = pytest.mark.slow
         ("bench_replay.py", ["--repeat", "5"], "ratio replay speed"),
         ("bench_simulate.py", ["--preset", "malu", "--scale", "0.02"], "ratio rebuild : read"),
         ("bench_writers.py", ["--postgres", ""], "no PostgreSQL"),
+        (
+            "bench_cpu_ab.py",
+            ["--before", str(REPO), "--rounds", "1", "--cases", "2"],
+            "after : before",
+        ),
     ],
 )
 def test_the_benchmark_runs_and_prints_its_figures(
