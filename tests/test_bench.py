@@ -23,6 +23,19 @@ pytestmark = pytest.mark.slow
         ("bench_import.py", ["--rows", "200", "--bad-line", "150"], "line 150 [credit_code]"),
         ("bench_faults.py", ["--kills", "1"], "SIGKILL mid-load, SQLite"),
         ("bench_read_models.py", ["--events", "300", "--steps", "1", "--repeat", "1"], "ratio"),
+        (
+            "bench_throughput.py",
+            ["--cases", "2", "--rounds", "1", "--postgres", ""],
+            "gridcase : bare",
+        ),
+        ("bench_replay.py", ["--repeat", "5"], "ratio replay speed"),
+        ("bench_simulate.py", ["--preset", "malu", "--scale", "0.02"], "ratio rebuild : read"),
+        ("bench_writers.py", ["--postgres", ""], "no PostgreSQL"),
+        (
+            "bench_cpu_ab.py",
+            ["--before", str(REPO), "--rounds", "1", "--cases", "2"],
+            "after : before",
+        ),
     ],
 )
 def test_the_benchmark_runs_and_prints_its_figures(

@@ -33,6 +33,7 @@ from gridcase.interfaces.cli.report import report_group
 from gridcase.interfaces.cli.rules import rules_group
 from gridcase.interfaces.cli.scenario import scenario_group
 from gridcase.interfaces.cli.security import security_group
+from gridcase.interfaces.cli.simulate import simulate_command
 from gridcase.interfaces.cli.verify import verify_command
 from gridcase.interfaces.cli.visits import visits_group
 
@@ -119,5 +120,6 @@ for command in (
     report_group,
     security_group,
     demo_command,
+    simulate_command,
 ):
     main.add_command(command)

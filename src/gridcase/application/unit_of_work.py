@@ -361,8 +361,12 @@ class CommandRunner:
         changed = work.changed()
         primary = work.get(Aggregate, primary_id)
         mine = list(primary.pending_events) if primary is not None else []
+        # Each step was decided when its event was applied: take it from the case.
         steps = tuple(
-            RecordedStep(e.originator_version, e.to_step())
+            RecordedStep(
+                e.originator_version,
+                primary.step_of(e) if isinstance(primary, Case) else e.to_step(),
+            )
             for e in mine
             if isinstance(e, Case.Event)
         )

@@ -54,6 +54,10 @@ def _clock_from_dict(data: Mapping[str, Any]) -> OpenClock:
     )
 
 
+RECENT_STEPS = 8
+"""Steps a case keeps of what was last applied to it: enough for one command's result."""
+
+
 class Case(Aggregate):
     """One demand (诉求 / 工单), pinned at submission to the rules it is handled under."""
 
@@ -70,7 +74,20 @@ class Case(Aggregate):
         out deep copies; walking a ``CaseState`` would only copy what cannot change)."""
         clone = copy.copy(self)
         vars(clone)["_pending_events"] = []
+        vars(clone)["_steps"] = {}
         return clone
+
+    def _remember_step(self, version: int, step: Step) -> None:
+        """Keep the last few steps applied here, so a command's result need not decide them again."""
+        steps: dict[int, Step] = vars(self).setdefault("_steps", {})
+        steps[version] = step
+        if len(steps) > RECENT_STEPS:
+            del steps[min(steps)]
+
+    def step_of(self, event: Case.Event) -> Step:
+        """The step ``event`` made when it was applied to this case (computed once), else now."""
+        found = vars(self).get("_steps", {}).get(event.originator_version)
+        return found if found is not None else event.to_step()
 
     class Event(RecordedEvent, Aggregate.Event):
         """What every case event records (and, from :class:`RecordedEvent`, when it was recorded)."""
@@ -139,7 +156,9 @@ class Case(Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             assert isinstance(aggregate, Case)
-            aggregate._state = evolve(aggregate._state, self.to_step(), case_id=aggregate.id)
+            step = self.to_step()
+            aggregate._state = evolve(aggregate._state, step, case_id=aggregate.id)
+            aggregate._remember_step(self.originator_version, step)
 
     class Submitted(Event, Aggregate.Created):
         kind: ClassVar[str] = Action.SUBMIT.value
