@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 from tests.builders import RosterBuilder
-from tests.support import FIXTURE_RULES, cst, rule_book
+from tests.support import ADMIN, FIXTURE_RULES, AdminEngine, cst, rule_book
 
 from gridcase import Engine, ManualClock, RuleBook
 
@@ -107,10 +107,16 @@ def clock(clock_start: datetime) -> ManualClock:
     return ManualClock(clock_start)
 
 
+@pytest.fixture(autouse=True)
+def _cli_actor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line gives roster commands as :data:`ADMIN`, as test engines do."""
+    monkeypatch.setenv("GRIDCASE_ACTOR", ADMIN)
+
+
 @pytest.fixture
 def engine(store_url: str, rules: RuleBook, clock: ManualClock) -> Iterator[Engine]:
     """An engine on a fresh store of each backend, reading ``rules``, driven by ``clock``."""
-    with Engine(store_url, rules=rules, clock=clock) as engine:
+    with AdminEngine(store_url, rules=rules, clock=clock) as engine:
         yield engine
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from tests.builders import RosterBuilder
-from tests.support import RULES, credit_code, rule_book
+from tests.support import RULES, AdminEngine, credit_code, rule_book
 
 from gridcase import Engine
 from gridcase.cli import main
@@ -40,7 +40,7 @@ def malu_rules(tmp_path: Any) -> Path:
 def url(tmp_path: Any, malu_rules: Path) -> str:
     """A SQLite store holding a Malu enterprise, the center's officer and two liaisons."""
     url = f"sqlite:///{tmp_path / 'malu.db'}"
-    with Engine(url, rules=rule_book(RULES)) as engine:
+    with AdminEngine(url, rules=rule_book(RULES)) as engine:
         malu = RosterBuilder(engine, "malu", since=date(2024, 1, 1))
         malu.person("center-1", "center")
         malu.enterprise(ENTERPRISE, name="上海马陆示例科技有限公司", tier="town_key")
@@ -135,7 +135,8 @@ def test_an_unknown_action_is_bad_input(url: str) -> None:
     assert "'fly' is not an action" in result.stderr
 
 
-def test_an_actor_is_needed(url: str) -> None:
+def test_an_actor_is_needed(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GRIDCASE_ACTOR")
     result = gridcase(url, "cases", "act", "0000", "accept", "--role", "unit", code=2)
     assert "--as" in result.stderr
 

@@ -251,6 +251,7 @@ class TestCommandLine:
             assert result.exit_code == code, result.output
             return result.output
 
+        ok("people", "bootstrap", "admin", "-j", "twogrids", "--name", "名册管理员")
         ok("people", "add", "li", "-j", "twogrids", "--name", "李四", "--role", "officer")
         ok("grids", "add", "G1", "-j", "twogrids", "--kind", "vertical", "--name", "工信局")
         path = write_csv(

@@ -305,6 +305,7 @@ class TestCommandLine:
 
         add = ["people", "add"]
         dept = ["--role", "department", "--unit", "economic_development"]
+        assert run("people", "bootstrap", "admin", "--name", "名册管理员")[0] == 0
         assert run(*add, "zhang", "--name", "张", *dept)[0] == 0
         code, out = run(*add, "li", "--name", "李", *dept)
         assert code == 1

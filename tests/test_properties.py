@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import event, given
 from hypothesis import strategies as st
 from tests.builders import RosterBuilder
-from tests.support import RULES, credit_code, cst, rule_book
+from tests.support import RULES, AdminEngine, credit_code, cst, rule_book
 
 from gridcase import (
     Action,
@@ -54,7 +54,7 @@ PAYLOADS: dict[Action, list[dict[str, Any]]] = {
 
 def _engine(start: Any) -> tuple[Engine, ManualClock]:
     clock = ManualClock(start)
-    engine = Engine("sqlite:///:memory:", rules=BOOK, clock=clock)
+    engine = AdminEngine("sqlite:///:memory:", rules=BOOK, clock=clock)
     malu = RosterBuilder(engine, "malu").enterprise(ENTERPRISE, date(2024, 1, 1), name="企业")
     malu.person("center-1", "center").person("planning-liaison", "unit", units=["planning"])
     malu.person("economy-liaison", "unit", units=["economy"])

@@ -75,8 +75,10 @@ class _Gridcase(click.Group):
     "--actor",
     envvar="GRIDCASE_ACTOR",
     default=None,
-    help="Who is at the keyboard: the person id commands are carried out as "
-    "(default: GRIDCASE_ACTOR).",
+    metavar="PERSON",
+    help="Who is at the keyboard: the person commands are given as (roster commands need an "
+    "administrator of the jurisdiction; a visitor for their own visit; an enterprise for its "
+    "own liaisons; cases act without --as). Env: GRIDCASE_ACTOR.",
 )
 @click.pass_context
 def main(

@@ -14,17 +14,17 @@ log is offered read-only (:attr:`Engine.log`) for projections and audits.
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from threading import Lock
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any
 from uuid import UUID
 
 from gridcase.application import cases, enterprises, grids, importer, people, projects, visits
+from gridcase.application.administration import administered, bootstrap_administrator
 from gridcase.application.results import CommandResult, RecordedStep
 from gridcase.application.roster import Roster
 from gridcase.application.rulebook import RuleService
@@ -35,6 +35,8 @@ from gridcase.domain import roster_commands as rc
 from gridcase.domain.case import Case
 from gridcase.domain.case_state import CaseState, evolve
 from gridcase.domain.commands import ActOnCase, SubmitDemand
+from gridcase.domain.enterprise import ScopeEntry
+from gridcase.domain.organisation import OrganisationType
 from gridcase.kernel.clock import CST, Clock, SystemClock
 from gridcase.kernel.errors import Conflict, GridcaseError, InvalidInput, NotFound
 from gridcase.kernel.resources import rules_root
@@ -68,29 +70,30 @@ MIN_PREFIX = 4
 _HANDLERS: Mapping[type[Any], Handler[Any]] = {
     SubmitDemand: cases.submit,
     ActOnCase: cases.act,
-    rc.RegisterPerson: people.register_person,
-    rc.ChangePerson: people.change_person,
-    rc.DeactivatePerson: people.deactivate_person,
-    rc.RegisterEnterprise: enterprises.register_enterprise,
-    rc.EnterScope: enterprises.enter_scope,
-    rc.LeaveScope: enterprises.leave_scope,
-    rc.AssignMapNumber: enterprises.assign_map_number,
-    rc.NameLiaison: enterprises.name_liaison,
-    rc.WithdrawLiaison: enterprises.withdraw_liaison,
-    rc.RecordContact: enterprises.record_contact,
-    rc.ErasePersonalData: enterprises.erase_personal_data,
-    rc.AssignResponsible: enterprises.assign_responsible,
-    rc.ReleaseResponsible: enterprises.release_responsible,
-    rc.RegisterGrid: grids.register_grid,
-    rc.AddGridMember: grids.add_grid_member,
-    rc.RemoveGridMember: grids.remove_grid_member,
-    rc.AssignGrid: grids.assign_grid,
-    rc.RemoveFromGrid: grids.remove_from_grid,
-    rc.RegisterProject: projects.register_project,
-    rc.AssignProject: projects.assign_project,
-    rc.ReleaseProject: projects.release_project,
-    rc.RecordVisit: visits.record_visit,
-    importer.ImportBatch: importer.import_batch,
+    rc.BootstrapAdministrator: bootstrap_administrator,
+    rc.RegisterPerson: administered(people.register_person),
+    rc.ChangePerson: administered(people.change_person),
+    rc.DeactivatePerson: administered(people.deactivate_person),
+    rc.RegisterEnterprise: administered(enterprises.register_enterprise),
+    rc.EnterScope: administered(enterprises.enter_scope),
+    rc.LeaveScope: administered(enterprises.leave_scope),
+    rc.AssignMapNumber: administered(enterprises.assign_map_number),
+    rc.NameLiaison: administered(enterprises.name_liaison),
+    rc.WithdrawLiaison: administered(enterprises.withdraw_liaison),
+    rc.RecordContact: administered(enterprises.record_contact),
+    rc.ErasePersonalData: administered(enterprises.erase_personal_data),
+    rc.AssignResponsible: administered(enterprises.assign_responsible),
+    rc.ReleaseResponsible: administered(enterprises.release_responsible),
+    rc.RegisterGrid: administered(grids.register_grid),
+    rc.AddGridMember: administered(grids.add_grid_member),
+    rc.RemoveGridMember: administered(grids.remove_grid_member),
+    rc.AssignGrid: administered(grids.assign_grid),
+    rc.RemoveFromGrid: administered(grids.remove_from_grid),
+    rc.RegisterProject: administered(projects.register_project),
+    rc.AssignProject: administered(projects.assign_project),
+    rc.ReleaseProject: administered(projects.release_project),
+    rc.RecordVisit: administered(visits.record_visit),
+    importer.ImportBatch: administered(importer.import_batch),
 }
 """The handler of every command an embedder can send."""
 
@@ -188,24 +191,6 @@ class CaseSummary:
         )
 
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _roster_shortcut(
-    method: Callable[Concatenate[Roster, P], R],
-) -> Callable[Concatenate[Engine, P], R]:
-    """``engine.X(...)`` for ``engine.roster.X(...)``, with the roster method's own typed
-    keyword signature and docstring (so the two can never disagree)."""
-
-    @functools.wraps(method)
-    def shortcut(self: Engine, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        return method(self.roster, *args, **kwargs)
-
-    shortcut.__doc__ = f"Shortcut for :meth:`Roster.{method.__name__}`: {method.__doc__}"
-    return shortcut
-
-
 class Engine:
     """gridcase opened on one store, with one book of rules and one clock.
 
@@ -228,6 +213,10 @@ class Engine:
         personal_data_in_text: ``refuse`` (default), ``mask`` or ``allow`` an ID-card
             number, phone or e-mail typed into a free-text field
             (:mod:`gridcase.application.text_policy`).
+        roster_actor: who gives the commands of :attr:`roster` (a command-line session,
+            a batch job acting for one administrator); each is still authorised against
+            the roster. Default None: :attr:`roster` only reads, and commands go through
+            :meth:`roster_as`.
     """
 
     def __init__(
@@ -241,6 +230,7 @@ class Engine:
         keys: KeyProvider | None = None,
         seal_algorithm: Algorithm = "aes-256-gcm",
         personal_data_in_text: TextPolicy = "refuse",
+        roster_actor: str | None = None,
     ) -> None:
         self.location: StoreLocation = parse_url(url)
         if isinstance(rules, RuleBook):
@@ -263,7 +253,7 @@ class Engine:
         )
         self._runner.personal_data_in_text = personal_data_in_text
         self._roster = Roster(
-            self, self._rules, self._store.get, self._live_roster, self._store.sealer
+            self, self._rules, self._store.get, self._live_roster, self._store.sealer, roster_actor
         )
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -324,8 +314,81 @@ class Engine:
             raise InvalidInput("act takes an ActOnCase", field="command")
         return self.execute(command)
 
-    register_person = _roster_shortcut(Roster.register_person)
-    register_enterprise = _roster_shortcut(Roster.register_enterprise)
+    def roster_as(self, actor: str) -> Roster:
+        """The roster, giving its commands as ``actor`` (an administrator, authorised on each)."""
+        return self._roster.acting_as(actor)
+
+    def bootstrap_administrator(
+        self, *, jurisdiction: str, person_id: str, name: str, command_id: str
+    ) -> CommandResult:
+        """Name ``jurisdiction``'s first roster administrator, once (a recorded command)."""
+        return self._roster.bootstrap_administrator(
+            jurisdiction=jurisdiction, person_id=person_id, name=name, command_id=command_id
+        )
+
+    def register_person(
+        self,
+        *,
+        jurisdiction: str,
+        person_id: str,
+        name: str,
+        roles: Sequence[str],
+        command_id: str,
+        units: Sequence[str] = (),
+        rank: str | None = None,
+        at: datetime | None = None,
+        late_reason: str | None = None,
+        actor: str | None = None,
+    ) -> CommandResult:
+        """Shortcut for :meth:`Roster.register_person` (the same keywords), given as ``actor``."""
+        roster = self._roster.acting_as(actor) if actor else self._roster
+        return roster.register_person(
+            jurisdiction=jurisdiction,
+            person_id=person_id,
+            name=name,
+            roles=roles,
+            command_id=command_id,
+            units=units,
+            rank=rank,
+            at=at,
+            late_reason=late_reason,
+        )
+
+    def register_enterprise(
+        self,
+        *,
+        jurisdiction: str,
+        credit_code: str,
+        name: str,
+        command_id: str,
+        in_scope_from: date,
+        organisation_type: OrganisationType | str | None = None,
+        industry: str | None = None,
+        location: str | None = None,
+        tier: str | None = None,
+        basis: ScopeEntry = ScopeEntry.LISTED,
+        reason: str = "listed",
+        at: datetime | None = None,
+        late_reason: str | None = None,
+        actor: str | None = None,
+    ) -> CommandResult:
+        """Shortcut for :meth:`Roster.register_enterprise` (the same keywords), given as ``actor``."""
+        roster = self._roster.acting_as(actor) if actor else self._roster
+        return roster.register_enterprise(
+            jurisdiction=jurisdiction,
+            credit_code=credit_code,
+            name=name,
+            command_id=command_id,
+            in_scope_from=in_scope_from,
+            organisation_type=organisation_type,
+            industry=industry,
+            location=location,
+            tier=tier,
+            basis=basis,
+            reason=reason,
+            at=at,
+            late_reason=late_reason,
+        )
 
     def stamp(self, at: datetime | None, field: str = "at") -> datetime:
         """The moment a command would be recorded at (``at`` checked, or the clock's now)."""

@@ -466,6 +466,8 @@ class ImportBatch:
     reason: str
     command_id: str
     at: datetime | None = None
+    actor: str | None = None
+    """The administrator importing (see :mod:`gridcase.application.administration`)."""
 
 
 def _batches(planned: Sequence[_Planned], batch_size: int) -> Iterator[list[_Planned]]:
@@ -572,10 +574,14 @@ def import_roster(
     batch_size: int = 1000,
     progress: Progress | None = None,
     at: datetime | None = None,
+    actor: str | None = None,
 ) -> ImportReport:
     """Import an enterprise roster file into ``jurisdiction``'s registry.
 
     Args:
+        actor: the administrator of ``jurisdiction`` importing it (default: the engine's
+            ``roster_actor``); an import by anyone else is refused at its first batch,
+            writing nothing.
         in_scope_from: the scope entry date for rows without an ``in_scope_from`` cell
             (default: the date of ``at``, else today on the engine's clock).
         valid_only: import the valid rows even if some are bad (they are reported).
@@ -630,6 +636,7 @@ def import_roster(
                 reason=reason,
                 command_id=f"{command_id}#{batches}",
                 at=at,
+                actor=actor or engine.roster.acting,
             )
         )
         done += len(batch)

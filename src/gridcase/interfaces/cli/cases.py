@@ -157,7 +157,7 @@ def cases_submit(
         description=description,
         channel=Channel(channel),
         visit_id=visit_id,
-        actor=actor or settings().actor or enterprise,
+        actor=actor or enterprise,
         role=role,
         at=at,
         late_reason=late_reason,

@@ -61,6 +61,7 @@ __all__ = [
     "roster_call",
     "rules_folder_option",
     "said",
+    "session_actor",
     "settings",
     "show_logs",
     "url_option",
@@ -291,9 +292,16 @@ class _CliHandler(logging.StreamHandler):  # type: ignore[type-arg]
 # -- the engine --------------------------------------------------------------------------
 
 
+def session_actor() -> str | None:
+    """The ``--actor`` given to ``gridcase`` (or ``GRIDCASE_ACTOR``): who gives roster commands."""
+    ctx = click.get_current_context(silent=True)
+    actor = settings(ctx).actor if ctx is not None else None
+    return actor if isinstance(actor, str) and actor.strip() else None
+
+
 def open_engine(url: str | None, rules_folder: Path | None) -> Engine:
     with library_errors():
-        return Engine(url, rules=rules_folder)
+        return Engine(url, rules=rules_folder, roster_actor=session_actor())
 
 
 def roster_call(url: str | None, rules_folder: Path | None, call: Callable[[Engine], T]) -> T:

@@ -25,6 +25,7 @@ from gridcase.interfaces.cli.common import (
     roster_call,
     rules_folder_option,
     said,
+    session_actor,
     url_option,
 )
 
@@ -114,6 +115,7 @@ def enterprises_import(
                     valid_only=valid_only,
                     batch_size=batch_size,
                     progress=progress,
+                    actor=session_actor(),
                 )
             except ImportRefused as refused:
                 _say_refused(refused, as_json)

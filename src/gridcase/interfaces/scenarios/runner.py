@@ -41,6 +41,9 @@ from gridcase.kernel.yamldata import location_of
 
 __all__ = ["ScenarioResult", "StepResult", "run_loaded", "run_scenario", "run_scenarios"]
 
+SCENARIO_ADMIN = "scenario-admin"
+"""The administrator a scenario's roster is registered by (bootstrapped before it)."""
+
 
 @dataclass(frozen=True)
 class StepResult:
@@ -250,6 +253,13 @@ class _Run:
         scenario = self.loaded.scenario
         jurisdiction = self.loaded.jurisdiction
         start = scenario.start
+        # A scenario's roster is set up by its own administrator, named first.
+        self.engine.bootstrap_administrator(
+            jurisdiction=jurisdiction,
+            person_id=SCENARIO_ADMIN,
+            name="scenario administrator",
+            command_id=f"{self.command_prefix}/roster/bootstrap",
+        )
         for i, ent in enumerate(scenario.roster.enterprises):
             self.roster_entry = ("roster", "enterprises", i)
             self.engine.roster.register_enterprise(
@@ -550,7 +560,10 @@ def run_loaded(loaded: LoadedScenario) -> ScenarioResult:
     with tempfile.TemporaryDirectory(prefix="gridcase-scenario-") as folder:
         clock = ManualClock(scenario.start)
         engine = Engine(
-            f"sqlite:///{Path(folder) / 'scenario.db'}", rules=loaded.rules, clock=clock
+            f"sqlite:///{Path(folder) / 'scenario.db'}",
+            rules=loaded.rules,
+            clock=clock,
+            roster_actor=SCENARIO_ADMIN,
         )
         try:
             run = _Run(loaded, engine, clock)
