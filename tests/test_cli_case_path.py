@@ -19,7 +19,6 @@ from click.testing import CliRunner, Result
 from tests.builders import RosterBuilder
 from tests.support import RULES, AdminEngine, credit_code, rule_book
 
-from gridcase import Engine
 from gridcase.cli import main
 
 ENTERPRISE = credit_code(161)
@@ -136,7 +135,7 @@ def test_an_unknown_action_is_bad_input(url: str) -> None:
 
 
 def test_an_actor_is_needed(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("GRIDCASE_ACTOR")
+    monkeypatch.delenv("GRIDCASE_ACTOR", raising=False)
     result = gridcase(url, "cases", "act", "0000", "accept", "--role", "unit", code=2)
     assert "--as" in result.stderr
 
@@ -154,7 +153,7 @@ def test_a_prefix_names_one_case_or_is_refused(url: str) -> None:
 
     from gridcase import SubmitDemand
 
-    with Engine(url, rules=rule_book(RULES)) as engine:
+    with AdminEngine(url, rules=rule_book(RULES)) as engine:
         for n, case_id in enumerate(("abcd0000-0000-4000-8000-000000000000",
                                      "abcd1111-0000-4000-8000-000000000000")):  # fmt: skip
             engine.submit(

@@ -53,13 +53,13 @@ PRELUDES = {
     ),
     "ledgers.md": (
         "import gridcase\n"
-        'engine = gridcase.open_engine("sqlite:///ledgers.db")\n'
-        'engine.bootstrap_administrator(jurisdiction="bijie", person_id="admin-1",\n'
-        '                               name="名册管理员", command_id="bootstrap/bijie")\n'
-        'engine.roster_as("admin-1").register_grid(jurisdiction="bijie", grid_id="town-1",\n'
-        '    kind="horizontal", name="town-1", command_id="grid-town-1")\n'
+        'engine = gridcase.open_engine("sqlite:///ledgers.db", roster_actor="admin")\n'
+        'engine.bootstrap_administrator(jurisdiction="bijie", person_id="admin", name="管理员",\n'
+        '                               command_id="bootstrap")\n'
+        'engine.roster.register_grid(jurisdiction="bijie", grid_id="town-1", kind="horizontal",\n'
+        '                            name="town-1", command_id="grid-town-1")\n'
     ),
-    "roster.md": 'import gridcase\nengine = gridcase.open_engine("sqlite:///roster.db")\n',
+    "roster.md": ('import gridcase\nengine = gridcase.open_engine("sqlite:///roster.db")\n'),
 }
 BLOCK = re.compile(r"(<!-- not run: (?P<why>[^>]*?) -->\n)?```python\n(?P<code>.*?)```", re.S)
 PAGES = sorted(

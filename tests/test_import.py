@@ -247,7 +247,7 @@ class TestCommandLine:
         runner = CliRunner()
 
         def ok(*args: str, code: int = 0) -> str:
-            result = runner.invoke(main, [*args, *common])
+            result = runner.invoke(main, ["--actor", "admin", *args, *common])
             assert result.exit_code == code, result.output
             return result.output
 
@@ -293,7 +293,9 @@ class TestCommandLine:
         assert report["missed"][0]["responsible"] == ["li"]
 
         bad = write_csv(tmp_path / "bad.csv", ZH, [["1", "91310114XXXXXXXXXX", "x", "", "", ""]])
-        result = runner.invoke(main, ["enterprises", "import", str(bad), "-j", "twogrids", *common])
+        result = runner.invoke(
+            main, ["--actor", "admin", "enterprises", "import", str(bad), "-j", "twogrids", *common]
+        )
         assert result.exit_code == 1
         assert "line 2 [credit_code]" in result.output
 

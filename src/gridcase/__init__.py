@@ -54,9 +54,20 @@ from gridcase.kernel.errors import (
     RefusedByRule,
     RuleFileError,
     StaleTimestamp,
+    StoreBusy,
+    StoreConnectionLost,
+    StoreCorrupt,
+    StoreError,
+    StoreFull,
+    StoreReadOnly,
+    StoreUnavailable,
     UnknownActor,
+    UnknownSchemaVersion,
 )
-from gridcase.projections.ledger import LedgerRow, ProblemLedger
+from gridcase.projections.ledger import LedgerRow, ProblemLedger, UnitTurn
+from gridcase.projections.performance import Finding, PerformanceRow
+from gridcase.projections.runner import ProjectionRunner
+from gridcase.projections.tables import Queue
 from gridcase.workflow.loader import RuleBook, load_rules
 
 __version__ = "0.2.0"
@@ -82,6 +93,7 @@ __all__ = [
     "Deadline",
     "Engine",
     "EvidenceRef",
+    "Finding",
     "GridcaseError",
     "InvalidCreditCode",
     "InvalidInput",
@@ -94,8 +106,11 @@ __all__ = [
     "OutOfScope",
     "Outcome",
     "Owner",
+    "PerformanceRow",
     "Problem",
     "ProblemLedger",
+    "ProjectionRunner",
+    "Queue",
     "QuotaExceeded",
     "RecordedStep",
     "RefusedByRule",
@@ -107,10 +122,19 @@ __all__ = [
     "ScopeExit",
     "StaleTimestamp",
     "Step",
+    "StoreBusy",
+    "StoreConnectionLost",
+    "StoreCorrupt",
+    "StoreError",
+    "StoreFull",
+    "StoreReadOnly",
+    "StoreUnavailable",
     "Submission",
     "SubmitDemand",
     "SystemClock",
+    "UnitTurn",
     "UnknownActor",
+    "UnknownSchemaVersion",
     "WorkingCalendar",
     "__version__",
     "load_calendar",

@@ -26,7 +26,10 @@ from gridcase.interfaces.cli.coverage import coverage_command
 from gridcase.interfaces.cli.demo import demo_command
 from gridcase.interfaces.cli.enterprises import enterprises_group
 from gridcase.interfaces.cli.grids import grids_group
+from gridcase.interfaces.cli.init import init_command
 from gridcase.interfaces.cli.people import people_group
+from gridcase.interfaces.cli.project import project_command
+from gridcase.interfaces.cli.report import report_group
 from gridcase.interfaces.cli.rules import rules_group
 from gridcase.interfaces.cli.scenario import scenario_group
 from gridcase.interfaces.cli.security import security_group
@@ -75,14 +78,21 @@ class _Gridcase(click.Group):
     "--actor",
     envvar="GRIDCASE_ACTOR",
     default=None,
-    metavar="PERSON",
-    help="Who is at the keyboard: the person commands are given as (roster commands need an "
-    "administrator of the jurisdiction; a visitor for their own visit; an enterprise for its "
-    "own liaisons; cases act without --as). Env: GRIDCASE_ACTOR.",
+    help="Who is at the keyboard: the person id roster commands are given as (an "
+    "administrator; a visitor for their own visit; an enterprise for its own liaisons). "
+    "Default: GRIDCASE_ACTOR.",
+)
+@click.option(
+    "--debug", is_flag=True, help="Show a refusal's or a fault's traceback, not one line."
 )
 @click.pass_context
 def main(
-    ctx: click.Context, url: str | None, rules_folder: Path | None, verbose: int, actor: str | None
+    ctx: click.Context,
+    url: str | None,
+    rules_folder: Path | None,
+    verbose: int,
+    actor: str | None,
+    debug: bool,
 ) -> None:
     """gridcase: event-sourced case management for grid-based enterprise service.
 
@@ -94,6 +104,7 @@ def main(
 
 
 for command in (
+    init_command,
     calendar_group,
     rules_group,
     scenario_group,
@@ -104,6 +115,8 @@ for command in (
     visits_group,
     coverage_command,
     verify_command,
+    project_command,
+    report_group,
     security_group,
     demo_command,
 ):

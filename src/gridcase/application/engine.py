@@ -14,13 +14,14 @@ log is offered read-only (:attr:`Engine.log`) for projections and audits.
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from threading import Lock
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID
 
 from gridcase.application import cases, enterprises, grids, importer, people, projects, visits
@@ -35,12 +36,20 @@ from gridcase.domain import roster_commands as rc
 from gridcase.domain.case import Case
 from gridcase.domain.case_state import CaseState, evolve
 from gridcase.domain.commands import ActOnCase, SubmitDemand
-from gridcase.domain.enterprise import ScopeEntry
-from gridcase.domain.organisation import OrganisationType
 from gridcase.kernel.clock import CST, Clock, SystemClock
 from gridcase.kernel.errors import Conflict, GridcaseError, InvalidInput, NotFound
 from gridcase.kernel.resources import rules_root
+from gridcase.projections.ledger import LedgerRow, ProblemLedger
+from gridcase.projections.performance import (
+    Dimension,
+    Finding,
+    PerformanceRow,
+    findings,
+    performance,
+)
 from gridcase.projections.roster import RosterProjection
+from gridcase.projections.runner import ProjectionRunner, read_model_engine
+from gridcase.projections.tables import Queue
 from gridcase.storage.log import EventLog, event_topics
 from gridcase.storage.rows import CaseRow, case_row_of
 from gridcase.storage.sealing import Algorithm, KeyProvider
@@ -191,6 +200,24 @@ class CaseSummary:
         )
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _roster_shortcut(
+    method: Callable[Concatenate[Roster, P], R],
+) -> Callable[Concatenate[Engine, P], R]:
+    """``engine.X(...)`` for ``engine.roster.X(...)``, with the roster method's own typed
+    keyword signature and docstring (so the two can never disagree)."""
+
+    @functools.wraps(method)
+    def shortcut(self: Engine, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return method(self.roster, *args, **kwargs)
+
+    shortcut.__doc__ = f"Shortcut for :meth:`Roster.{method.__name__}`: {method.__doc__}"
+    return shortcut
+
+
 class Engine:
     """gridcase opened on one store, with one book of rules and one clock.
 
@@ -217,6 +244,11 @@ class Engine:
             a batch job acting for one administrator); each is still authorised against
             the roster. Default None: :attr:`roster` only reads, and commands go through
             :meth:`roster_as`.
+        create: whether a missing store is created (default). With ``create=False`` a
+            missing file, an empty or foreign file, or a missing PostgreSQL schema is
+            refused as :class:`~gridcase.kernel.errors.StoreUnavailable` or
+            :class:`~gridcase.kernel.errors.StoreCorrupt` and nothing is created; read
+            tools open stores so. A store whose file cannot be written opens read-only.
     """
 
     def __init__(
@@ -231,18 +263,28 @@ class Engine:
         seal_algorithm: Algorithm = "aes-256-gcm",
         personal_data_in_text: TextPolicy = "refuse",
         roster_actor: str | None = None,
+        create: bool = True,
     ) -> None:
         self.location: StoreLocation = parse_url(url)
-        if isinstance(rules, RuleBook):
-            book, folder = rules, rules.folder or rules_root()
-        else:
-            folder = Path(rules) if rules is not None else rules_root()
-            book = RuleBook.from_folder(folder)
+        # The store first: a missing or broken store is refused before the rules are read.
+        self._store = Store(
+            self.location,
+            cache_size=cache_size,
+            keys=keys,
+            seal_algorithm=seal_algorithm,
+            create=create,
+        )
+        try:
+            if isinstance(rules, RuleBook):
+                book, folder = rules, rules.folder or rules_root()
+            else:
+                folder = Path(rules) if rules is not None else rules_root()
+                book = RuleBook.from_folder(folder)
+        except BaseException:
+            self._store.close()
+            raise
         self.rules: RuleBook = book
         self._rules = RuleService(book, folder)
-        self._store = Store(
-            self.location, cache_size=cache_size, keys=keys, seal_algorithm=seal_algorithm
-        )
         self._live_roster = _LiveRoster(self._store.log)
         self._runner = CommandRunner(
             self._store,
@@ -252,6 +294,7 @@ class Engine:
             self._live_roster,
         )
         self._runner.personal_data_in_text = personal_data_in_text
+        self._read_models: ProjectionRunner | None = None
         self._roster = Roster(
             self, self._rules, self._store.get, self._live_roster, self._store.sealer, roster_actor
         )
@@ -259,6 +302,8 @@ class Engine:
     # -- lifecycle ---------------------------------------------------------------------
 
     def close(self) -> None:
+        if self._read_models is not None:
+            self._read_models.close()
         self._store.close()
 
     def __enter__(self) -> Engine:
@@ -274,6 +319,11 @@ class Engine:
     @property
     def future_tolerance(self) -> timedelta | None:
         return self._runner.future_tolerance
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the store was opened to read only (its file or medium cannot be written)."""
+        return self._store.read_only
 
     @property
     def log(self) -> EventLog:
@@ -326,69 +376,8 @@ class Engine:
             jurisdiction=jurisdiction, person_id=person_id, name=name, command_id=command_id
         )
 
-    def register_person(
-        self,
-        *,
-        jurisdiction: str,
-        person_id: str,
-        name: str,
-        roles: Sequence[str],
-        command_id: str,
-        units: Sequence[str] = (),
-        rank: str | None = None,
-        at: datetime | None = None,
-        late_reason: str | None = None,
-        actor: str | None = None,
-    ) -> CommandResult:
-        """Shortcut for :meth:`Roster.register_person` (the same keywords), given as ``actor``."""
-        roster = self._roster.acting_as(actor) if actor else self._roster
-        return roster.register_person(
-            jurisdiction=jurisdiction,
-            person_id=person_id,
-            name=name,
-            roles=roles,
-            command_id=command_id,
-            units=units,
-            rank=rank,
-            at=at,
-            late_reason=late_reason,
-        )
-
-    def register_enterprise(
-        self,
-        *,
-        jurisdiction: str,
-        credit_code: str,
-        name: str,
-        command_id: str,
-        in_scope_from: date,
-        organisation_type: OrganisationType | str | None = None,
-        industry: str | None = None,
-        location: str | None = None,
-        tier: str | None = None,
-        basis: ScopeEntry = ScopeEntry.LISTED,
-        reason: str = "listed",
-        at: datetime | None = None,
-        late_reason: str | None = None,
-        actor: str | None = None,
-    ) -> CommandResult:
-        """Shortcut for :meth:`Roster.register_enterprise` (the same keywords), given as ``actor``."""
-        roster = self._roster.acting_as(actor) if actor else self._roster
-        return roster.register_enterprise(
-            jurisdiction=jurisdiction,
-            credit_code=credit_code,
-            name=name,
-            command_id=command_id,
-            in_scope_from=in_scope_from,
-            organisation_type=organisation_type,
-            industry=industry,
-            location=location,
-            tier=tier,
-            basis=basis,
-            reason=reason,
-            at=at,
-            late_reason=late_reason,
-        )
+    register_person = _roster_shortcut(Roster.register_person)
+    register_enterprise = _roster_shortcut(Roster.register_enterprise)
 
     def stamp(self, at: datetime | None, field: str = "at") -> datetime:
         """The moment a command would be recorded at (``at`` checked, or the clock's now)."""
@@ -588,6 +577,63 @@ class Engine:
         """The case index (one row per case), oldest submission first; times are China time."""
         return [CaseSummary.of(row) for row in self._store.select_cases(jurisdiction)]
 
+    # -- read models (SQL tables kept by the projection runner) ----------------------------
+
+    def read_models(self, url: str | None = None) -> ProjectionRunner:
+        """The projection runner keeping the ledger tables (the store's database, or ``url``).
+
+        One per engine; ``url`` counts only on the first call.
+        """
+        if self._read_models is None:
+            self._read_models = ProjectionRunner(
+                self._store.log, read_model_engine(self.location, url)
+            )
+        return self._read_models
+
+    def ledger(
+        self,
+        jurisdiction: str | None = None,
+        *,
+        as_of: datetime | None = None,
+        received_since: datetime | None = None,
+        received_before: datetime | None = None,
+    ) -> list[LedgerRow]:
+        """The problem ledger (问题台账), oldest submission first, read from its table.
+
+        The runner first folds what was recorded since it last ran (nothing, when a
+        separate ``gridcase project --follow`` keeps it up). ``as_of`` rebuilds the
+        ledger as of that moment in memory instead (see docs/read-models.md).
+        ``received_since`` / ``received_before`` keep the cases received in that span
+        (a month's ledger, say).
+        """
+        if as_of is not None:
+            rows = ProblemLedger.build(self._store.log, as_of=as_of).for_jurisdiction(jurisdiction)
+            return [
+                r
+                for r in rows
+                if (received_since is None or r.submitted_at >= received_since)
+                and (received_before is None or r.submitted_at < received_before)
+            ]
+        runner = self.read_models()
+        runner.catch_up()
+        return runner.ledger(
+            jurisdiction, received_since=received_since, received_before=received_before
+        )
+
+    def performance(self, by: Dimension, jurisdiction: str | None = None) -> list[PerformanceRow]:
+        """Performance figures per unit, officer, month or jurisdiction, from the ledger table."""
+        return performance(self.ledger(jurisdiction), by)
+
+    def findings(self, jurisdiction: str | None = None) -> list[Finding]:
+        """Compliance findings with the steps that prove them, from the ledger table."""
+        return findings(self.ledger(jurisdiction))
+
+    def queue(self, queue: Queue) -> list[LedgerRow]:
+        """A work queue: the open cases on someone's desk, read from the ledger table."""
+        runner = self.read_models()
+        runner.catch_up()
+        return runner.queue(queue)
+
     def rebuild_case_index(self) -> int:
         """Rebuild the case index from the case events alone; returns the number of cases."""
         states: dict[UUID, tuple[CaseState, int]] = {}
@@ -612,6 +658,8 @@ def open_engine(
     cache_size: int = DEFAULT_CACHE_SIZE,
     keys: KeyProvider | None = None,
     seal_algorithm: Algorithm = "aes-256-gcm",
+    roster_actor: str | None = None,
+    create: bool = True,
 ) -> Engine:
     """Open gridcase on ``url`` (default ``GRIDCASE_URL``, else ``sqlite:///gridcase.db``)."""
     return Engine(
@@ -622,4 +670,6 @@ def open_engine(
         cache_size=cache_size,
         keys=keys,
         seal_algorithm=seal_algorithm,
+        roster_actor=roster_actor,
+        create=create,
     )

@@ -27,6 +27,7 @@ from gridcase.workflow.model import (
     Transition,
     WorkingDaysFromPayload,
 )
+from gridcase.workflow.properties import check_properties
 
 __all__ = ["Finding", "check_ruleset", "clock_open_states", "target_states"]
 
@@ -451,4 +452,9 @@ def check_ruleset(rules: RuleSet, *, stored: bool = False) -> list[Finding]:
                 found.append(
                     (due_at, "due before the 1st of its own month, before any day of it has passed")
                 )
+    found.extend(
+        check_properties(
+            rules.properties, categories=set(rules.categories), states=states, clocks=clocks
+        )
+    )
     return found

@@ -22,6 +22,7 @@ from pydantic import Discriminator, Field, Tag
 from gridcase.domain.actions import Action
 from gridcase.domain.policy import RosterRules, Scope, VisitRules
 from gridcase.domain.sourced import Slug, Sourced, Strict, Text
+from gridcase.workflow.properties import Property
 
 __all__ = [
     "SCHEMA_ID",
@@ -393,3 +394,6 @@ class RuleSet(Strict):
     recording: RecordingRules = Field(default_factory=RecordingRules)
     """The late-entry policy; the default (10 minutes) applies where a file says nothing."""
     notes: list[str] = Field(default_factory=list)
+    properties: dict[Slug, Property] = Field(default_factory=dict)
+    """Promises the file makes about its cases, checked by ``gridcase rules prove``
+    (:mod:`gridcase.workflow.properties`)."""

@@ -17,7 +17,6 @@ from gridcase.domain.commands import ActOnCase, SubmitDemand, action_of
 from gridcase.domain.payloads import parse_payload
 from gridcase.interfaces.cli.common import (
     emit_json,
-    event_log,
     json_option,
     jurisdiction_option,
     library_errors,
@@ -256,6 +255,20 @@ def cases_act(
     default=None,
     help="Show the case as the store knew it at this moment: only steps recorded by then.",
 )
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "html", "jsonl"]),
+    default="text",
+    show_default=True,
+    help="html: the auditor's timeline, one self-contained printable page; jsonl: a step a line.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the html or jsonl there instead of to standard output.",
+)
 @json_option
 @url_option
 @rules_folder_option
@@ -263,6 +276,8 @@ def cases_show(
     case_id: str,
     as_of: datetime | None,
     known_at: datetime | None,
+    fmt: str,
+    output: Path | None,
     as_json: bool,
     url: str | None,
     rules_folder: Path | None,
@@ -270,6 +285,7 @@ def cases_show(
     """A case's state, owner, open clocks and history (as it happened by --as-of, or as
     it was known at --known-at)."""
     from gridcase.interfaces.render import case_summary, history_lines, step_to_dict
+    from gridcase.interfaces.timeline import timeline_html, timeline_jsonl
 
     engine = open_engine(url, rules_folder)
     try:
@@ -283,6 +299,14 @@ def cases_show(
                 and (known_at is None or (s.step.recorded_at or s.step.at) <= known_at)
             ]
             rules = engine.rules_of(cid)
+        if fmt in {"html", "jsonl"}:
+            text = timeline_html(state, steps, rules) if fmt == "html" else timeline_jsonl(steps)
+            if output is not None:
+                output.write_text(text, encoding="utf-8")
+                click.echo(f"wrote {output}")
+            else:
+                sys.stdout.write(text)
+            return
         if as_json:
             emit_json(
                 {
@@ -343,22 +367,21 @@ def cases_list(
     url: str | None,
     rules_folder: Path | None,
 ) -> None:
-    """The problem ledger (问题台账): one row per case, its id first, rebuilt from the events.
+    """The problem ledger (问题台账): one row per case, its id first, read from its table
+    (caught up first; --as-of rebuilds it as of that moment).
 
     The table shows each id's shortest unique start (8 digits or more; --wide shows it
-    whole); csv, json, jsonl and xlsx carry every column of docs/ledgers.md."""
-    from gridcase.interfaces.export import Column, Table, problem_ledger_table
+    whole); csv, json, jsonl and xlsx carry every column of docs/ledgers.md (the workbook
+    headed in Chinese and English)."""
+    from gridcase.interfaces.export import Column, Table, problem_ledger_table, write_xlsx
     from gridcase.interfaces.render import ledger_view
-    from gridcase.projections.ledger import ProblemLedger
 
     engine = open_engine(url, rules_folder)
     try:
         with library_errors():
             if jurisdiction is not None:
                 require_jurisdiction(engine, jurisdiction)
-            rows = ProblemLedger.build(event_log(engine), as_of=as_of).for_jurisdiction(
-                jurisdiction
-            )
+            rows = engine.ledger(jurisdiction, as_of=as_of)
     finally:
         engine.close()
     if id_prefix:
@@ -367,11 +390,82 @@ def cases_list(
     if fmt == "table":
         emit_table(ledger_view(rows, full_ids=wide), fmt, output, wide=wide, title="问题台账")
         return
+    if fmt == "xlsx":
+        assert output is not None
+        write_xlsx(problem_ledger_table(rows, labelled=True), output, title="问题台账")
+        click.echo(f"wrote {output}")
+        return
     table = problem_ledger_table(rows)
     if fmt == "csv" and not rows:
         # An empty ledger's CSV has always been the one header "case_id"; kept as it was.
         table = Table((Column("case_id"),), ())
     emit_table(table, fmt, output, wide=wide, title="问题台账")
+
+
+@cases_group.command("queue")
+@click.option("--jurisdiction", default=None, help="Only this jurisdiction's cases.")
+@click.option("--holder", default=None, help="The party holding the case (person, enterprise).")
+@click.option("--role", default=None, help="The role holding the case (center, unit …).")
+@click.option("--unit", default=None, help="The unit the case is dispatched to.")
+@click.option("--overdue", is_flag=True, help="Only cases that missed a clock.")
+@click.option(
+    "--due-within",
+    "due_within",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Only cases whose next deadline falls within N working days of today.",
+)
+@click.option(
+    "--waiting-on-enterprise", "waiting", is_flag=True, help="Only cases the enterprise holds."
+)
+@json_option
+@url_option
+@rules_folder_option
+def cases_queue(
+    jurisdiction: str | None,
+    holder: str | None,
+    role: str | None,
+    unit: str | None,
+    overdue: bool,
+    due_within: int | None,
+    waiting: bool,
+    as_json: bool,
+    url: str | None,
+    rules_folder: Path | None,
+) -> None:
+    """A work queue: the open cases on a desk, soonest deadline first (from the ledger table)."""
+    from gridcase.calendar import national_calendar
+    from gridcase.interfaces.export import json_text, problem_ledger_table
+    from gridcase.interfaces.render import ledger_lines
+    from gridcase.projections.tables import Queue
+
+    engine = open_engine(url, rules_folder)
+    try:
+        with library_errors():
+            due_by = None
+            if due_within is not None:
+                # Counted in the national calendar (every bundled jurisdiction's).
+                due_by = (
+                    national_calendar().add_working_days(engine.clock.now(), due_within).due_date
+                )
+            rows = engine.queue(
+                Queue(
+                    jurisdiction=jurisdiction,
+                    holder=holder,
+                    role=role,
+                    unit=unit,
+                    overdue=overdue,
+                    due_by=due_by,
+                    waiting_on_enterprise=waiting,
+                )
+            )
+    finally:
+        engine.close()
+    if as_json:
+        click.echo(json_text(problem_ledger_table(rows)))
+        return
+    for line in ledger_lines(rows):
+        click.echo(line)
 
 
 @cases_group.command("advance")

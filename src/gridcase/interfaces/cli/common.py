@@ -20,12 +20,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 import click
 
 from gridcase.application.engine import Engine
 from gridcase.application.results import CommandResult
+from gridcase.interfaces.cli.errors import GridcaseExit, exit_status
 from gridcase.kernel.clock import CST
 from gridcase.kernel.errors import (
     GridcaseError,
@@ -35,6 +36,7 @@ from gridcase.kernel.errors import (
     RuleFileError,
 )
 from gridcase.storage.log import EventLog
+from gridcase.storage.url import parse_url
 
 __all__ = [
     "FOUND",
@@ -43,6 +45,7 @@ __all__ = [
     "Settings",
     "command_id_option",
     "day_label",
+    "debugging",
     "emit_json",
     "emit_output",
     "event_log",
@@ -52,6 +55,7 @@ __all__ = [
     "library_errors",
     "on_option",
     "open_engine",
+    "opened",
     "optional",
     "parse_date",
     "parse_moment",
@@ -227,23 +231,36 @@ on_option = click.option(
 # -- errors and output -----------------------------------------------------------------
 
 
+def debugging() -> bool:
+    """Whether ``gridcase --debug`` asked for tracebacks instead of one-line errors."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.find_root().params.get("debug"))
+
+
 @contextmanager
 def library_errors() -> Iterator[None]:
-    """Turn the library's refusals into click's: bad input exits 2, anything else refused 1."""
+    """Turn the library's refusals into click's: bad input exits 2, a store fault its own
+    status (:mod:`gridcase.interfaces.cli.errors`), anything else refused 1."""
     try:
         yield
-    except InvalidInput as exc:
+    except GridcaseError as exc:
+        if debugging():
+            raise
+        _exit_for(exc)
+
+
+def _exit_for(exc: GridcaseError) -> NoReturn:
+    if isinstance(exc, InvalidInput):
         raise click.UsageError(str(exc)) from None
-    except RuleFileError as exc:
+    if isinstance(exc, RuleFileError):
         raise click.ClickException(str(exc)) from None
-    except RefusedByRule as exc:
+    if isinstance(exc, RefusedByRule):
         # An official needs to see which rule said no, and the paragraph behind it.
         lines = [f"{type(exc).__name__}: {exc}", f"  rule: {exc.rule}"]
         if exc.cite:
             lines.append(f"  source: {exc.cite}")
         raise click.ClickException("\n".join(lines)) from None
-    except GridcaseError as exc:
-        raise click.ClickException(f"{type(exc).__name__}: {exc}") from None
+    raise GridcaseExit(f"{type(exc).__name__}: {exc}", exit_status(exc)) from None
 
 
 def emit_output(data: str | bytes, output: Path | None) -> None:
@@ -299,19 +316,62 @@ def session_actor() -> str | None:
     return actor if isinstance(actor, str) and actor.strip() else None
 
 
-def open_engine(url: str | None, rules_folder: Path | None) -> Engine:
+def open_engine(url: str | None, rules_folder: Path | None, *, create: bool = False) -> Engine:
+    """An engine on the store at ``url``; a read (``create`` False) never creates one."""
     with library_errors():
-        return Engine(url, rules=rules_folder, roster_actor=session_actor())
+        return Engine(url, rules=rules_folder, create=create, roster_actor=session_actor())
 
 
-def roster_call(url: str | None, rules_folder: Path | None, call: Callable[[Engine], T]) -> T:
+def roster_call(
+    url: str | None,
+    rules_folder: Path | None,
+    call: Callable[[Engine], T],
+    *,
+    create: bool = True,
+) -> T:
     """``call`` on an engine opened for it and closed after, the library's refusals as exits."""
-    engine = open_engine(url, rules_folder)
+    with opened(url, rules_folder, create=create) as engine, library_errors():
+        return call(engine)
+
+
+@contextmanager
+def opened(url: str | None, rules_folder: Path | None, *, create: bool) -> Iterator[Engine]:
+    """An engine for one command, closed after.
+
+    A write (``create`` True) may create the store; if it was created for this command
+    and the command failed before recording anything, the new, empty store is removed
+    again, so a failed first write leaves nothing behind.
+    """
+    fresh = _missing_file(url) if create else None
+    engine = open_engine(url, rules_folder, create=create)
+    done = False
     try:
-        with library_errors():
-            return call(engine)
+        yield engine
+        done = True
     finally:
+        empty = fresh is not None and not done and _holds_nothing(engine)
         engine.close()
+        if fresh is not None and empty:
+            for leftover in (fresh, *(fresh.with_name(fresh.name + s) for s in ("-wal", "-shm"))):
+                leftover.unlink(missing_ok=True)
+
+
+def _holds_nothing(engine: Engine) -> bool:
+    try:
+        return events_recorded(engine) == 0
+    except GridcaseError:
+        return False
+
+
+def _missing_file(url: str | None) -> Path | None:
+    """The SQLite file ``url`` names, if it does not exist yet."""
+    try:
+        location = parse_url(url)
+    except GridcaseError:
+        return None
+    if location.path is None or Path(location.path).exists():
+        return None
+    return Path(location.path)
 
 
 def require_jurisdiction(engine: Engine, jurisdiction: str) -> None:

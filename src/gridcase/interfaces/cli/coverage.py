@@ -45,7 +45,9 @@ def coverage_command(
     """Which enterprises (or, for a cadence per grid, which grids) were not visited as required (docs/roster.md).
 
     Exit status 1 when any was missed (docs/cli.md)."""
-    report = roster_call(url, rules_folder, lambda e: e.roster.coverage(jurisdiction, month, grid))
+    report = roster_call(
+        url, rules_folder, lambda e: e.roster.coverage(jurisdiction, month, grid), create=False
+    )
     _print(report, jurisdiction, grid, as_json)
     if report.missed:
         # A check that found something: a script (or a cron mail) sees it without parsing.

@@ -19,7 +19,7 @@ from gridcase.interfaces.cli.common import (
     jurisdiction_option,
     library_errors,
     on_option,
-    open_engine,
+    opened,
     optional,
     parse_date,
     roster_call,
@@ -102,35 +102,40 @@ def enterprises_import(
         if done >= total:
             bars[stage].__exit__(None, None, None)
 
-    engine = open_engine(url, rules_folder)
-    try:
-        with library_errors():
-            try:
-                report = import_roster(
-                    engine,
-                    file,
-                    jurisdiction=jurisdiction,
-                    command_id=cid,
-                    in_scope_from=since,
-                    valid_only=valid_only,
-                    batch_size=batch_size,
-                    progress=progress,
-                    actor=session_actor(),
-                )
-            except ImportRefused as refused:
-                _say_refused(refused, as_json)
-                raise SystemExit(1) from None
-    finally:
-        engine.close()
+    with opened(url, rules_folder, create=True) as engine, library_errors():
+        try:
+            report = import_roster(
+                engine,
+                file,
+                jurisdiction=jurisdiction,
+                command_id=cid,
+                in_scope_from=since,
+                valid_only=valid_only,
+                batch_size=batch_size,
+                progress=progress,
+                actor=session_actor(),
+            )
+        except ImportRefused as refused:
+            _say_refused(refused, as_json)
+            raise SystemExit(1) from None
     if as_json:
         emit_json(report.to_dict())
     elif report.duplicate:
-        click.echo(f"import {cid} was carried out before: nothing new.")
+        click.echo(
+            f"import {cid} was carried out before: nothing new "
+            f"({report.already_there} row(s) already there)."
+        )
     else:
         for p in report.problems:
             click.echo(f"skipped {p}", err=True)
         click.echo(
-            f"imported {report.imported} of {report.rows} row(s) into {jurisdiction} in {report.batches} batch(es)."
+            f"imported {report.imported} of {report.rows} row(s) into {jurisdiction} in "
+            f"{report.batches} batch(es)."
+            + (
+                f" {report.already_there} were already there (resumed)."
+                if report.already_there
+                else ""
+            )
         )
         if report.ignored_columns:
             click.echo(f"ignored columns: {', '.join(report.ignored_columns)}")
@@ -439,6 +444,7 @@ def enterprises_contact(
             email=email,
             command_id=command_id or f"cli/contact/{jurisdiction}/{code}/{name}",
         ),
+        create=False,
     )
     said(result, f"{code}'s contact recorded (sealed)")
 
@@ -471,5 +477,6 @@ def enterprises_erase(
             reason=reason,
             command_id=command_id or f"cli/erase/{jurisdiction}/{code}",
         ),
+        create=False,
     )
     said(result, f"{code}'s personal data erased; sealed values now read [erased]")

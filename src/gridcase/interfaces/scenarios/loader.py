@@ -34,7 +34,7 @@ from gridcase.interfaces.scenarios.model import (
     SubmitStep,
 )
 from gridcase.kernel.errors import GridcaseError, InvalidInput, Problem, RuleFileError
-from gridcase.kernel.yamldata import YamlDocument, problems_from_pydantic, read_yaml
+from gridcase.kernel.yamldata import YamlDocument, problems_from_pydantic, read_yaml_file
 from gridcase.workflow.compiler import CompiledRules
 from gridcase.workflow.loader import RuleBook, load_rules
 
@@ -86,8 +86,8 @@ def _claims(path: Path, jurisdiction: str) -> bool:
     if path.stem == jurisdiction:
         return True
     try:
-        doc = read_yaml(path.read_text(encoding="utf-8"), name=str(path))
-    except (OSError, UnicodeDecodeError, RuleFileError):
+        doc = read_yaml_file(path)
+    except RuleFileError:
         return False
     data = doc.data
     if isinstance(data, dict) and isinstance(data.get("jurisdiction"), dict):
@@ -474,15 +474,7 @@ def load_scenario(path: str | Path, *, rules_folder: str | Path | None = None) -
             the rule file the scenario names).
     """
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RuleFileError(
-            [Problem(str(p), None, "", f"cannot read the file: {exc.strerror}")]
-        ) from None
-    except UnicodeDecodeError:
-        raise RuleFileError([Problem(str(p), None, "", "the file is not UTF-8 text")]) from None
-    doc = read_yaml(text, name=str(p))
+    doc = read_yaml_file(p)  # refuses an oversized file before reading it
     scenario = _validate(doc)
     folder = Path(rules_folder) if rules_folder is not None else None
     jurisdiction, book = _resolve_rules(doc, scenario, p, folder)

@@ -25,6 +25,7 @@ from gridcase.application.engine import Engine
 from gridcase.application.results import CommandResult
 from gridcase.domain.case_state import CLOCK_EXPIRED, CaseState
 from gridcase.domain.commands import ActOnCase, SubmitDemand
+from gridcase.interfaces.scenarios.coverage import ScenarioCoverage
 from gridcase.interfaces.scenarios.loader import LoadedScenario, load_scenario, load_scenarios
 from gridcase.interfaces.scenarios.model import (
     ActStep,
@@ -233,6 +234,8 @@ class _Run:
         self.clock = clock
         self.cases: dict[str, UUID] = {}
         self.command_prefix = f"scenario/{loaded.path.stem}"
+        self.refusals: list[GridcaseError] = []
+        """Every refusal a step met (for coverage: a refusal names its rule)."""
         self.roster_entry: tuple[str | int, ...] = ("roster",)
         """The roster entry being registered, so that a refusal can name its line."""
 
@@ -485,6 +488,7 @@ class _Run:
                 raise not_fired
         except GridcaseError as exc:
             refusal = exc
+            self.refusals.append(exc)
         after = self._state(case_name)
         diff: list[str] = []
         if expect.refused is not None:
@@ -550,8 +554,11 @@ def _failure_text(loaded: LoadedScenario, step: StepResult) -> str:
     return "\n".join([head, *(f"  {d}" for d in body)])
 
 
-def run_loaded(loaded: LoadedScenario) -> ScenarioResult:
-    """Run a loaded scenario to its end or its first unmet expectation."""
+def run_loaded(
+    loaded: LoadedScenario, *, coverage: ScenarioCoverage | None = None
+) -> ScenarioResult:
+    """Run a loaded scenario to its end or its first unmet expectation (adding what it
+    exercised of its rules to ``coverage``, if given)."""
     began = _time.perf_counter()
     scenario = loaded.scenario
     results: list[StepResult] = []
@@ -599,6 +606,8 @@ def run_loaded(loaded: LoadedScenario) -> ScenarioResult:
                     if not outcome.passed:
                         failure = _failure_text(loaded, outcome)
                         break
+            if coverage is not None:
+                coverage.record(loaded.rules, engine, run.cases.values(), run.refusals)
         finally:
             engine.close()
     return ScenarioResult(
