@@ -134,7 +134,8 @@ def test_an_unknown_action_is_bad_input(url: str) -> None:
     assert "'fly' is not an action" in result.stderr
 
 
-def test_an_actor_is_needed(url: str) -> None:
+def test_an_actor_is_needed(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GRIDCASE_ACTOR", raising=False)
     result = gridcase(url, "cases", "act", "0000", "accept", "--role", "unit", code=2)
     assert "--as" in result.stderr
 

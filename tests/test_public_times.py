@@ -85,3 +85,19 @@ def test_an_action_given_by_its_value_is_the_action() -> None:
 def test_a_case_id_that_is_not_a_uuid_is_invalid_input(bad: Any) -> None:
     with pytest.raises(InvalidInput, match="is not a case id"):
         ActOnCase(bad, Action.ACCEPT, "a", "r", "c")
+
+
+@pytest.mark.parametrize("name", ["register_person", "register_enterprise"])
+def test_the_engine_shortcuts_take_the_rosters_keywords(name: str) -> None:
+    """``engine.register_person(...)`` takes exactly ``roster.register_person``'s typed
+    keywords (and ``actor``), not ``**kwargs: Any``."""
+    import inspect
+
+    from gridcase import Roster
+
+    engine = inspect.signature(getattr(Engine, name)).parameters
+    roster = inspect.signature(getattr(Roster, name)).parameters
+    assert {k: (p.annotation, p.default) for k, p in engine.items() if k != "actor"} == {
+        k: (p.annotation, p.default) for k, p in roster.items()
+    }
+    assert all(p.kind is not inspect.Parameter.VAR_KEYWORD for p in engine.values())

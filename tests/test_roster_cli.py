@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 from tests.builders import RosterBuilder
 from tests.support import FIXTURE_RULES, credit_code, cst, engine_on
 
+from gridcase import ScopeExit
 from gridcase.cli import main
 from gridcase.interfaces.table import display_width
 
@@ -33,7 +34,7 @@ def url(tmp_path: Any) -> str:
         roster.in_grid(C, "H1", officer="li").member("G1", "chen", "chief")
         roster.visit(A, "王五", date(2026, 2, 10)).visit(B, "li", date(2026, 3, 2))
         engine.roster.leave_scope(
-            jurisdiction="twogrids", credit_code=C, on=date(2026, 3, 1), basis="deregistered",
+            jurisdiction="twogrids", credit_code=C, on=date(2026, 3, 1), basis=ScopeExit.DEREGISTERED,
             reason="注销", command_id="leave-c",
         )  # fmt: skip
     return url

@@ -69,6 +69,9 @@ def wrap(text: str, width: int) -> list[str]:
                     lines.append(line)
                     line = ""
                 used = display_width(line)
+                if used + w > width and line:  # what was carried over leaves no room
+                    lines.append(line)
+                    line, used = "", 0
             line += ch
             used += w
         lines.append(line)

@@ -156,7 +156,7 @@ def cases_submit(
         description=description,
         channel=Channel(channel),
         visit_id=visit_id,
-        actor=actor or settings().actor or enterprise,
+        actor=actor or enterprise,
         role=role,
         at=at,
         late_reason=late_reason,
@@ -403,7 +403,7 @@ def cases_list(
 
 
 @cases_group.command("queue")
-@click.option("--jurisdiction", default=None)
+@click.option("--jurisdiction", default=None, help="Only this jurisdiction's cases.")
 @click.option("--holder", default=None, help="The party holding the case (person, enterprise).")
 @click.option("--role", default=None, help="The role holding the case (center, unit …).")
 @click.option("--unit", default=None, help="The unit the case is dispatched to.")

@@ -60,10 +60,29 @@ def report_group() -> None:
 
 
 @report_group.command("performance")
-@click.option("--by", "by", type=click.Choice(DIMENSIONS), default="unit", show_default=True)
-@click.option("--jurisdiction", default=None)
-@click.option("--format", "fmt", type=_FORMATS, default="table", show_default=True)
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "--by",
+    "by",
+    type=click.Choice(DIMENSIONS),
+    default="unit",
+    show_default=True,
+    help="What each row is: a unit, an officer, a month or a jurisdiction.",
+)
+@click.option("--jurisdiction", default=None, help="Only this jurisdiction (default: all).")
+@click.option(
+    "--format",
+    "fmt",
+    type=_FORMATS,
+    default="table",
+    show_default=True,
+    help="table for people, csv, json or xlsx (with --output).",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
 @url_option
 @rules_folder_option
 def report_performance(
@@ -87,9 +106,21 @@ def report_performance(
 
 
 @report_group.command("findings")
-@click.option("--jurisdiction", default=None)
-@click.option("--format", "fmt", type=_FORMATS, default="table", show_default=True)
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--jurisdiction", default=None, help="Only this jurisdiction (default: all).")
+@click.option(
+    "--format",
+    "fmt",
+    type=_FORMATS,
+    default="table",
+    show_default=True,
+    help="table for people, csv, json or xlsx (with --output).",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
 @url_option
 @rules_folder_option
 def report_findings(
@@ -113,7 +144,7 @@ def report_findings(
 
 
 @report_group.command("progress-due")
-@click.option("--jurisdiction", default=None)
+@click.option("--jurisdiction", default=None, help="Only this jurisdiction (default: all).")
 @click.option(
     "--on",
     "on",
@@ -121,8 +152,20 @@ def report_findings(
     default=None,
     help="The day the reports are owed (default: today); Malu's is the first working day.",
 )
-@click.option("--format", "fmt", type=_FORMATS, default="table", show_default=True)
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "--format",
+    "fmt",
+    type=_FORMATS,
+    default="table",
+    show_default=True,
+    help="table for people, csv, json or xlsx (with --output).",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
 @url_option
 @rules_folder_option
 def report_progress_due(
@@ -148,10 +191,24 @@ def report_progress_due(
 
 
 @report_group.command("year")
-@click.option("--jurisdiction", required=True)
-@click.option("--year", type=click.IntRange(2000, 2100), required=True)
-@click.option("--format", "fmt", type=_FORMATS, default="table", show_default=True)
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--jurisdiction", required=True, help="The jurisdiction (e.g. malu).")
+@click.option(
+    "--year", type=click.IntRange(2000, 2100), required=True, help="The calendar year, YYYY."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=_FORMATS,
+    default="table",
+    show_default=True,
+    help="table for people, csv, json or xlsx (with --output).",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
 @url_option
 @rules_folder_option
 def report_year(
