@@ -84,7 +84,10 @@ def gridcase_run(url: str, n: int, cache_size: int = 4096) -> tuple[float, float
     from datetime import datetime
 
     clock = ManualClock(datetime(2026, 3, 2, 9, tzinfo=CST))
-    engine = Engine(url, rules=RULES, clock=clock, cache_size=cache_size)
+    engine = Engine(url, rules=RULES, clock=clock, cache_size=cache_size, roster_actor="admin")
+    engine.bootstrap_administrator(
+        jurisdiction="malu", person_id="admin", name="admin", command_id="admin"
+    )
     engine.register_person(
         jurisdiction="malu", person_id="c", name="c", roles=["center"], command_id="p1"
     )

@@ -63,7 +63,10 @@ def write_roster(path: Path, all_codes: list[str], bad_line: int | None = None) 
 
 
 def engine_with_commissioners(db: Path, commissioners: int) -> Engine:
-    engine = Engine(f"sqlite:///{db}", rules=RULES, clock=ManualClock(NOW))
+    engine = Engine(f"sqlite:///{db}", rules=RULES, clock=ManualClock(NOW), roster_actor="admin")
+    engine.bootstrap_administrator(
+        jurisdiction=JURISDICTION, person_id="admin", name="admin", command_id="admin"
+    )
     for k in range(commissioners):
         engine.roster.register_person(
             jurisdiction=JURISDICTION,

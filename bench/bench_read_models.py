@@ -178,7 +178,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = args.url or f"sqlite:///{folder}/bench.db"
         clock = ManualClock(datetime(2025, 3, 3, 9, tzinfo=CST))
-        with Engine(url, rules=RULES, clock=clock) as engine:
+        with Engine(url, rules=RULES, clock=clock, roster_actor="admin") as engine:
+            engine.bootstrap_administrator(
+                jurisdiction="malu", person_id="admin", name="admin", command_id="bench/admin"
+            )
             enterprises = max(10, args.events // 60)
             setup(engine, enterprises)
             i = 0

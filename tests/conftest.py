@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 from tests.builders import RosterBuilder
-from tests.support import FIXTURE_RULES, cst, rule_book
+from tests.support import FIXTURE_RULES, AdminEngine, cst, rule_book
 
 from gridcase import Engine, ManualClock, RuleBook
 
@@ -110,7 +110,7 @@ def clock(clock_start: datetime) -> ManualClock:
 @pytest.fixture
 def engine(store_url: str, rules: RuleBook, clock: ManualClock) -> Iterator[Engine]:
     """An engine on a fresh store of each backend, reading ``rules``, driven by ``clock``."""
-    with Engine(store_url, rules=rules, clock=clock) as engine:
+    with AdminEngine(store_url, rules=rules, clock=clock) as engine:
         yield engine
 
 

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from gridcase import RuleBook
 from gridcase.application.engine import Engine
@@ -41,6 +42,30 @@ def cst(*args: int) -> datetime:
     return datetime(*args, tzinfo=CST)  # type: ignore[misc]
 
 
+ADMIN = "admin"
+"""The roster administrator every test engine is bootstrapped with, in every jurisdiction."""
+
+
+class AdminEngine(Engine):
+    """An engine whose ``roster`` acts as :data:`ADMIN`, bootstrapped in every jurisdiction.
+
+    Roster commands are authorised (only an administrator registers people, enterprises,
+    grids); tests that are not about that authorisation set up their rosters as ADMIN.
+    Bootstrapping is a command like any other: re-opening a store repeats it harmlessly.
+    """
+
+    def __init__(self, url: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("roster_actor", ADMIN)
+        super().__init__(url, **kwargs)
+        for jurisdiction in self.rules.jurisdictions:
+            self.bootstrap_administrator(
+                jurisdiction=jurisdiction,
+                person_id=ADMIN,
+                name="名册管理员",
+                command_id=f"bootstrap/{jurisdiction}",
+            )
+
+
 @contextmanager
 def engine_on(
     url: str, start: datetime, rules: RuleBook | Path | str = RULES
@@ -53,7 +78,7 @@ def engine_on(
     clock = ManualClock(start)
     if not isinstance(rules, RuleBook) and Path(rules) in (RULES, FIXTURE_RULES):
         rules = rule_book(Path(rules))
-    engine = Engine(url, rules=rules, clock=clock)
+    engine = AdminEngine(url, rules=rules, clock=clock)
     try:
         yield engine, clock
     finally:

@@ -11,9 +11,10 @@ from datetime import date, timedelta
 from uuid import UUID
 
 import pytest
-from tests.support import RULES, credit_code, cst
+from tests.support import ADMIN, RULES, AdminEngine, credit_code, cst
 
 from gridcase import Action, ActOnCase, Engine, ManualClock, NotAuthorised, SubmitDemand
+from gridcase.kernel.errors import InvalidInput
 
 YK = credit_code(21, prefix="91", division="210800")
 MALU = credit_code(22)
@@ -23,7 +24,7 @@ START = cst(2026, 3, 2, 9)
 @pytest.fixture
 def engine(store_url: str) -> Engine:
     clock = ManualClock(START)
-    e = Engine(store_url, rules=RULES, clock=clock)
+    e = AdminEngine(store_url, rules=RULES, clock=clock)
     for j, code in (("yingkou", YK), ("malu", MALU)):
         e.register_enterprise(
             jurisdiction=j,
@@ -166,8 +167,110 @@ class TestTheSecurityLog:
                 late_reason="出差补录",
             )
         )
-        outcomes = [e.outcome for e in engine.security_log()]
-        assert outcomes.count("administered") == 7  # two enterprises, five people
+        administered = [e for e in engine.security_log() if e.outcome == "administered"]
+        assert len(administered) == 5 + 7  # five bootstraps; two enterprises, five people
+        assert {e.actor for e in administered} == {ADMIN}
         (late,) = [e for e in engine.security_log() if e.outcome == "late_entry"]
         assert late.message == "出差补录"
         assert late.claimed_at == START + timedelta(hours=1)
+
+
+class TestRosterAdministration:
+    """Registering who may act is itself authorised: only administrators change the roster."""
+
+    def officer_registers_a_center(self, engine: Engine, command_id: str = "p/x") -> None:
+        engine.roster_as("wang").register_person(
+            jurisdiction="yingkou",
+            person_id="mallory",
+            name="mallory",
+            roles=["committees"],
+            command_id=command_id,
+        )
+
+    def test_an_officer_cannot_register_a_person(self, engine: Engine) -> None:
+        """The probe: anyone able to call the API registering a powerful role, then acting as it."""
+        before = engine.log.head()
+        with pytest.raises(NotAuthorised, match="wang is not an administrator") as refused:
+            self.officer_registers_a_center(engine)
+        assert refused.value.rule == "yingkou roster administrators"
+        assert engine.log.head() == before
+        (entry,) = [e for e in engine.security_log() if e.outcome == "refused"]
+        assert (entry.actor, entry.kind, entry.rule) == (
+            "wang",
+            "register_person",
+            "yingkou roster administrators",
+        )
+
+    def test_a_roster_command_without_an_actor_is_refused(self, store_url: str) -> None:
+        with Engine(store_url, rules=RULES, clock=ManualClock(START)) as plain:
+            with pytest.raises(NotAuthorised, match="names its actor"):
+                plain.roster.register_person(
+                    jurisdiction="malu", person_id="x", name="x", roles=["center"], command_id="x"
+                )
+            assert plain.log.head() == 0
+
+    def test_the_first_administrator_is_bootstrapped_once(self, store_url: str) -> None:
+        with Engine(store_url, rules=RULES, clock=ManualClock(START)) as plain:
+            with pytest.raises(NotAuthorised, match="has no administrator yet"):
+                plain.roster_as("root").register_person(
+                    jurisdiction="malu", person_id="x", name="x", roles=["center"], command_id="x"
+                )
+            plain.bootstrap_administrator(
+                jurisdiction="malu", person_id="root", name="管理员", command_id="b1"
+            )
+            with pytest.raises(NotAuthorised, match="already has its administration"):
+                plain.bootstrap_administrator(
+                    jurisdiction="malu", person_id="eve", name="eve", command_id="b2"
+                )
+            plain.roster_as("root").register_person(
+                jurisdiction="malu", person_id="x", name="x", roles=["center"], command_id="x"
+            )
+            (boot,) = [e for e in plain.security_log() if e.kind == "bootstrap_administrator"][:1]
+            assert (boot.outcome, boot.actor) == ("administered", "root")
+
+    def test_an_administrator_adds_another_and_the_last_cannot_be_removed(
+        self, engine: Engine
+    ) -> None:
+        admin = engine.roster_as(ADMIN)
+        admin.register_person(
+            jurisdiction="yingkou",
+            person_id="second",
+            name="second",
+            roles=["administrator"],
+            command_id="p/second",
+        )
+        engine.roster_as("second").change_person(
+            jurisdiction="yingkou",
+            person_id=ADMIN,
+            roles=[],
+            units=[],
+            reason="调岗",
+            command_id="c1",
+        )
+        with pytest.raises(NotAuthorised, match="admin is not an administrator"):
+            admin.register_person(
+                jurisdiction="yingkou", person_id="y", name="y", roles=["officer"], command_id="y"
+            )
+        with pytest.raises(InvalidInput, match="last administrator of yingkou"):
+            engine.roster_as("second").change_person(
+                jurisdiction="yingkou",
+                person_id="second",
+                roles=[],
+                units=[],
+                reason="调岗",
+                command_id="c2",
+            )
+
+    def test_an_administrator_of_another_jurisdiction_is_refused(self, engine: Engine) -> None:
+        """Administrators are per jurisdiction: Malu's cannot change Yingkou's roster."""
+        engine.roster_as(ADMIN).register_person(
+            jurisdiction="malu",
+            person_id="malu-admin",
+            name="m",
+            roles=["administrator"],
+            command_id="p/m",
+        )
+        with pytest.raises(NotAuthorised, match="malu-admin is not in the roster of yingkou"):
+            engine.roster_as("malu-admin").register_person(
+                jurisdiction="yingkou", person_id="z", name="z", roles=["officer"], command_id="z"
+            )

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from tests.builders import RosterBuilder
-from tests.support import RULES, credit_code, cst, rule_book
+from tests.support import RULES, AdminEngine, credit_code, cst, rule_book
 
 import gridcase.application.cases
-from gridcase import Action, ActOnCase, Engine, ManualClock, RefusedByRule, SubmitDemand
+from gridcase import Action, ActOnCase, ManualClock, RefusedByRule, SubmitDemand
 from gridcase.cli import main
 from gridcase.projections.ledger import ProblemLedger
 
@@ -26,7 +26,7 @@ def store(store_url: str) -> tuple[str, Any]:
     """A store (SQLite, PostgreSQL) holding one Malu consultation that ran late and was resolved."""
     url = store_url
     clock = ManualClock(cst(2026, 4, 1, 9))
-    engine = Engine(url, rules=rule_book(RULES), clock=clock)
+    engine = AdminEngine(url, rules=rule_book(RULES), clock=clock)
     malu = RosterBuilder(engine, "malu").enterprise(ENTERPRISE, date(2024, 1, 1), name="企业")
     malu.person("c", "center").person("u", "unit", units=["planning"])
     case_id = engine.submit(
@@ -55,7 +55,7 @@ class TestProblemLedger:
     def test_one_row_per_case_with_its_misses(self, store: tuple[str, Any]) -> None:
         """The ledger row shows the state, the missed handling limit and the result."""
         url, case_id = store
-        engine = Engine(url, rules=rule_book(RULES), clock=ManualClock(cst(2026, 4, 20, 10)))
+        engine = AdminEngine(url, rules=rule_book(RULES), clock=ManualClock(cst(2026, 4, 20, 10)))
         try:
             (row,) = ProblemLedger.build(engine.log).for_jurisdiction("malu")
         finally:
@@ -70,7 +70,7 @@ class TestProblemLedger:
     def test_as_of_a_past_moment(self, store: tuple[str, Any]) -> None:
         """As of April 3 the matter was in handling and nothing had been missed yet."""
         url, _ = store
-        engine = Engine(url, rules=rule_book(RULES), clock=ManualClock(cst(2026, 4, 20, 10)))
+        engine = AdminEngine(url, rules=rule_book(RULES), clock=ManualClock(cst(2026, 4, 20, 10)))
         try:
             (row,) = ProblemLedger.build(engine.log, as_of=cst(2026, 4, 3)).for_jurisdiction()
         finally:

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.support import RULES, credit_code, cst
+from tests.support import RULES, AdminEngine, credit_code, cst
 from tests.tamper import Tamper
 
-from gridcase import Action, ActOnCase, Engine, ManualClock, SubmitDemand
+from gridcase import Action, ActOnCase, ManualClock, SubmitDemand
 from gridcase.kernel.errors import RecordIntegrityError
 from gridcase.storage.chain import link_hash
 from gridcase.storage.store import Store
@@ -32,7 +32,7 @@ def build(url: str, cases: int = 3) -> list[object]:
     """A small, real history: a centre, a unit liaison, enterprises and their cases."""
     clock = ManualClock(START)
     ids = []
-    with Engine(url, rules=RULES, clock=clock) as engine:
+    with AdminEngine(url, rules=RULES, clock=clock) as engine:
         engine.register_person(
             jurisdiction="malu", person_id="c", name="c", roles=["center"], command_id="p1"
         )
@@ -117,7 +117,7 @@ class TestAnUntouchedStore:
         """The log grew after the checkpoint: verifying from it checks only what came after."""
         cp = checkpoint(url)
         clock = ManualClock(START + timedelta(hours=1))
-        with Engine(url, rules=RULES, clock=clock) as engine:
+        with AdminEngine(url, rules=RULES, clock=clock) as engine:
             engine.register_person(
                 jurisdiction="malu", person_id="c2", name="c2", roles=["center"], command_id="p9"
             )
@@ -200,7 +200,7 @@ class TestReadsOfABrokenHistory:
         at = case_event(t, "Submitted")
         case_id = t.row(at).originator_id
         t.delete(at)
-        with Engine(url, rules=RULES, clock=ManualClock(START), cache_size=0) as engine:
+        with AdminEngine(url, rules=RULES, clock=ManualClock(START), cache_size=0) as engine:
             with pytest.raises(RecordIntegrityError, match=r"broken|gone"):
                 engine.case(case_id)
             with pytest.raises(RecordIntegrityError, match="version"):
@@ -211,7 +211,7 @@ class TestReadsOfABrokenHistory:
         at = case_event(t, "Accepted")
         case_id = t.row(at).originator_id
         t.delete(at)
-        with Engine(url, rules=RULES, clock=ManualClock(START), cache_size=0) as engine:
+        with AdminEngine(url, rules=RULES, clock=ManualClock(START), cache_size=0) as engine:
             with pytest.raises(RecordIntegrityError, match="recorded up to version 3"):
                 engine.case(case_id)
             with pytest.raises(RecordIntegrityError):
@@ -225,7 +225,7 @@ class TestReadsOfABrokenHistory:
         case_id = t.row(at).originator_id
         t.delete(at)
         with (
-            Engine(url, rules=RULES, clock=ManualClock(START), cache_size=0) as engine,
+            AdminEngine(url, rules=RULES, clock=ManualClock(START), cache_size=0) as engine,
             pytest.raises(RecordIntegrityError),
         ):
             engine.act(ActOnCase(case_id, Action.ACCEPT, "u", "unit", "a0"))

@@ -74,9 +74,7 @@ class TestDemo:
     def test_it_will_not_mix_into_a_store_holding_other_records(self, here: Path) -> None:
         """A store with someone else's records is left alone unless --fresh is given."""
         engine = Engine("sqlite:///gridcase.db", clock=ManualClock(cst(2026, 1, 5)))
-        engine.register_person(
-            jurisdiction="malu", person_id="x", name="x", roles=["center"], command_id="x"
-        )
+        engine.bootstrap_administrator(jurisdiction="malu", person_id="x", name="x", command_id="x")
         engine.close()
         refused = CliRunner().invoke(main, ["demo"])
         assert refused.exit_code == 1

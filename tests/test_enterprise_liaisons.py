@@ -20,7 +20,7 @@ from uuid import UUID
 import pytest
 from eventsourcing.utils import get_topic
 from tests.builders import RosterBuilder
-from tests.support import RULES, credit_code, cst, engine_on, rule_book
+from tests.support import RULES, AdminEngine, credit_code, cst, engine_on, rule_book
 
 from gridcase import Action, ActOnCase, ManualClock, RuleBook, SubmitDemand
 from gridcase.application.engine import Engine
@@ -533,8 +533,8 @@ class TestIdsCannotBeConfused:
 def engines(store_url: str) -> Iterator[tuple[Engine, Engine]]:
     """Two engines on one store: ``mine`` remembers, ``theirs`` writes behind its back."""
     clock = ManualClock(START)
-    mine = Engine(store_url, rules=rule_book(RULES), clock=clock)
-    theirs = Engine(store_url, rules=rule_book(RULES), clock=clock)
+    mine = AdminEngine(store_url, rules=rule_book(RULES), clock=clock)
+    theirs = AdminEngine(store_url, rules=rule_book(RULES), clock=clock)
     RosterBuilder(mine, "weifang").enterprise(WORKS, WEIFANG_SINCE)
     try:
         yield mine, theirs
@@ -597,8 +597,8 @@ class TestSeveralEngines:
         code = credit_code(49)
         clock = ManualClock(START)
         with (
-            Engine(store_url, rules=rules, clock=clock) as mine,
-            Engine(store_url, rules=rules, clock=clock) as theirs,
+            AdminEngine(store_url, rules=rules, clock=clock) as mine,
+            AdminEngine(store_url, rules=rules, clock=clock) as theirs,
         ):
             malu_roster(mine, code)
             name(mine, "wang", code, jurisdiction="malu")
@@ -622,9 +622,10 @@ class TestCommandLine:
         runner = CliRunner()
 
         def run(*args: str) -> tuple[int, str]:
-            result = runner.invoke(main, [*args, *common])
+            result = runner.invoke(main, ["--actor", "admin", *args, *common])
             return result.exit_code, result.output
 
+        assert run("people", "bootstrap", "admin", "--name", "名册管理员")[0] == 0
         assert run("enterprises", "add", WORKS, "--name", "某公司", "--since", "2021-03-01")[0] == 0
         add = ["enterprises", "liaison", "add", WORKS]
         code, out = run(*add, "wang", "--name", "王某")

@@ -23,9 +23,9 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 from tests.builders import EVIDENCE
-from tests.support import RULES, credit_code, cst, engine_on
+from tests.support import RULES, AdminEngine, credit_code, cst, engine_on
 
-from gridcase import Engine, SubmitDemand
+from gridcase import SubmitDemand
 from gridcase.cli import main
 from gridcase.interfaces.export import (
     FORMULA_START,
@@ -315,7 +315,7 @@ class TestTheCommandLine:
     def test_cases_list_csv(self, tmp_path: Path) -> None:
         url = f"sqlite:///{tmp_path / 'c.db'}"
         code = credit_code(21)
-        with Engine(url, rules=RULES) as engine:
+        with AdminEngine(url, rules=RULES) as engine:
             engine.register_enterprise(
                 jurisdiction="malu",
                 credit_code=code,

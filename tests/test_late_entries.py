@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from uuid import UUID
 
 import pytest
-from tests.support import RULES, credit_code, cst
+from tests.support import RULES, AdminEngine, credit_code, cst
 
 from gridcase import Action, ActOnCase, Engine, ManualClock, SubmitDemand
 from gridcase.kernel.errors import LateEntry, StaleTimestamp
@@ -27,7 +27,7 @@ RECORDED = cst(2026, 3, 20, 15)
 @pytest.fixture
 def yingkou(store_url: str) -> tuple[Engine, ManualClock, UUID]:
     clock = ManualClock(SUBMITTED)
-    engine = Engine(store_url, rules=RULES, clock=clock)
+    engine = AdminEngine(store_url, rules=RULES, clock=clock)
     engine.register_enterprise(
         jurisdiction="yingkou",
         credit_code=CODE,

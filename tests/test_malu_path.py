@@ -15,7 +15,7 @@ from uuid import UUID
 
 import pytest
 from tests.builders import RosterBuilder
-from tests.support import RULES, credit_code, cst, rule_book
+from tests.support import RULES, AdminEngine, credit_code, cst, rule_book
 
 from gridcase import (
     Action,
@@ -82,7 +82,7 @@ def due(state: CaseState) -> dict[str, date]:
 @pytest.fixture
 def driver(store_url: str) -> Any:
     clock = ManualClock(cst(2025, 1, 2, 9))
-    engine = Engine(store_url, rules=rule_book(RULES), clock=clock)
+    engine = AdminEngine(store_url, rules=rule_book(RULES), clock=clock)
     _roster(engine)
     yield Driver(engine, clock)
     engine.close()

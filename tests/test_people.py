@@ -300,11 +300,12 @@ class TestCommandLine:
         runner = CliRunner()
 
         def run(*args: str) -> tuple[int, str]:
-            result = runner.invoke(main, [*args, *common])
+            result = runner.invoke(main, ["--actor", "admin", *args, *common])
             return result.exit_code, result.output
 
         add = ["people", "add"]
         dept = ["--role", "department", "--unit", "economic_development"]
+        assert run("people", "bootstrap", "admin", "--name", "名册管理员")[0] == 0
         assert run(*add, "zhang", "--name", "张", *dept)[0] == 0
         code, out = run(*add, "li", "--name", "李", *dept)
         assert code == 1

@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID, uuid5
 
 from click.testing import CliRunner
-from tests.support import cst
+from tests.support import AdminEngine, cst
 
 from gridcase.cli import main
 from gridcase.projections.ledger import LedgerRow
@@ -127,11 +127,11 @@ def test_the_reports_as_files(tmp_path: Path) -> None:
     from openpyxl import load_workbook
     from tests.test_read_models import BOOK, _history
 
-    from gridcase import Engine, ManualClock
+    from gridcase import ManualClock
 
     url = f"sqlite:///{tmp_path / 'g.db'}"
     clock = ManualClock(cst(2026, 4, 1, 9))
-    with Engine(url, rules=BOOK, clock=clock) as engine:
+    with AdminEngine(url, rules=BOOK, clock=clock) as engine:
         cases = _history(engine, clock)
     done = CliRunner().invoke(main, ["report", "findings", "--url", url, "--format", "json"])
     assert done.exit_code == 0, done.output
@@ -165,11 +165,11 @@ def test_malu_progress_reports_due_and_the_year_view(tmp_path: Path) -> None:
     of May (6 May 2026, after the Labour Day holiday); the year view counts its month."""
     from tests.test_read_models import BOOK, _malu, _submit
 
-    from gridcase import Action, ActOnCase, Engine, ManualClock
+    from gridcase import Action, ActOnCase, ManualClock
 
     url = f"sqlite:///{tmp_path / 'g.db'}"
     clock = ManualClock(cst(2026, 4, 1, 9))
-    with Engine(url, rules=BOOK, clock=clock) as engine:
+    with AdminEngine(url, rules=BOOK, clock=clock) as engine:
         _malu(engine)
         case = _submit(engine, "s")
         engine.act(

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from tests.support import RULES, credit_code, cst
+from tests.support import RULES, AdminEngine, credit_code, cst
 from tests.tamper import Tamper
 
 from gridcase import Engine, ManualClock
@@ -25,7 +25,7 @@ START = cst(2026, 3, 2, 9)
 
 
 def weifang(url: str, **kwargs: object) -> Engine:
-    engine = Engine(url, rules=RULES, clock=ManualClock(START), **kwargs)  # type: ignore[arg-type]
+    engine = AdminEngine(url, rules=RULES, clock=ManualClock(START), **kwargs)  # type: ignore[arg-type]
     for code in (ONE, TWO):
         engine.register_enterprise(
             jurisdiction="weifang",
@@ -90,7 +90,7 @@ class TestSealing:
         foreign = json.loads(two.state)["name"]
         t.edit_field(one.position, "name", foreign)
         with (
-            Engine(store_url, rules=RULES, clock=ManualClock(START), cache_size=0) as fresh,
+            AdminEngine(store_url, rules=RULES, clock=ManualClock(START), cache_size=0) as fresh,
             pytest.raises(RecordIntegrityError, match="does not open"),
         ):
             fresh.roster.personal_data("weifang", ONE)

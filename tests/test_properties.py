@@ -9,13 +9,15 @@ working day; and firing the clocks twice for the same moment changes nothing.
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from hypothesis import event, given
 from hypothesis import strategies as st
 from tests.builders import RosterBuilder
-from tests.support import RULES, credit_code, cst, rule_book
+from tests.support import RULES, AdminEngine, credit_code, cst, rule_book
 
 from gridcase import (
     Action,
@@ -52,9 +54,9 @@ PAYLOADS: dict[Action, list[dict[str, Any]]] = {
 }
 
 
-def _engine(start: Any) -> tuple[Engine, ManualClock]:
+def _engine(start: Any, url: str) -> tuple[Engine, ManualClock]:
     clock = ManualClock(start)
-    engine = Engine("sqlite:///:memory:", rules=BOOK, clock=clock)
+    engine = AdminEngine(url, rules=BOOK, clock=clock)
     malu = RosterBuilder(engine, "malu").enterprise(ENTERPRISE, date(2024, 1, 1), name="企业")
     malu.person("center-1", "center").person("planning-liaison", "unit", units=["planning"])
     malu.person("economy-liaison", "unit", units=["economy"])
@@ -98,9 +100,14 @@ def _draw_command(data: st.DataObject, engine: Engine, state: CaseState) -> tupl
 def test_a_reloaded_case_is_the_case_the_commands_made(
     start_day: int, category: str, length: int, data: st.DataObject
 ) -> None:
-    """Folding the steps the commands returned gives exactly the case reloaded from the store."""
+    """Folding the steps the commands returned gives exactly the case a second engine,
+    with no cache, reloads from the store."""
     start = cst(2024, 1, 2, 9) + timedelta(days=start_day)
-    engine, clock = _engine(start)
+    folder = tempfile.TemporaryDirectory(prefix="gridcase-properties-")
+    url = f"sqlite:///{Path(folder.name) / 'cases.db'}"
+    engine, clock = _engine(start, url)
+    # A second engine with no cache reads the case back from the store, not from memory.
+    fresh = Engine(url, rules=BOOK, clock=clock, cache_size=0)
     try:
         result = engine.submit(
             SubmitDemand(
@@ -139,7 +146,7 @@ def test_a_reloaded_case_is_the_case_the_commands_made(
                     )
                 )
             except GridcaseError:
-                assert len(engine.history(case_id)) == before, "a refused command left a trace"
+                assert len(fresh.history(case_id)) == before, "a refused command left a trace"
                 continue
             accepted += 1
             for recorded in done.steps:
@@ -150,7 +157,7 @@ def test_a_reloaded_case_is_the_case_the_commands_made(
                 live = evolve(live, recorded.step)
         assert engine.advance().fired == ()
 
-        stored = engine.case(case_id)
+        stored = fresh.case(case_id)
         assert stored == live
         history = engine.history(case_id)
         assert [h.version for h in history] == list(range(1, len(history) + 1))
@@ -174,3 +181,5 @@ def test_a_reloaded_case_is_the_case_the_commands_made(
         event(f"final state: {stored.state}")
     finally:
         engine.close()
+        fresh.close()
+        folder.cleanup()

@@ -16,7 +16,7 @@ from uuid import UUID
 
 import pytest
 from tests.builders import RosterBuilder
-from tests.support import RULES, credit_code, cst, rule_book
+from tests.support import RULES, AdminEngine, credit_code, cst, rule_book
 
 from gridcase import (
     Action,
@@ -51,8 +51,8 @@ def clock() -> ManualClock:
 @pytest.fixture
 def engines(store_url: str, clock: ManualClock) -> Iterator[tuple[Engine, Engine]]:
     """Two engines on one store: ``mine`` remembers, ``theirs`` writes behind its back."""
-    mine = Engine(store_url, rules=rule_book(RULES), clock=clock)
-    theirs = Engine(store_url, rules=rule_book(RULES), clock=clock)
+    mine = AdminEngine(store_url, rules=rule_book(RULES), clock=clock)
+    theirs = AdminEngine(store_url, rules=rule_book(RULES), clock=clock)
     malu = RosterBuilder(mine, "malu").enterprise(ENTERPRISE, date(2024, 1, 1))
     malu.person("center-1", "center").person("center-2", "center")
     malu.person("liaison", "unit", units=["planning"])
@@ -85,7 +85,7 @@ def dispatch(case_id: UUID, actor: str, command_id: str) -> ActOnCase:
 
 def replayed(url: str, case_id: UUID) -> str:
     """The case as an engine that remembers nothing rebuilds it, time zones included."""
-    with Engine(url, rules=rule_book(RULES), clock=ManualClock(START), cache_size=0) as fresh:
+    with AdminEngine(url, rules=rule_book(RULES), clock=ManualClock(START), cache_size=0) as fresh:
         return repr(fresh.case(case_id))
 
 
@@ -207,7 +207,7 @@ def test_an_engine_that_remembers_nothing_decides_the_same(
     store_url: str, clock: ManualClock
 ) -> None:
     """``cache_size=0`` turns remembering off; commands and answers are unchanged."""
-    with Engine(store_url, rules=rule_book(RULES), clock=clock, cache_size=0) as engine:
+    with AdminEngine(store_url, rules=rule_book(RULES), clock=clock, cache_size=0) as engine:
         RosterBuilder(engine, "malu").enterprise(ENTERPRISE, date(2024, 1, 1)).person(
             "c", "center"
         ).person("u", "unit", units=["planning"])

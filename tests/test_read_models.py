@@ -36,7 +36,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.builders import RosterBuilder
-from tests.support import REPO, RULES, credit_code, cst, rule_book
+from tests.support import REPO, RULES, AdminEngine, credit_code, cst, rule_book
 
 from gridcase import Action, ActOnCase, Engine, GridcaseError, ManualClock, SubmitDemand
 from gridcase.cli import main
@@ -98,7 +98,7 @@ def _fold(log: EventLog) -> list[LedgerRow]:
 @pytest.fixture
 def malu(store_url: str) -> Iterator[tuple[Engine, ManualClock, dict[str, UUID]]]:
     clock = ManualClock(cst(2026, 4, 1, 9))
-    with Engine(store_url, rules=BOOK, clock=clock) as engine:
+    with AdminEngine(store_url, rules=BOOK, clock=clock) as engine:
         yield engine, clock, _history(engine, clock)
 
 
@@ -202,7 +202,7 @@ class _GappyLog(EventLog):
 def test_ids_with_gaps(tmp_path: Path) -> None:
     """Positions 10, 20, 30 …: every event is folded once, whatever the batch size."""
     clock = ManualClock(cst(2026, 4, 1, 9))
-    with Engine(f"sqlite:///{tmp_path / 'g.db'}", rules=BOOK, clock=clock) as engine:
+    with AdminEngine(f"sqlite:///{tmp_path / 'g.db'}", rules=BOOK, clock=clock) as engine:
         _history(engine, clock)
         expected = _fold(engine.log)
         runner = ProjectionRunner(
@@ -217,7 +217,7 @@ def test_ids_with_gaps(tmp_path: Path) -> None:
 def test_two_runners_count_each_event_once(store_url: str) -> None:
     """Two runners racing on the same tables end where one alone would."""
     clock = ManualClock(cst(2026, 4, 1, 9))
-    with Engine(store_url, rules=BOOK, clock=clock) as engine:
+    with AdminEngine(store_url, rules=BOOK, clock=clock) as engine:
         _history(engine, clock)
         expected = _fold(engine.log)
         runners = [
@@ -276,7 +276,7 @@ def test_sigkill_mid_batch_and_restart(store_url: str, tmp_path: Path) -> None:
     """SIGKILL after a batch's rows are written but before it commits: the restarted
     runner ends with the fold's tables; escalations, returns and steps counted once."""
     clock = ManualClock(cst(2026, 4, 1, 9))
-    with Engine(store_url, rules=BOOK, clock=clock) as engine:
+    with AdminEngine(store_url, rules=BOOK, clock=clock) as engine:
         _history(engine, clock)
         expected = _fold(engine.log)
     flag = tmp_path / "flag"
@@ -296,7 +296,7 @@ def test_sigkill_mid_batch_and_restart(store_url: str, tmp_path: Path) -> None:
     finally:
         if child.poll() is None:
             child.kill()
-    with Engine(store_url, rules=BOOK, clock=clock) as engine:
+    with AdminEngine(store_url, rules=BOOK, clock=clock) as engine:
         runner = engine.read_models()
         assert runner.position() > 0, "the first batch was committed"
         assert runner.ledger() != expected, "the kill left the tables part-way"
@@ -342,7 +342,7 @@ def test_rebuild_equals_the_live_runner(steps: list[tuple[Any, ...]], batch: int
     zero and the in-memory fold give the same ledger."""
     with tempfile.TemporaryDirectory() as folder:
         clock = ManualClock(cst(2026, 3, 30, 9))
-        with Engine(f"sqlite:///{folder}/g.db", rules=BOOK, clock=clock) as engine:
+        with AdminEngine(f"sqlite:///{folder}/g.db", rules=BOOK, clock=clock) as engine:
             _malu(engine)
             cases = [_submit(engine, f"s{i}") for i in range(3)]
             live = ProjectionRunner(engine.log, read_model_engine(engine.location), batch=batch)
@@ -438,7 +438,7 @@ def test_follow_in_a_separate_process(tmp_path: Path) -> None:
     """``gridcase project --follow`` folds what the portal records, and stops on SIGTERM."""
     url = f"sqlite:///{tmp_path / 'g.db'}"
     clock = ManualClock(cst(2026, 4, 1, 9))
-    with Engine(url, rules=BOOK, clock=clock) as engine:
+    with AdminEngine(url, rules=BOOK, clock=clock) as engine:
         cases = _history(engine, clock)
         follower = subprocess.Popen(
             [

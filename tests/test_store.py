@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from tests.builders import RosterBuilder
-from tests.support import RULES, credit_code, cst, rule_book
+from tests.support import RULES, AdminEngine, credit_code, cst, rule_book
 
 import gridcase.application.cases
 from gridcase import (
@@ -63,7 +63,7 @@ class StoreContract:
 
     @pytest.fixture
     def engine(self, url: str, clock: ManualClock) -> Iterator[Engine]:
-        engine = Engine(url, rules=rule_book(RULES), clock=clock)
+        engine = AdminEngine(url, rules=rule_book(RULES), clock=clock)
         malu = RosterBuilder(engine, "malu").enterprise(ENTERPRISE, date(2024, 1, 1))
         malu.person("center-1", "center", name="值班员")
         malu.person("liaison", "unit", units=["planning"], name="联络员")
@@ -249,8 +249,9 @@ class StoreContract:
             first.record(step)
             second.record(step)
             mine.save([first], command=CommandRow("w1", case_id, 2, 2, "act:dispatch", "x"))
-            with pytest.raises(Conflict):
+            with pytest.raises(Conflict) as raised:
                 theirs.save([second], command=CommandRow("w2", case_id, 2, 2, "act:dispatch", "y"))
+            assert raised.value.collided == (f"Case {case_id}",)  # what really collided
         finally:
             mine.close()
             theirs.close()
@@ -269,7 +270,7 @@ class StoreContract:
         def open_and_close() -> None:
             try:
                 barrier.wait()
-                Engine(url, rules=rule_book(RULES), clock=ManualClock(START)).close()
+                AdminEngine(url, rules=rule_book(RULES), clock=ManualClock(START)).close()
             except BaseException as exc:
                 errors.append(repr(exc))
 
@@ -292,7 +293,7 @@ class StoreContract:
             )
         )
         outcomes: list[str] = []
-        engines = [Engine(url, rules=rule_book(RULES), clock=clock) for _ in range(2)]
+        engines = [AdminEngine(url, rules=rule_book(RULES), clock=clock) for _ in range(2)]
         # A timeout, so a thread that fails early breaks the barrier instead of hanging its twin.
         barrier = threading.Barrier(2, timeout=30)
 
@@ -373,7 +374,7 @@ class StoreContract:
             )
         )
         live = engine.case(case_id)
-        again = Engine(url, rules=rule_book(RULES), clock=clock)
+        again = AdminEngine(url, rules=rule_book(RULES), clock=clock)
         try:
             assert again.case(case_id) == live
             assert again.history(case_id) == engine.history(case_id)
@@ -399,7 +400,7 @@ class StoreContract:
             .replace("effective: 2023-12-26", "effective: 2099-01-01"),
             encoding="utf-8",
         )
-        other = Engine(url, rules=empty_rules, clock=clock)
+        other = AdminEngine(url, rules=empty_rules, clock=clock)
         try:
             assert other.rules.by_hash(pinned) is None
             other.act(
@@ -429,7 +430,7 @@ class StoreContract:
             .replace("handling: {working_days: 5}", "handling: {working_days: 9}"),
             encoding="utf-8",
         )
-        other = Engine(url, rules=edited, clock=clock)
+        other = AdminEngine(url, rules=edited, clock=clock)
         try:
             other.act(
                 ActOnCase(
@@ -508,7 +509,7 @@ class TestTheResponsiblePersonHoldsANewCase:
         """Not "any officer": the one responsible for the enterprise that day (Yingkou 三(二))."""
         code = credit_code(99, division="210804")
         clock = ManualClock(cst(2026, 3, 2, 9))
-        engine = Engine(store_url, rules=rule_book(RULES), clock=clock)
+        engine = AdminEngine(store_url, rules=rule_book(RULES), clock=clock)
         try:
             yingkou = RosterBuilder(engine, "yingkou", since=date(2022, 3, 1))
             yingkou.grid("econ", "department", name="经济发展服务局")

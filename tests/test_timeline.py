@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from tests.support import cst
+from tests.support import AdminEngine, cst
 from tests.test_read_models import BOOK, _history
 
-from gridcase import Engine, ManualClock
+from gridcase import ManualClock
 from gridcase.cli import main
 
 
@@ -28,7 +28,7 @@ from gridcase.cli import main
 def late_case(tmp_path: Path) -> tuple[str, Any]:
     url = f"sqlite:///{tmp_path / 'g.db'}"
     clock = ManualClock(cst(2026, 4, 1, 9))
-    with Engine(url, rules=BOOK, clock=clock) as engine:
+    with AdminEngine(url, rules=BOOK, clock=clock) as engine:
         cases = _history(engine, clock)
     return url, cases["late"]
 

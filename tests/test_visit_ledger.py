@@ -70,11 +70,13 @@ def clock_start() -> datetime:
 @pytest.fixture
 def bijie(engine: Engine, clock: ManualClock, store_url: str, roster: RosterBuilder) -> Bijie:
     """Qixingguan: enterprise A in the industry grid and township 1 from 5 January 2026, moved
-    to township 2 on 16 March; C in township 2 from 5 January. Officers li and wang."""
+    to township 2 on 16 March; C in township 2 from 5 January. Officers li (on the industry
+    grid's team, so A's problems are theirs to register) and wang."""
     b = roster.of(B).person("li", "officer", name="李四").person("wang", "officer", name="王五")
     b.grid("industry-1", "vertical", name="区工业和信息化局")
     b.grid("town-1", "horizontal", name="洪山街道").grid("town-2", "horizontal", name="碧阳街道")
     clock.set(cst(2026, 1, 5, 9))
+    b.member("industry-1", "li", "officer", date(2026, 1, 5))
     b.enterprise(A, date(2026, 1, 5), name="毕节某某制造有限公司")
     b.enterprise(C, date(2026, 1, 5), name="毕节某某商贸有限公司")
     b.in_grid(A, "industry-1", date(2026, 1, 5)).in_grid(A, "town-1", date(2026, 1, 5))

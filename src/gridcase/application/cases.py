@@ -14,6 +14,7 @@ from uuid import UUID
 
 from gridcase.application.actors import actor_keys, resolve_actor
 from gridcase.application.rulebook import registry_policy
+from gridcase.application.scoping import check_scope, out_of_scope
 from gridcase.application.unit_of_work import UnitOfWork
 from gridcase.domain.actions import Action
 from gridcase.domain.case import Case
@@ -57,6 +58,16 @@ def submit(command: SubmitDemand, work: UnitOfWork) -> UUID:
     actor = resolve_actor(work.get, rules, command.actor)
     visit = None if command.visit_id is None else _visit_for(work, command, code.value)
     answerable = ent.responsible_on(work.moment.date(), any_grid=True)
+    if command.role in actor.roles:  # authorised for the enterprise before anything else
+        check_scope(
+            work,
+            rules,
+            actor=actor.id,
+            role=command.role,
+            ent=ent,
+            day=work.moment.date(),
+            action="submit",
+        )
     step = decide_submission(
         rules,
         work.rules.calendar_for(rules),
@@ -111,13 +122,35 @@ def act(command: ActOnCase, work: UnitOfWork) -> UUID:
     seen = work.peek(Case, command.case_id)  # its jurisdiction, which never changes
     work.prefetch(
         command.case_id,
-        *(actor_keys(seen.state.jurisdiction, command.actor) if seen is not None else ()),
+        *(
+            (
+                enterprise_key(seen.state.jurisdiction, seen.state.enterprise),
+                *actor_keys(seen.state.jurisdiction, command.actor),
+            )
+            if seen is not None
+            else ()
+        ),
     )
     case = work.require(Case, command.case_id, f"no case {command.case_id}")
     rules = work.pinned(case.state.submission.rules_hash)
     calendar = work.rules.calendar_for(rules)
     actor = resolve_actor(work.get, rules, command.actor)
     state = case.state
+    ent = work.require(
+        Enterprise,
+        enterprise_key(rules.jurisdiction, state.enterprise),
+        f"enterprise {state.enterprise} of case {case.id} is not registered",
+    )
+    if command.role in actor.roles:  # authorised for the enterprise before anything else
+        check_scope(
+            work,
+            rules,
+            actor=actor.id,
+            role=command.role,
+            ent=ent,
+            day=work.moment.date(),
+            action=getattr(command.action, "value", str(command.action)),
+        )
     late = work.late_by() is not None
     # A late entry is judged by when it is recorded: every clock that ran out before then
     # fires first, so dating a step back can never erase a miss; and the clocks the step
@@ -138,19 +171,26 @@ def act(command: ActOnCase, work: UnitOfWork) -> UUID:
         at=work.moment,
         clocks_from=work.recorded_at if late else None,
     )
-    check_parties(work, rules, state, command, step)
+    check_parties(work, rules, state, command, step, ent)
     for s in (*fired, step):
         case.record(s)
     return case.id
 
 
 def check_parties(
-    work: UnitOfWork, rules: CompiledRules, before: CaseState, command: ActOnCase, step: Step
+    work: UnitOfWork,
+    rules: CompiledRules,
+    before: CaseState,
+    command: ActOnCase,
+    step: Step,
+    ent: Enterprise,
 ) -> None:
     """Refuse a step that hands the case to nobody who can act on it.
 
     An escalation names its recipient (``payload.to``): they must be an active person of
-    the jurisdiction's roster holding the role of the rung the case goes to. A dispatch
+    the jurisdiction's roster holding the role of the rung the case goes to, and, where
+    that role is scoped (a grid, a responsibility), in scope for the case's enterprise
+    that day. A dispatch
     names a unit: someone active on the roster must belong to it that day. Otherwise the
     case would sit with no one able to move it, and where the rules allow no redispatch,
     for good.
@@ -162,13 +202,18 @@ def check_parties(
         rung = rules.rules.ladder[step.outcome.level]
         rule = f"{j}@{rules.version} ladder[{rung.level}]"
         person = work.get(Person, person_key(j, to))
-        if person is None or not person.active or rung.role not in person.roles:
+        outside = None
+        if person is not None and person.active and rung.role in person.roles:
+            outside = out_of_scope(work, rules, to, rung.role, ent, day)
+        if person is None or not person.active or rung.role not in person.roles or outside:
             why = (
                 "is not in the roster"
                 if person is None
                 else "is no longer active"
                 if not person.active
                 else f"does not hold the role {rung.role!r}"
+                if rung.role not in person.roles
+                else f"is out of scope ({outside})"
             )
             raise NotAuthorised(
                 f"escalate: {to} {why} in {j}; the case goes to the rung of {rung.role!r}",

@@ -40,6 +40,7 @@ from gridcase.domain.roster_commands import (
     AssignMapNumber,
     AssignProject,
     AssignResponsible,
+    BootstrapAdministrator,
     ChangePerson,
     DeactivatePerson,
     EnterScope,
@@ -99,12 +100,19 @@ class Roster:
         get: Getter,
         view: Callable[[], RosterProjection],
         sealer: Sealer,
+        actor: str | None = None,
     ) -> None:
         self._engine = engine
         self._rules = rules
         self._get = get
         self._view = view
         self._sealer = sealer
+        self.acting = actor
+        """Who gives this facade's commands (an administrator); None: reads only."""
+
+    def acting_as(self, actor: str) -> Roster:
+        """The same roster, giving its commands as ``actor`` (authorised on each command)."""
+        return Roster(self._engine, self._rules, self._get, self._view, self._sealer, actor)
 
     def _run(self, command: type[RosterCommand], args: Mapping[str, Any]) -> CommandResult:
         """Build ``command`` from a facade method's arguments and carry it out.
@@ -118,6 +126,7 @@ class Roster:
             for k, v in args.items()
             if k != "self"
         }
+        fields.setdefault("actor", self.acting)
         return self._engine.execute(command(**fields))
 
     # -- lookups ---------------------------------------------------------------------
@@ -192,6 +201,18 @@ class Roster:
         return self._view()
 
     # -- people ----------------------------------------------------------------------
+
+    def bootstrap_administrator(
+        self,
+        *,
+        jurisdiction: str,
+        person_id: str,
+        name: str,
+        command_id: str,
+        at: datetime | None = None,
+    ) -> CommandResult:
+        """Name ``jurisdiction``'s first roster administrator (once; they are the actor)."""
+        return self._run(BootstrapAdministrator, {**locals(), "actor": person_id})
 
     def register_person(
         self,

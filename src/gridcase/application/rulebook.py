@@ -92,7 +92,7 @@ class RuleService:
             raise NotFound(f"the rules {content_hash[:12]}… are neither loaded nor stored")
         # Kept apart from the rule book: the stored text is authoritative for the cases
         # pinned to it, even when today's files define the same version differently.
-        compiled = parse_rules(record.text, name=f"{record.source_name} (stored)")
+        compiled = parse_rules(record.text, name=f"{record.source_name} (stored)", stored=True)
         self._stored[compiled.content_hash] = compiled
         self._stored[content_hash] = compiled
         return compiled

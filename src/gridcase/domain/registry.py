@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from gridcase.domain.actions import SYSTEM_ACTOR, SYSTEM_ROLE
+from gridcase.domain.administration import ADMINISTRATOR
 from gridcase.domain.credit_code import CreditCode, looks_like_credit_code
 from gridcase.domain.enterprise import LIAISON_ID, Enterprise, split_liaison_actor
 from gridcase.domain.grid import Grid
@@ -187,11 +188,11 @@ def check_person_id(person_id: str, name: str) -> None:
 
 
 def check_roles(policy: RegistryPolicy, roles: Sequence[str], rank: str | None) -> None:
-    unknown = [r for r in roles if r not in policy.roles]
+    unknown = [r for r in roles if r not in policy.roles and r != ADMINISTRATOR]
     if unknown:
         raise InvalidInput(
             f"unknown role(s) {', '.join(unknown)} in {policy.jurisdiction} "
-            f"(known: {', '.join(policy.roles)})",
+            f"(known: {', '.join(policy.roles)}, and {ADMINISTRATOR})",
             field="roles",
         )
     roster = policy.roster

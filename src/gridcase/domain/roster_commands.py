@@ -31,6 +31,7 @@ __all__ = [
     "AssignMapNumber",
     "AssignProject",
     "AssignResponsible",
+    "BootstrapAdministrator",
     "ChangePerson",
     "DeactivatePerson",
     "EnterScope",
@@ -59,9 +60,29 @@ class RosterCommand:
     kind: ClassVar[str] = ""
     jurisdiction: str
     command_id: str
+    actor: str | None = None
+    """Who gives the command: an administrator of the jurisdiction (a visitor may record
+    their own visit, an enterprise name its own liaisons and contact). None is refused."""
     at: datetime | None = None
     late_reason: str | None = None
     """Why the change is recorded later than ``at`` (see the rule file's ``recording``)."""
+
+
+# -- administration ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class BootstrapAdministrator(RosterCommand):
+    """Name a jurisdiction's first roster administrator, once (they are the actor).
+
+    Accepted only while the jurisdiction has no administration; afterwards only an
+    administrator adds one (``RegisterPerson`` or ``ChangePerson`` with the role
+    ``administrator``).
+    """
+
+    kind: ClassVar[str] = "bootstrap_administrator"
+    person_id: str
+    name: str
 
 
 # -- people ------------------------------------------------------------------------------------

@@ -75,6 +75,10 @@ def _at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2025, month, day, hour, minute, tzinfo=CST)
 
 
+DEMO_ADMIN = "admin-malu"
+"""The demo's roster administrator (名册管理员), bootstrapped on the first day."""
+
+
 def run_demo(engine: Engine, clock: ManualClock, echo: Callable[[str], None] = print) -> DemoResult:
     """Run the demo's six weeks on ``engine`` (whose clock is ``clock``) and print the results."""
     rerun = engine.carried_out(FIRST_COMMAND)
@@ -138,8 +142,16 @@ def run_demo(engine: Engine, clock: ManualClock, echo: Callable[[str], None] = p
 
     # -- the roster (二, 五(六): one butler per enterprise) ---------------------------
     at(DEMO_START)
+    # The roster is administered: its first administrator is named once, on the record.
+    engine.bootstrap_administrator(
+        jurisdiction=malu,
+        person_id=DEMO_ADMIN,
+        name="镇产业发展中心名册管理员",
+        command_id="demo/roster/bootstrap",
+    )
+    roster = engine.roster_as(DEMO_ADMIN)
     for person_id, name, roles, units in PEOPLE:
-        engine.register_person(
+        roster.register_person(
             jurisdiction=malu,
             person_id=person_id,
             name=name,
@@ -148,7 +160,7 @@ def run_demo(engine: Engine, clock: ManualClock, echo: Callable[[str], None] = p
             command_id=f"demo/roster/person/{person_id}",
         )
     for code, name, tier, butler in ENTERPRISES:
-        engine.register_enterprise(
+        roster.register_enterprise(
             jurisdiction=malu,
             credit_code=code,
             name=name,
@@ -156,7 +168,7 @@ def run_demo(engine: Engine, clock: ManualClock, echo: Callable[[str], None] = p
             in_scope_from=date(2025, 1, 1),
             command_id=f"demo/roster/enterprise/{code}",
         )
-        engine.roster.assign_responsible(
+        roster.assign_responsible(
             jurisdiction=malu,
             credit_code=code,
             person_id=butler,
@@ -167,7 +179,7 @@ def run_demo(engine: Engine, clock: ManualClock, echo: Callable[[str], None] = p
 
     # -- 15 September: a visit raises a demand; another comes in on the platform -----
     at(_at(9, 15, 10))
-    engine.roster.record_visit(
+    engine.roster_as("butler-li").record_visit(  # the butler logs their own visit
         jurisdiction=malu,
         enterprise=e1,
         visitor="butler-li",
@@ -260,7 +272,7 @@ def run_demo(engine: Engine, clock: ManualClock, echo: Callable[[str], None] = p
 
     # -- a phone follow-up; A is reported to the town leaders (六(四)) -----------------
     at(_at(9, 24, 10))
-    engine.roster.record_visit(
+    engine.roster_as("butler-chen").record_visit(
         jurisdiction=malu,
         enterprise=e3,
         visitor="butler-chen",

@@ -69,6 +69,7 @@ __all__ = [
     "csv_text",
     "findings_table",
     "json_text",
+    "jsonl_text",
     "neutralised",
     "performance_table",
     "problem_ledger_table",
@@ -173,6 +174,18 @@ def json_text(table: Table) -> str:
         for values in table.values()
     ]
     return json.dumps(records, ensure_ascii=False, indent=2)
+
+
+def jsonl_text(table: Table) -> str:
+    """The table as JSON Lines: one object a row, keyed by column key, one per line."""
+    return "".join(
+        json.dumps(
+            {c.key: _json_cell(v) for c, v in zip(table.columns, values, strict=True)},
+            ensure_ascii=False,
+        )
+        + "\n"
+        for values in table.values()
+    )
 
 
 # -- XLSX --------------------------------------------------------------------------------

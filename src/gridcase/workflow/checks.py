@@ -14,17 +14,20 @@ from collections import defaultdict, deque
 from collections.abc import Iterable
 
 from gridcase.domain.actions import SYSTEM_ROLE, Action
+from gridcase.domain.administration import ADMINISTRATOR
 from gridcase.domain.payloads import PAYLOAD_MODELS, payload_fields
 from gridcase.domain.policy import CadencePer, GridMembership
 from gridcase.workflow.model import (
     EscalateEffect,
     PerformEffect,
     RoleKind,
+    RoleScope,
     RuleSet,
     StartEffect,
     Transition,
     WorkingDaysFromPayload,
 )
+from gridcase.workflow.properties import check_properties
 
 __all__ = ["Finding", "check_ruleset", "clock_open_states", "target_states"]
 
@@ -79,19 +82,47 @@ def clock_open_states(rules: RuleSet) -> dict[str, set[str]]:
     return dict(open_in)
 
 
-def check_ruleset(rules: RuleSet) -> list[Finding]:
-    """Every semantic problem in ``rules``; an empty list means the file may be used."""
+def check_ruleset(rules: RuleSet, *, stored: bool = False) -> list[Finding]:
+    """Every semantic problem in ``rules``; an empty list means the file may be used.
+
+    ``stored``: the text was published in a store by an earlier gridcase. Requirements
+    added since (a person role's ``scope``, from 0.2) are not applied to it: its cases
+    were decided without them, and a silent scope then meant the whole jurisdiction.
+    """
     found: list[Finding] = []
     roles = set(rules.roles)
     states = set(rules.states)
     clocks = set(rules.clocks)
     final = {s for s, st in rules.states.items() if st.final}
 
-    for reserved in (SYSTEM_ROLE, LADDER_OWNER):
+    for reserved in (SYSTEM_ROLE, LADDER_OWNER, ADMINISTRATOR):
         if reserved in roles:
             found.append(
                 (("roles", reserved), f"'{reserved}' is reserved and cannot be declared as a role")
             )
+
+    # -- roles ----------------------------------------------------------------------
+    grids = rules.roster is not None and bool(rules.roster.grid_kinds)
+    for name, role in rules.roles.items():
+        where = ("roles", name, "scope")
+        if role.kind is RoleKind.PERSON and role.scope is None and not stored:
+            found.append(
+                (
+                    where,
+                    "a person role must say which enterprises it acts for "
+                    "(scope: jurisdiction, grid or responsible)",
+                )
+            )
+        elif role.scope is None:
+            continue
+        elif role.kind is not RoleKind.PERSON:
+            found.append((where, f"only person roles take a scope; this role is {role.kind}"))
+        else:
+            found.extend(_sourced(where, role.scope.cite, role.scope.assumption, "a scope"))
+            if role.scope.enterprises is RoleScope.GRID and not grids:
+                found.append((where, "scope 'grid' needs grids: roster.grid_kinds is empty"))
+            if role.scope.enterprises is RoleScope.RESPONSIBLE and rules.roster is None:
+                found.append((where, "scope 'responsible' needs a roster section"))
 
     # -- the ladder -----------------------------------------------------------------
     levels = [lv.level for lv in rules.ladder]
@@ -421,4 +452,9 @@ def check_ruleset(rules: RuleSet) -> list[Finding]:
                 found.append(
                     (due_at, "due before the 1st of its own month, before any day of it has passed")
                 )
+    found.extend(
+        check_properties(
+            rules.properties, categories=set(rules.categories), states=states, clocks=clocks
+        )
+    )
     return found

@@ -23,7 +23,7 @@ from gridcase.workflow.model import SCHEMA_ID, RuleSet
 __all__ = ["RuleBook", "load_rules", "parse_rules"]
 
 
-def _validate(doc: YamlDocument) -> RuleSet:
+def _validate(doc: YamlDocument, *, stored: bool = False) -> RuleSet:
     if not isinstance(doc.data, dict):
         raise RuleFileError(
             [doc.problem((), "a rule file is a mapping (key: value) at the top level")]
@@ -36,15 +36,19 @@ def _validate(doc: YamlDocument) -> RuleSet:
         rules = RuleSet.model_validate(doc.data)
     except ValidationError as exc:
         raise RuleFileError(problems_from_pydantic(doc, exc.errors())) from None
-    findings = check_ruleset(rules)
+    findings = check_ruleset(rules, stored=stored)
     if findings:
         raise RuleFileError([doc.problem(path, message) for path, message in findings])
     return rules
 
 
-def parse_rules(text: str, *, name: str = "<rules>") -> CompiledRules:
-    """Check and compile rule-file text (for files kept in the event store, or tests)."""
-    rules = _validate(read_yaml(text, name=name))
+def parse_rules(text: str, *, name: str = "<rules>", stored: bool = False) -> CompiledRules:
+    """Check and compile rule-file text (for files kept in the event store, or tests).
+
+    ``stored``: the text comes from a store, published by an earlier gridcase; see
+    :func:`gridcase.workflow.checks.check_ruleset`.
+    """
+    rules = _validate(read_yaml(text, name=name), stored=stored)
     return compile_rules(rules, source_name=name, source_text=text)
 
 

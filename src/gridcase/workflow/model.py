@@ -22,6 +22,7 @@ from pydantic import Discriminator, Field, Tag
 from gridcase.domain.actions import Action
 from gridcase.domain.policy import RosterRules, Scope, VisitRules
 from gridcase.domain.sourced import Slug, Sourced, Strict, Text
+from gridcase.workflow.properties import Property
 
 __all__ = [
     "SCHEMA_ID",
@@ -36,7 +37,9 @@ __all__ = [
     "RecordingRules",
     "Role",
     "RoleKind",
+    "RoleScope",
     "RuleSet",
+    "ScopeRule",
     "State",
     "Transition",
 ]
@@ -75,9 +78,36 @@ class RoleKind(StrEnum):
     """A named person (officer, grid chief, leader): the owner, where one is set."""
 
 
+class RoleScope(StrEnum):
+    """Which enterprises a person acting in a role may act for (the role's 范围).
+
+    Every role of kind ``person`` must say it: the engine refuses a file that is silent
+    rather than guess that anyone may act for any enterprise of the jurisdiction.
+    """
+
+    JURISDICTION = "jurisdiction"
+    """Every enterprise of the jurisdiction (a district-wide leader, a hotline)."""
+    GRID = "grid"
+    """Only enterprises in a grid whose team the person is on, on the day of the step
+    (Bijie: each township and each industry authority serves its own enterprises)."""
+    RESPONSIBLE = "responsible"
+    """Only enterprises the person is responsible for on the day of the step (Malu's
+    butler: 一企一管家, 首问负责制)."""
+
+
+class ScopeRule(Sourced):
+    """A role's scope with the paragraph that sets it (``scope: {enterprises: grid, cite: …}``)."""
+
+    enterprises: RoleScope
+
+
 class Role(Sourced):
     name: Text
     kind: RoleKind
+    scope: ScopeRule | None = None
+    """Required for roles of kind ``person``; the other kinds are scoped by what they
+    are (an enterprise acts for itself, a unit for the cases dispatched to it, an office
+    for the jurisdiction)."""
 
 
 class LadderLevel(Sourced):
@@ -364,3 +394,6 @@ class RuleSet(Strict):
     recording: RecordingRules = Field(default_factory=RecordingRules)
     """The late-entry policy; the default (10 minutes) applies where a file says nothing."""
     notes: list[str] = Field(default_factory=list)
+    properties: dict[Slug, Property] = Field(default_factory=dict)
+    """Promises the file makes about its cases, checked by ``gridcase rules prove``
+    (:mod:`gridcase.workflow.properties`)."""

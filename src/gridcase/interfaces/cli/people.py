@@ -23,10 +23,44 @@ def people_group() -> None:
     """People of a jurisdiction's roster (officers, grid chiefs, liaisons, commissioners)."""
 
 
+@people_group.command("bootstrap")
+@click.argument("person_id")
+@jurisdiction_option
+@click.option("--name", required=True, help="The administrator's name.")
+@command_id_option
+@url_option
+@rules_folder_option
+def people_bootstrap(
+    person_id: str,
+    jurisdiction: str,
+    name: str,
+    command_id: str | None,
+    url: str | None,
+    rules_folder: Path | None,
+) -> None:
+    """Name the jurisdiction's first roster administrator (once; recorded).
+
+    Afterwards roster commands are given as an administrator: ``gridcase --actor ID …``
+    or ``GRIDCASE_ACTOR=ID``; administrators add others with ``people add --role
+    administrator``.
+    """
+    result = roster_call(
+        url,
+        rules_folder,
+        lambda e: e.bootstrap_administrator(
+            jurisdiction=jurisdiction,
+            person_id=person_id,
+            name=name,
+            command_id=command_id or f"cli/bootstrap/{jurisdiction}",
+        ),
+    )
+    said(result, f"{person_id} is the first administrator of {jurisdiction}")
+
+
 @people_group.command("add")
 @click.argument("person_id")
 @jurisdiction_option
-@click.option("--name", required=True)
+@click.option("--name", required=True, help="The name shown in ledgers and tables.")
 @click.option(
     "--role", "roles", multiple=True, required=True, help="A role of the rule file (repeatable)."
 )

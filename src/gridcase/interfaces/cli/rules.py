@@ -57,7 +57,13 @@ def rules_check(files: tuple[Path, ...]) -> None:
     show_default=True,
     help="svg needs Graphviz's dot on the PATH.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
 def rules_diagram(file: Path, fmt: str, output: Path | None) -> None:
     """Draw the handling path of the rule FILE (Mermaid text; DOT; SVG with Graphviz)."""
     from gridcase.workflow.diagram import to_dot, to_mermaid
@@ -86,7 +92,13 @@ def rules_diagram(file: Path, fmt: str, output: Path | None) -> None:
 
 
 @rules_group.command("schema")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
 def rules_schema(output: Path | None) -> None:
     """Print the JSON Schema of rule files (for editors that validate as you type)."""
     from gridcase.workflow.schema import rule_file_schema
@@ -96,7 +108,11 @@ def rules_schema(output: Path | None) -> None:
 
 @rules_group.command("list")
 @click.option(
-    "--rules", "folder", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None
+    "--rules",
+    "folder",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Rules folder (default: GRIDCASE_RULES, else the bundled rules).",
 )
 def rules_list(folder: Path | None) -> None:
     """The rule files gridcase runs: jurisdiction, version, effective date, file."""
@@ -108,3 +124,67 @@ def rules_list(folder: Path | None) -> None:
             f"{r.jurisdiction.id:10} {r.version:10} effective {r.effective.isoformat()}  "
             f"{r.jurisdiction.name.zh} / {r.jurisdiction.name.en}  ({Path(compiled.source_name).name})"
         )
+
+
+@rules_group.command("prove")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--examples",
+    default=None,
+    type=click.IntRange(min=0),
+    help="Stateful examples per file (default 25).",
+)
+@click.option(
+    "--depth",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Exploration depth in moves (default 8).",
+)
+@click.option(
+    "--seed",
+    "seed_value",
+    default=None,
+    type=int,
+    help="Seed of the stateful test (default: derandomized).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("counterexamples"),
+    show_default=True,
+    help="Where counterexample scenarios are written.",
+)
+def rules_prove(
+    files: tuple[Path, ...],
+    examples: int | None,
+    depth: int | None,
+    seed_value: int | None,
+    out: Path,
+) -> None:
+    """Prove rule FILES sound: explore every path to --depth and run --examples stateful
+    examples on the engine. Exit 0: every file sound; 1: a violation, an unreachable
+    transition or a dead end (counterexamples in --out); 2: a file is malformed."""
+    from gridcase.testing.explore import DEFAULT_DEPTH
+    from gridcase.testing.prove import DEFAULT_EXAMPLES, prove
+
+    unsound = 0
+    for path in files:
+        try:
+            report = prove(
+                path,
+                examples=DEFAULT_EXAMPLES if examples is None else examples,
+                depth=DEFAULT_DEPTH if depth is None else depth,
+                seed_value=seed_value,
+                out=out,
+            )
+        except RuleFileError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            raise click.exceptions.Exit(2) from None
+        for line in report.lines():
+            click.echo(line)
+        unsound += not report.sound
+    if unsound:
+        raise click.exceptions.Exit(1)

@@ -37,8 +37,27 @@ def scenario_group() -> None:
 @click.option(
     "--quiet", "-q", is_flag=True, help="One line per scenario, and the diff of failures."
 )
+@click.option(
+    "--coverage",
+    "show_coverage",
+    is_flag=True,
+    help="Report the states, transitions, when branches, guard refusals and clock effects "
+    "of each rule file the scenarios exercised.",
+)
+@click.option(
+    "--coverage-json",
+    "coverage_json",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the coverage as JSON here (for CI).",
+)
 def scenario_run(
-    paths: tuple[Path, ...], rules_folder: Path | None, junit_path: Path | None, quiet: bool
+    paths: tuple[Path, ...],
+    rules_folder: Path | None,
+    junit_path: Path | None,
+    quiet: bool,
+    show_coverage: bool,
+    coverage_json: Path | None,
 ) -> None:
     """Run scenario FILES (a directory: every *.yaml below it, sorted).
 
@@ -51,6 +70,7 @@ def scenario_run(
         junit_xml,
         load_scenarios,
     )
+    from gridcase.interfaces.scenarios.coverage import ScenarioCoverage
     from gridcase.interfaces.scenarios.report import junit_xml_for_problems
     from gridcase.interfaces.scenarios.runner import run_loaded
 
@@ -66,14 +86,22 @@ def scenario_run(
     if not loaded:
         raise click.UsageError("no scenario files (*.yaml) found")
     results = []
+    coverage = ScenarioCoverage() if show_coverage or coverage_json is not None else None
     for scenario in loaded:
-        result = run_loaded(scenario)
+        result = run_loaded(scenario, coverage=coverage)
         results.append(result)
         for line in format_result(result, quiet=quiet):
             click.echo(line)
         if not quiet:
             click.echo("")
     click.echo(format_summary(results))
+    if coverage is not None and show_coverage:
+        for line in coverage.lines():
+            click.echo(line)
+    if coverage is not None and coverage_json is not None:
+        coverage_json.write_text(
+            json.dumps(coverage.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
     if junit_path is not None:
         junit_path.write_text(junit_xml(results), encoding="utf-8")
     if not all(r.passed for r in results):
@@ -81,7 +109,13 @@ def scenario_run(
 
 
 @scenario_group.command("schema")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
 def scenario_schema_command(output: Path | None) -> None:
     """Print the JSON Schema of scenario files (for editors that validate as you type)."""
     from gridcase.interfaces.scenarios import scenario_schema

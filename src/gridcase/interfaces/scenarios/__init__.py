@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gridcase.interfaces.scenarios.coverage import RuleCoverage, ScenarioCoverage
 from gridcase.interfaces.scenarios.loader import (
     LoadedScenario,
     load_scenario,
@@ -41,7 +42,9 @@ from gridcase.workflow.schema import schema_document
 __all__ = [
     "SCENARIO_SCHEMA_ID",
     "LoadedScenario",
+    "RuleCoverage",
     "Scenario",
+    "ScenarioCoverage",
     "ScenarioResult",
     "StepResult",
     "format_result",

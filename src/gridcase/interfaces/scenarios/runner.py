@@ -25,6 +25,7 @@ from gridcase.application.engine import Engine
 from gridcase.application.results import CommandResult
 from gridcase.domain.case_state import CLOCK_EXPIRED, CaseState
 from gridcase.domain.commands import ActOnCase, SubmitDemand
+from gridcase.interfaces.scenarios.coverage import ScenarioCoverage
 from gridcase.interfaces.scenarios.loader import LoadedScenario, load_scenario, load_scenarios
 from gridcase.interfaces.scenarios.model import (
     ActStep,
@@ -40,6 +41,9 @@ from gridcase.kernel.errors import GridcaseError, NotFound
 from gridcase.kernel.yamldata import location_of
 
 __all__ = ["ScenarioResult", "StepResult", "run_loaded", "run_scenario", "run_scenarios"]
+
+SCENARIO_ADMIN = "scenario-admin"
+"""The administrator a scenario's roster is registered by (bootstrapped before it)."""
 
 
 @dataclass(frozen=True)
@@ -230,6 +234,8 @@ class _Run:
         self.clock = clock
         self.cases: dict[str, UUID] = {}
         self.command_prefix = f"scenario/{loaded.path.stem}"
+        self.refusals: list[GridcaseError] = []
+        """Every refusal a step met (for coverage: a refusal names its rule)."""
         self.roster_entry: tuple[str | int, ...] = ("roster",)
         """The roster entry being registered, so that a refusal can name its line."""
 
@@ -250,6 +256,13 @@ class _Run:
         scenario = self.loaded.scenario
         jurisdiction = self.loaded.jurisdiction
         start = scenario.start
+        # A scenario's roster is set up by its own administrator, named first.
+        self.engine.bootstrap_administrator(
+            jurisdiction=jurisdiction,
+            person_id=SCENARIO_ADMIN,
+            name="scenario administrator",
+            command_id=f"{self.command_prefix}/roster/bootstrap",
+        )
         for i, ent in enumerate(scenario.roster.enterprises):
             self.roster_entry = ("roster", "enterprises", i)
             self.engine.roster.register_enterprise(
@@ -475,6 +488,7 @@ class _Run:
                 raise not_fired
         except GridcaseError as exc:
             refusal = exc
+            self.refusals.append(exc)
         after = self._state(case_name)
         diff: list[str] = []
         if expect.refused is not None:
@@ -540,8 +554,11 @@ def _failure_text(loaded: LoadedScenario, step: StepResult) -> str:
     return "\n".join([head, *(f"  {d}" for d in body)])
 
 
-def run_loaded(loaded: LoadedScenario) -> ScenarioResult:
-    """Run a loaded scenario to its end or its first unmet expectation."""
+def run_loaded(
+    loaded: LoadedScenario, *, coverage: ScenarioCoverage | None = None
+) -> ScenarioResult:
+    """Run a loaded scenario to its end or its first unmet expectation (adding what it
+    exercised of its rules to ``coverage``, if given)."""
     began = _time.perf_counter()
     scenario = loaded.scenario
     results: list[StepResult] = []
@@ -550,7 +567,10 @@ def run_loaded(loaded: LoadedScenario) -> ScenarioResult:
     with tempfile.TemporaryDirectory(prefix="gridcase-scenario-") as folder:
         clock = ManualClock(scenario.start)
         engine = Engine(
-            f"sqlite:///{Path(folder) / 'scenario.db'}", rules=loaded.rules, clock=clock
+            f"sqlite:///{Path(folder) / 'scenario.db'}",
+            rules=loaded.rules,
+            clock=clock,
+            roster_actor=SCENARIO_ADMIN,
         )
         try:
             run = _Run(loaded, engine, clock)
@@ -586,6 +606,8 @@ def run_loaded(loaded: LoadedScenario) -> ScenarioResult:
                     if not outcome.passed:
                         failure = _failure_text(loaded, outcome)
                         break
+            if coverage is not None:
+                coverage.record(loaded.rules, engine, run.cases.values(), run.refusals)
         finally:
             engine.close()
     return ScenarioResult(
