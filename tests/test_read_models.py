@@ -485,3 +485,11 @@ def test_follow_in_a_separate_process(tmp_path: Path) -> None:
             out, err = follower.communicate(timeout=30)
         assert follower.returncode == 0, err
         assert "the ledger is at position" in out
+
+
+def test_a_store_in_memory_keeps_its_tables_beside_it() -> None:
+    """``sqlite:///:memory:``: the tables go into the same private in-memory database."""
+    clock = ManualClock(cst(2026, 4, 1, 9))
+    with AdminEngine("sqlite:///:memory:", rules=BOOK, clock=clock) as engine:
+        _history(engine, clock)
+        assert engine.ledger() == _fold(engine.log)
