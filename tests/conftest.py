@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 from tests.builders import RosterBuilder
-from tests.support import ADMIN, FIXTURE_RULES, AdminEngine, cst, rule_book
+from tests.support import FIXTURE_RULES, AdminEngine, cst, rule_book
 
 from gridcase import Engine, ManualClock, RuleBook
 
@@ -105,12 +105,6 @@ def clock_start() -> datetime:
 def clock(clock_start: datetime) -> ManualClock:
     """The manual clock an ``engine`` runs on; a test moves it with ``clock.set``."""
     return ManualClock(clock_start)
-
-
-@pytest.fixture(autouse=True)
-def _cli_actor(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The command line gives roster commands as :data:`ADMIN`, as test engines do."""
-    monkeypatch.setenv("GRIDCASE_ACTOR", ADMIN)
 
 
 @pytest.fixture

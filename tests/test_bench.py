@@ -21,6 +21,8 @@ pytestmark = pytest.mark.slow
         ("bench_calendar.py", ["--inputs", "50", "--repeat", "1"], "ratio"),
         ("bench_engine.py", ["--cases", "5"], "ratio commands/s"),
         ("bench_import.py", ["--rows", "200", "--bad-line", "150"], "line 150 [credit_code]"),
+        ("bench_faults.py", ["--kills", "1"], "SIGKILL mid-load, SQLite"),
+        ("bench_read_models.py", ["--events", "300", "--steps", "1", "--repeat", "1"], "ratio"),
     ],
 )
 def test_the_benchmark_runs_and_prints_its_figures(

@@ -167,8 +167,10 @@ class TestIsWorkingDay:
         ("day", "working"), [("2026-02-14", True), ("2026-02-16", False), ("2020-02-01", False)]
     )
     def test_json_shape(self, day: str, working: bool) -> None:
-        """A make-up Saturday is working; a Spring Festival Monday is not."""
-        data = run_json("calendar", "is-working-day", day)
+        """A make-up Saturday is working; a Spring Festival Monday is not (exit status 1)."""
+        result = run("calendar", "is-working-day", day, "--json")
+        assert result.exit_code == (0 if working else 1)
+        data = json.loads(result.stdout)
         assert data == {
             "calendar": "national",
             "date": day,
@@ -188,3 +190,9 @@ class TestIsWorkingDay:
     def test_a_malformed_date_exits_2(self) -> None:
         """DATE must be YYYY-MM-DD."""
         assert run("calendar", "is-working-day", "14 Feb").exit_code == 2
+
+    def test_a_day_that_does_not_exist_is_called_so(self) -> None:
+        """``2026-02-30`` is well formed; the message says February has no 30th."""
+        result = run("calendar", "is-working-day", "2026-02-30")
+        assert result.exit_code == 2
+        assert "day is out of range for month" in result.output

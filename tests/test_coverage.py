@@ -376,7 +376,7 @@ class TestQingdaoWeeklyPerGrid:
         args = ["coverage", "-j", Q, "--month", "2026-03"]
         common = ["--url", store_url, "--rules", str(RULES)]
         text = CliRunner().invoke(main, [*args, *common])
-        assert text.exit_code == 0, text.output
+        assert text.exit_code == 1, text.output  # a grid missed its week: the check found it
         assert "cadence every week per grid (on_site)" in text.output
         assert "1 grid(s) due" in text.output
         assert (
@@ -384,7 +384,7 @@ class TestQingdaoWeeklyPerGrid:
             "(team: zhang (chief), li (officer), wang (officer))"
         ) in text.output
         done = CliRunner().invoke(main, [*args, "--json", *common])
-        assert done.exit_code == 0, done.output
+        assert done.exit_code == 1, done.output
         report = json.loads(done.output)
         assert (report["per"], report["due"], report["covered"]) == ("grid", 1, 0)
         (missed,) = report["missed"]

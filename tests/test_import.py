@@ -246,9 +246,9 @@ class TestCommandLine:
         common = ["--url", url, "--rules", str(FIXTURE_RULES)]
         runner = CliRunner()
 
-        def ok(*args: str) -> str:
-            result = runner.invoke(main, [*args, *common])
-            assert result.exit_code == 0, result.output
+        def ok(*args: str, code: int = 0) -> str:
+            result = runner.invoke(main, ["--actor", "admin", *args, *common])
+            assert result.exit_code == code, result.output
             return result.output
 
         ok("people", "bootstrap", "admin", "-j", "twogrids", "--name", "名册管理员")
@@ -287,13 +287,15 @@ class TestCommandLine:
             str(evidence),
         )
         report = json.loads(
-            ok("coverage", "-j", "twogrids", "--grid", "G1", "--month", "2026-02", "--json")
-        )
+            ok("coverage", "-j", "twogrids", "--grid", "G1", "--month", "2026-02", "--json", code=1)
+        )  # one enterprise missed: exit 1
         assert [m["credit_code"] for m in report["missed"]] == [credit_code(2)]
         assert report["missed"][0]["responsible"] == ["li"]
 
         bad = write_csv(tmp_path / "bad.csv", ZH, [["1", "91310114XXXXXXXXXX", "x", "", "", ""]])
-        result = runner.invoke(main, ["enterprises", "import", str(bad), "-j", "twogrids", *common])
+        result = runner.invoke(
+            main, ["--actor", "admin", "enterprises", "import", str(bad), "-j", "twogrids", *common]
+        )
         assert result.exit_code == 1
         assert "line 2 [credit_code]" in result.output
 

@@ -300,7 +300,7 @@ class TestCommandLine:
         runner = CliRunner()
 
         def run(*args: str) -> tuple[int, str]:
-            result = runner.invoke(main, [*args, *common])
+            result = runner.invoke(main, ["--actor", "admin", *args, *common])
             return result.exit_code, result.output
 
         add = ["people", "add"]

@@ -249,8 +249,9 @@ class StoreContract:
             first.record(step)
             second.record(step)
             mine.save([first], command=CommandRow("w1", case_id, 2, 2, "act:dispatch", "x"))
-            with pytest.raises(Conflict):
+            with pytest.raises(Conflict) as raised:
                 theirs.save([second], command=CommandRow("w2", case_id, 2, 2, "act:dispatch", "y"))
+            assert raised.value.collided == (f"Case {case_id}",)  # what really collided
         finally:
             mine.close()
             theirs.close()

@@ -21,7 +21,15 @@ See ``docs/embedding.md``. Everything named in ``__all__`` is the public API; ot
 modules may change between releases (``CHANGELOG.md`` says what changed for embedders).
 """
 
-from gridcase.application.engine import AdvanceFailure, AdvanceReport, Engine, open_engine
+import logging
+
+from gridcase.application.engine import (
+    AdvanceFailure,
+    AdvanceReport,
+    CaseSummary,
+    Engine,
+    open_engine,
+)
 from gridcase.application.results import CommandResult, RecordedStep
 from gridcase.application.roster import Roster
 from gridcase.calendar import Deadline, WorkingCalendar, load_calendar, national_calendar
@@ -46,12 +54,27 @@ from gridcase.kernel.errors import (
     RefusedByRule,
     RuleFileError,
     StaleTimestamp,
+    StoreBusy,
+    StoreConnectionLost,
+    StoreCorrupt,
+    StoreError,
+    StoreFull,
+    StoreReadOnly,
+    StoreUnavailable,
     UnknownActor,
+    UnknownSchemaVersion,
 )
-from gridcase.projections.ledger import LedgerRow, ProblemLedger
+from gridcase.projections.ledger import LedgerRow, ProblemLedger, UnitTurn
+from gridcase.projections.performance import Finding, PerformanceRow
+from gridcase.projections.runner import ProjectionRunner
+from gridcase.projections.tables import Queue
 from gridcase.workflow.loader import RuleBook, load_rules
 
 __version__ = "0.2.0"
+
+# A library logs and never decides where to: silent unless the application configures
+# logging (docs/cli.md, "Logging"); this keeps Python's last-resort handler quiet too.
+logging.getLogger("gridcase").addHandler(logging.NullHandler())
 
 __all__ = [
     "CST",
@@ -61,6 +84,7 @@ __all__ = [
     "AdvanceFailure",
     "AdvanceReport",
     "CaseState",
+    "CaseSummary",
     "Channel",
     "Clock",
     "CommandResult",
@@ -69,6 +93,7 @@ __all__ = [
     "Deadline",
     "Engine",
     "EvidenceRef",
+    "Finding",
     "GridcaseError",
     "InvalidCreditCode",
     "InvalidInput",
@@ -81,8 +106,11 @@ __all__ = [
     "OutOfScope",
     "Outcome",
     "Owner",
+    "PerformanceRow",
     "Problem",
     "ProblemLedger",
+    "ProjectionRunner",
+    "Queue",
     "QuotaExceeded",
     "RecordedStep",
     "RefusedByRule",
@@ -94,10 +122,19 @@ __all__ = [
     "ScopeExit",
     "StaleTimestamp",
     "Step",
+    "StoreBusy",
+    "StoreConnectionLost",
+    "StoreCorrupt",
+    "StoreError",
+    "StoreFull",
+    "StoreReadOnly",
+    "StoreUnavailable",
     "Submission",
     "SubmitDemand",
     "SystemClock",
+    "UnitTurn",
     "UnknownActor",
+    "UnknownSchemaVersion",
     "WorkingCalendar",
     "__version__",
     "load_calendar",

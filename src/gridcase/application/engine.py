@@ -14,12 +14,14 @@ log is offered read-only (:attr:`Engine.log`) for projections and audits.
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from threading import Lock
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID
 
 from gridcase.application import cases, enterprises, grids, importer, people, projects, visits
@@ -34,10 +36,20 @@ from gridcase.domain import roster_commands as rc
 from gridcase.domain.case import Case
 from gridcase.domain.case_state import CaseState, evolve
 from gridcase.domain.commands import ActOnCase, SubmitDemand
-from gridcase.kernel.clock import Clock, SystemClock
+from gridcase.kernel.clock import CST, Clock, SystemClock
 from gridcase.kernel.errors import Conflict, GridcaseError, InvalidInput, NotFound
 from gridcase.kernel.resources import rules_root
+from gridcase.projections.ledger import LedgerRow, ProblemLedger
+from gridcase.projections.performance import (
+    Dimension,
+    Finding,
+    PerformanceRow,
+    findings,
+    performance,
+)
 from gridcase.projections.roster import RosterProjection
+from gridcase.projections.runner import ProjectionRunner, read_model_engine
+from gridcase.projections.tables import Queue
 from gridcase.storage.log import EventLog, event_topics
 from gridcase.storage.rows import CaseRow, case_row_of
 from gridcase.storage.sealing import Algorithm, KeyProvider
@@ -51,6 +63,7 @@ from gridcase.workflow.loader import RuleBook
 __all__ = [
     "AdvanceFailure",
     "AdvanceReport",
+    "CaseSummary",
     "CommandResult",
     "Engine",
     "RecordedStep",
@@ -58,6 +71,10 @@ __all__ = [
 ]
 
 DEFAULT_FUTURE_TOLERANCE = timedelta(minutes=5)
+_clocks = logging.getLogger("gridcase.clocks")
+"""Each clock fired by :meth:`Engine.advance` (INFO), and each case it could not fire (WARNING)."""
+MIN_PREFIX = 4
+"""The fewest hex digits of a case id accepted as its prefix."""
 
 _HANDLERS: Mapping[type[Any], Handler[Any]] = {
     SubmitDemand: cases.submit,
@@ -139,6 +156,68 @@ class _LiveRoster:
             return self._view
 
 
+@dataclass(frozen=True)
+class CaseSummary:
+    """One case as the case index keeps it (written with the case's events)."""
+
+    case_id: UUID
+    jurisdiction: str
+    enterprise: str
+    category: str
+    state: str
+    final: bool
+    level: int
+    """The escalation level (0: not escalated)."""
+    owner_role: str | None
+    owner_party: str | None
+    unit: str | None
+    next_deadline: datetime | None
+    """The earliest open deadline (24:00 of its last day is 00:00 of the next), or None."""
+    submitted_at: datetime
+    last_at: datetime
+    version: int
+
+    @classmethod
+    def of(cls, row: CaseRow) -> CaseSummary:
+        def moment(seconds: int) -> datetime:
+            return datetime.fromtimestamp(seconds, CST)
+
+        return cls(
+            case_id=row.case_id,
+            jurisdiction=row.jurisdiction,
+            enterprise=row.enterprise,
+            category=row.category,
+            state=row.state,
+            final=row.final,
+            level=row.level,
+            owner_role=row.owner_role,
+            owner_party=row.owner_party,
+            unit=row.unit,
+            next_deadline=None if row.next_deadline is None else moment(row.next_deadline),
+            submitted_at=moment(row.submitted_at),
+            last_at=moment(row.last_at),
+            version=row.version,
+        )
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _roster_shortcut(
+    method: Callable[Concatenate[Roster, P], R],
+) -> Callable[Concatenate[Engine, P], R]:
+    """``engine.X(...)`` for ``engine.roster.X(...)``, with the roster method's own typed
+    keyword signature and docstring (so the two can never disagree)."""
+
+    @functools.wraps(method)
+    def shortcut(self: Engine, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return method(self.roster, *args, **kwargs)
+
+    shortcut.__doc__ = f"Shortcut for :meth:`Roster.{method.__name__}`: {method.__doc__}"
+    return shortcut
+
+
 class Engine:
     """gridcase opened on one store, with one book of rules and one clock.
 
@@ -165,6 +244,11 @@ class Engine:
             a batch job acting for one administrator); each is still authorised against
             the roster. Default None: :attr:`roster` only reads, and commands go through
             :meth:`roster_as`.
+        create: whether a missing store is created (default). With ``create=False`` a
+            missing file, an empty or foreign file, or a missing PostgreSQL schema is
+            refused as :class:`~gridcase.kernel.errors.StoreUnavailable` or
+            :class:`~gridcase.kernel.errors.StoreCorrupt` and nothing is created; read
+            tools open stores so. A store whose file cannot be written opens read-only.
     """
 
     def __init__(
@@ -179,18 +263,28 @@ class Engine:
         seal_algorithm: Algorithm = "aes-256-gcm",
         personal_data_in_text: TextPolicy = "refuse",
         roster_actor: str | None = None,
+        create: bool = True,
     ) -> None:
         self.location: StoreLocation = parse_url(url)
-        if isinstance(rules, RuleBook):
-            book, folder = rules, rules.folder or rules_root()
-        else:
-            folder = Path(rules) if rules is not None else rules_root()
-            book = RuleBook.from_folder(folder)
+        # The store first: a missing or broken store is refused before the rules are read.
+        self._store = Store(
+            self.location,
+            cache_size=cache_size,
+            keys=keys,
+            seal_algorithm=seal_algorithm,
+            create=create,
+        )
+        try:
+            if isinstance(rules, RuleBook):
+                book, folder = rules, rules.folder or rules_root()
+            else:
+                folder = Path(rules) if rules is not None else rules_root()
+                book = RuleBook.from_folder(folder)
+        except BaseException:
+            self._store.close()
+            raise
         self.rules: RuleBook = book
         self._rules = RuleService(book, folder)
-        self._store = Store(
-            self.location, cache_size=cache_size, keys=keys, seal_algorithm=seal_algorithm
-        )
         self._live_roster = _LiveRoster(self._store.log)
         self._runner = CommandRunner(
             self._store,
@@ -200,6 +294,7 @@ class Engine:
             self._live_roster,
         )
         self._runner.personal_data_in_text = personal_data_in_text
+        self._read_models: ProjectionRunner | None = None
         self._roster = Roster(
             self, self._rules, self._store.get, self._live_roster, self._store.sealer, roster_actor
         )
@@ -207,6 +302,8 @@ class Engine:
     # -- lifecycle ---------------------------------------------------------------------
 
     def close(self) -> None:
+        if self._read_models is not None:
+            self._read_models.close()
         self._store.close()
 
     def __enter__(self) -> Engine:
@@ -222,6 +319,11 @@ class Engine:
     @property
     def future_tolerance(self) -> timedelta | None:
         return self._runner.future_tolerance
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the store was opened to read only (its file or medium cannot be written)."""
+        return self._store.read_only
 
     @property
     def log(self) -> EventLog:
@@ -274,21 +376,8 @@ class Engine:
             jurisdiction=jurisdiction, person_id=person_id, name=name, command_id=command_id
         )
 
-    def register_person(self, *, actor: str | None = None, **kwargs: Any) -> CommandResult:
-        """Shortcut for :meth:`Roster.register_person`, given as ``actor``."""
-        return (
-            self._roster.acting_as(actor).register_person(**kwargs)
-            if actor
-            else (self._roster.register_person(**kwargs))
-        )
-
-    def register_enterprise(self, *, actor: str | None = None, **kwargs: Any) -> CommandResult:
-        """Shortcut for :meth:`Roster.register_enterprise`, given as ``actor``."""
-        return (
-            self._roster.acting_as(actor).register_enterprise(**kwargs)
-            if actor
-            else (self._roster.register_enterprise(**kwargs))
-        )
+    register_person = _roster_shortcut(Roster.register_person)
+    register_enterprise = _roster_shortcut(Roster.register_enterprise)
 
     def stamp(self, at: datetime | None, field: str = "at") -> datetime:
         """The moment a command would be recorded at (``at`` checked, or the clock's now)."""
@@ -309,6 +398,13 @@ class Engine:
         while True:
             due = [c for c in self._store.due_cases(until, batch) if c not in seen]
             if not due:
+                _clocks.info(
+                    "advance to %s: %d step(s) fired on %d case(s), %d not fired",
+                    moment.isoformat(),
+                    sum(len(r.steps) for r in fired),
+                    len(fired),
+                    len(failed),
+                )
                 return AdvanceReport(moment, tuple(fired), tuple(failed))
             for case_id in due:
                 seen.add(case_id)
@@ -324,9 +420,18 @@ class Engine:
                     continue  # another writer moved the case on; its own command fired the clocks
                 except GridcaseError as exc:
                     # Typed refusals only: a storage failure still stops the run.
+                    _clocks.warning("case %s: clocks not fired: %s", case_id, exc)
                     failed.append(AdvanceFailure(case_id, exc))
                     continue
                 if result.steps:
+                    for rec in result.steps:
+                        _clocks.info(
+                            "case %s: %s %s → %s",
+                            case_id,
+                            rec.step.kind,
+                            rec.step.clock or "",
+                            rec.step.outcome.state,
+                        )
                     fired.append(result)
 
     # -- integrity -----------------------------------------------------------------------
@@ -373,20 +478,53 @@ class Engine:
         """The exact rules a case was submitted under, from the book or from the store."""
         return self._rules.pinned(content_hash, self._store.get)
 
-    def rules_of(self, case_id: UUID) -> CompiledRules:
+    def rules_of(self, case_id: UUID | str) -> CompiledRules:
+        """The rules a case was submitted under (``case_id`` as in :meth:`case_id`)."""
         return self.pinned_rules(self._case(case_id).state.submission.rules_hash)
 
     # -- queries -------------------------------------------------------------------------
 
-    def _case(self, case_id: UUID) -> Case:
-        found = self._store.get(Case, case_id, audited=True)
+    def case_id(self, ref: UUID | str) -> UUID:
+        """The case ``ref`` names: a UUID, its text, or a unique prefix of its hex digits.
+
+        A prefix (at least 4 hex digits, dashes ignored, as ``cases list`` shows them) must
+        name exactly one case; none raises :class:`NotFound`, more than one
+        :class:`InvalidInput` naming how many.
+        """
+        if isinstance(ref, UUID):
+            return ref
+        if not isinstance(ref, str):
+            raise InvalidInput(f"{ref!r} is not a case id", field="case_id")
+        text = ref.strip().lower()
+        try:
+            return UUID(text)
+        except ValueError:
+            pass
+        digits = text.replace("-", "")
+        if len(digits) < MIN_PREFIX or any(c not in "0123456789abcdef" for c in digits):
+            raise InvalidInput(
+                f"{ref!r} is not a case id (a UUID, or at least {MIN_PREFIX} of its hex digits)",
+                field="case_id",
+            )
+        found = [r.case_id for r in self.cases() if r.case_id.hex.startswith(digits)]
+        if not found:
+            raise NotFound(f"no case {ref}")
+        if len(found) > 1:
+            raise InvalidInput(
+                f"{ref!r} is the start of {len(found)} case ids: give more of it", field="case_id"
+            )
+        return found[0]
+
+    def _case(self, case_id: UUID | str) -> Case:
+        cid = self.case_id(case_id)
+        found = self._store.get(Case, cid, audited=True)
         if found is None:
-            raise NotFound(f"no case {case_id}")
+            raise NotFound(f"no case {cid}")
         return found
 
     def case(
         self,
-        case_id: UUID,
+        case_id: UUID | str,
         *,
         as_of: datetime | None = None,
         known_at: datetime | None = None,
@@ -401,6 +539,7 @@ class Engine:
         """
         if as_of is not None and known_at is not None:
             raise InvalidInput("ask for a case as of a moment, or as known at one, not both")
+        case_id = self.case_id(case_id)
         if as_of is None and known_at is None:
             case = self._case(case_id)
             self._store.check_complete(case)
@@ -422,8 +561,9 @@ class Engine:
             raise NotFound(f"case {case_id} did not exist at {limit.isoformat()}")
         return state
 
-    def history(self, case_id: UUID) -> list[RecordedStep]:
-        """Every step of a case, in order, as recorded."""
+    def history(self, case_id: UUID | str) -> list[RecordedStep]:
+        """Every step of a case, in order, as recorded (``case_id`` as in :meth:`case_id`)."""
+        case_id = self.case_id(case_id)
         steps = [
             RecordedStep(e.originator_version, e.to_step())
             for e in self._store.checked_events(case_id)
@@ -433,9 +573,66 @@ class Engine:
             raise NotFound(f"no case {case_id}")
         return steps
 
-    def cases(self, jurisdiction: str | None = None) -> list[CaseRow]:
-        """The case index (one row per case), oldest submission first."""
-        return self._store.select_cases(jurisdiction)
+    def cases(self, jurisdiction: str | None = None) -> list[CaseSummary]:
+        """The case index (one row per case), oldest submission first; times are China time."""
+        return [CaseSummary.of(row) for row in self._store.select_cases(jurisdiction)]
+
+    # -- read models (SQL tables kept by the projection runner) ----------------------------
+
+    def read_models(self, url: str | None = None) -> ProjectionRunner:
+        """The projection runner keeping the ledger tables (the store's database, or ``url``).
+
+        One per engine; ``url`` counts only on the first call.
+        """
+        if self._read_models is None:
+            self._read_models = ProjectionRunner(
+                self._store.log, read_model_engine(self.location, url)
+            )
+        return self._read_models
+
+    def ledger(
+        self,
+        jurisdiction: str | None = None,
+        *,
+        as_of: datetime | None = None,
+        received_since: datetime | None = None,
+        received_before: datetime | None = None,
+    ) -> list[LedgerRow]:
+        """The problem ledger (问题台账), oldest submission first, read from its table.
+
+        The runner first folds what was recorded since it last ran (nothing, when a
+        separate ``gridcase project --follow`` keeps it up). ``as_of`` rebuilds the
+        ledger as of that moment in memory instead (see docs/read-models.md).
+        ``received_since`` / ``received_before`` keep the cases received in that span
+        (a month's ledger, say).
+        """
+        if as_of is not None:
+            rows = ProblemLedger.build(self._store.log, as_of=as_of).for_jurisdiction(jurisdiction)
+            return [
+                r
+                for r in rows
+                if (received_since is None or r.submitted_at >= received_since)
+                and (received_before is None or r.submitted_at < received_before)
+            ]
+        runner = self.read_models()
+        runner.catch_up()
+        return runner.ledger(
+            jurisdiction, received_since=received_since, received_before=received_before
+        )
+
+    def performance(self, by: Dimension, jurisdiction: str | None = None) -> list[PerformanceRow]:
+        """Performance figures per unit, officer, month or jurisdiction, from the ledger table."""
+        return performance(self.ledger(jurisdiction), by)
+
+    def findings(self, jurisdiction: str | None = None) -> list[Finding]:
+        """Compliance findings with the steps that prove them, from the ledger table."""
+        return findings(self.ledger(jurisdiction))
+
+    def queue(self, queue: Queue) -> list[LedgerRow]:
+        """A work queue: the open cases on someone's desk, read from the ledger table."""
+        runner = self.read_models()
+        runner.catch_up()
+        return runner.queue(queue)
 
     def rebuild_case_index(self) -> int:
         """Rebuild the case index from the case events alone; returns the number of cases."""
@@ -461,6 +658,8 @@ def open_engine(
     cache_size: int = DEFAULT_CACHE_SIZE,
     keys: KeyProvider | None = None,
     seal_algorithm: Algorithm = "aes-256-gcm",
+    roster_actor: str | None = None,
+    create: bool = True,
 ) -> Engine:
     """Open gridcase on ``url`` (default ``GRIDCASE_URL``, else ``sqlite:///gridcase.db``)."""
     return Engine(
@@ -471,4 +670,6 @@ def open_engine(
         cache_size=cache_size,
         keys=keys,
         seal_algorithm=seal_algorithm,
+        roster_actor=roster_actor,
+        create=create,
     )

@@ -13,18 +13,24 @@ ones reported.
 Saving goes in bounded batches (``batch_size`` aggregates, default 1,000: a single save of
 tens of thousands of aggregates is slow on SQLite and hangs eventsourcing's PostgreSQL
 recorder). Each batch is one transaction with command id ``{command_id}#{n}``; an import
-whose first batch is already recorded is reported as carried out before. An interrupted
-import is finished by importing the same file again under a new command id with
-``valid_only``: the rows already saved are reported as registered and skipped.
+whose first batch is recorded was started before: running it again **resumes** it. A row
+whose enterprise is already registered under the same name counts as already there (it
+is not a problem, and ``already_there`` says how many), every other row is validated and
+saved as usual in new batches, so an import killed part-way and run again imports exactly
+what is missing; one that had finished is reported as a duplicate. Every batch is
+idempotent on its content: its command id is recorded with the fingerprint of its rows.
+
+The file is read twice, row by row (:mod:`gridcase.application.roster_files`): once to
+validate every row, once to save the valid ones batch by batch, so memory holds one
+batch and what validation must remember (the codes and map numbers seen), never the file.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import logging
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -32,6 +38,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from uuid import UUID
 
 from gridcase.application.results import CommandResult
+from gridcase.application.roster_files import COLUMNS, RosterFile, RosterRow, read_roster
 from gridcase.application.rulebook import registry_policy
 from gridcase.application.unit_of_work import UnitOfWork, check_command_id
 from gridcase.domain.credit_code import parse_credit_code
@@ -60,22 +67,8 @@ __all__ = [
     "read_roster",
 ]
 
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "credit_code": ("统一社会信用代码", "信用代码", "credit_code"),
-    "name": ("企业名称", "名称", "name"),
-    "organisation_type": ("组织类型", "organisation_type"),
-    "industry": ("行业", "所属行业", "industry"),
-    "location": ("属地", "乡镇街道", "所在地", "location"),
-    "tier": ("层级", "企业类别", "tier"),
-    "grid": ("网格", "所属网格", "grid", "grids"),
-    "responsible": ("负责人", "网格员", "服务管家", "服务专员", "responsible"),
-    "map_number": ("地图编号", "编号", "map_number"),
-    "in_scope_from": ("纳入日期", "纳入时间", "in_scope_from"),
-    "basis": ("纳入依据", "basis"),
-}
-"""Each column's accepted headers (case and surrounding spaces ignored)."""
-
-REQUIRED = ("credit_code", "name")
+_log = logging.getLogger("gridcase.importer")
+"""Each import: rows read and bad, each batch saved (INFO)."""
 
 _SEPARATORS = re.compile(r"[;；、,，|/]")
 
@@ -94,18 +87,6 @@ class RowProblem:
     def __str__(self) -> str:
         where = f"line {self.line}" + (f" [{self.column}]" if self.column else "")
         return f"{where}: {self.message}"
-
-
-@dataclass(frozen=True)
-class RosterRow:
-    """One data row, with the line it was read from and its cells by column name."""
-
-    line: int
-    cells: dict[str, str | date]
-
-    def text(self, column: str) -> str:
-        value = self.cells.get(column, "")
-        return value.isoformat() if isinstance(value, date) else value.strip()
 
 
 class ImportRefused(InvalidInput):
@@ -133,12 +114,15 @@ class ImportReport:
     duplicate: bool = False
     """The import's command id had been carried out before: nothing new was written."""
     ignored_columns: tuple[str, ...] = ()
+    already_there: int = 0
+    """Rows an earlier run of the same import had saved (a resumed import skips them)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "rows": self.rows,
             "imported": self.imported,
-            "skipped": self.rows - self.imported if not self.duplicate else 0,
+            "already_there": self.already_there,
+            "skipped": self.rows - self.imported - self.already_there if not self.duplicate else 0,
             "batches": self.batches,
             "duplicate": self.duplicate,
             "ignored_columns": list(self.ignored_columns),
@@ -146,102 +130,6 @@ class ImportReport:
                 {"line": p.line, "column": p.column, "message": p.message} for p in self.problems
             ],
         }
-
-
-# -- reading ---------------------------------------------------------------------------
-
-
-def _header_map(headers: Sequence[str]) -> tuple[dict[int, str], list[str]]:
-    by_name = {alias.casefold(): col for col, aliases in COLUMNS.items() for alias in aliases}
-    mapping: dict[int, str] = {}
-    ignored: list[str] = []
-    for i, raw in enumerate(headers):
-        name = str(raw or "").strip().lstrip("\ufeff")
-        col = by_name.get(name.casefold())
-        if col is None:
-            if name:
-                ignored.append(name)
-            continue
-        if col in mapping.values():
-            raise InvalidInput(f"column {col} appears twice in the header ({name!r})", field="file")
-        mapping[i] = col
-    missing = [c for c in REQUIRED if c not in mapping.values()]
-    if missing:
-        wanted = "; ".join(f"{c} ({' / '.join(COLUMNS[c])})" for c in missing)
-        raise InvalidInput(f"the header lacks required column(s): {wanted}", field="file")
-    return mapping, ignored
-
-
-def _cell(value: Any) -> str | date:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _rows(records: Iterator[tuple[int, Sequence[Any]]]) -> tuple[list[RosterRow], list[str]]:
-    for _line, header in records:
-        if any(str(c or "").strip() for c in header):
-            mapping, ignored = _header_map([str(c or "") for c in header])
-            break
-    else:
-        raise InvalidInput("the file has no header row", field="file")
-    rows: list[RosterRow] = []
-    for line, record in records:
-        cells = {col: _cell(record[i]) if i < len(record) else "" for i, col in mapping.items()}
-        if not any(isinstance(v, date) or v.strip() for v in cells.values()):
-            continue
-        rows.append(RosterRow(line, cells))
-    return rows, ignored
-
-
-def _csv_records(data: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError:
-            raise InvalidInput(
-                "the CSV file is neither UTF-8 nor GB 18030 text", field="file"
-            ) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    for record in reader:
-        yield reader.line_num, record
-
-
-def _xlsx_records(path: Path) -> Iterator[tuple[int, Sequence[Any]]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:
-        raise InvalidInput(
-            f"{path.name} is not a readable .xlsx workbook: {exc}", field="file"
-        ) from None
-    try:
-        sheet = book.worksheets[0]
-        yield from enumerate(sheet.iter_rows(values_only=True), start=1)
-    finally:
-        book.close()
-
-
-def read_roster(path: str | Path) -> tuple[list[RosterRow], list[str]]:
-    """The data rows of a roster file (.csv or .xlsx), and the header cells it ignored."""
-    p = Path(path)
-    if not p.is_file():
-        raise InvalidInput(f"no such file {p}", field="file")
-    suffix = p.suffix.lower()
-    if suffix == ".csv":
-        return _rows(_csv_records(p.read_bytes()))
-    if suffix in {".xlsx", ".xlsm"}:
-        return _rows(_xlsx_records(p))
-    raise InvalidInput(f"{p.name}: import reads .csv or .xlsx files", field="file")
 
 
 # -- validating --------------------------------------------------------------------------
@@ -278,6 +166,9 @@ class _Validator:
     seen_numbers: dict[str, int] = field(default_factory=dict)
     people: dict[str, Person] = field(default_factory=dict)
     """Copies of the roster's people carrying the file's assignments so far (quota)."""
+    resuming: bool = False
+    """The import was started before: a row registered under its own name is already there."""
+    already_there: int = 0
 
     def rules(self, day: date) -> CompiledRules:
         found = self.rules_by_day.get(day)
@@ -317,7 +208,11 @@ class _Validator:
         if first is not None:
             return bad(f"{code} appears again (first on line {first})", "credit_code")
         self.seen_codes[code.value] = row.line
-        if self.view.enterprise(self.jurisdiction, code.value) is not None:
+        registered = self.view.enterprise(self.jurisdiction, code.value)
+        if registered is not None:
+            if self.resuming and registered.name == name:
+                self.already_there += 1
+                return None, problems
             return bad(f"{code} is already registered in {self.jurisdiction}", "credit_code")
         raw_since = row.cells.get("in_scope_from", "")
         if isinstance(raw_since, date):
@@ -466,7 +361,7 @@ class ImportBatch:
     """The administrator importing (see :mod:`gridcase.application.administration`)."""
 
 
-def _batches(planned: Sequence[_Planned], batch_size: int) -> Iterator[list[_Planned]]:
+def _batches(planned: Iterable[_Planned], batch_size: int) -> Iterator[list[_Planned]]:
     batch: list[_Planned] = []
     people: set[str] = set()
     count = 0
@@ -593,51 +488,81 @@ def import_roster(
     engine.known_jurisdiction(jurisdiction)
     if batch_size < 1:
         raise InvalidInput("batch_size must be at least 1", field="batch_size")
-    if engine.carried_out(f"{command_id}#1"):
-        return ImportReport(rows=0, imported=0, duplicate=True)
+    resuming = engine.carried_out(f"{command_id}#1")
+    saved = _batches_saved(engine, command_id) if resuming else 0
+    file = RosterFile(path)
+    default_since = in_scope_from or moment.date()
+
+    def validator() -> _Validator:
+        view = engine.roster.view()
+        return _Validator(engine.rules, view, jurisdiction, default_since, resuming=resuming)
+
     # Validation simulates assignments on people to count quotas; those trial events,
     # like the real ones, carry the import's moment.
     with recorded_at(moment):
-        rows, ignored = read_roster(path)
-        total = len(rows)
+        checking = validator()
+        problems: list[RowProblem] = []
+        total = valid = 0
+        for row in file:
+            total += 1
+            plan, found = checking.check(row)
+            problems.extend(found)
+            valid += plan is not None
+            if progress and total % 500 == 0:
+                progress("validate", total, total)
         if progress:
             progress("read", total, total)
-        validator = _Validator(
-            engine.rules, engine.roster.view(), jurisdiction, in_scope_from or moment.date()
-        )
-        planned: list[_Planned] = []
-        problems: list[RowProblem] = []
-        for i, row in enumerate(rows, start=1):
-            plan, found = validator.check(row)
-            problems.extend(found)
-            if plan is not None:
-                planned.append(plan)
-            if progress and (i % 500 == 0 or i == total):
-                progress("validate", i, total)
+            progress("validate", total, total)
+    _log.info(
+        "import %s into %s: %d row(s) read, %d bad", command_id, jurisdiction, total, len(problems)
+    )
     if problems and not valid_only:
+        _log.info("import %s refused: %d bad row(s), nothing written", command_id, len(problems))
         raise ImportRefused(problems, total)
+    if resuming and valid == 0:
+        return ImportReport(
+            rows=total, imported=0, duplicate=True, already_there=checking.already_there
+        )
     reason = f"imported from {Path(path).name}"
     done = 0
     batches = 0
-    for batch in _batches(planned, batch_size):
-        batches += 1
-        engine.execute(
-            ImportBatch(
-                jurisdiction=jurisdiction,
-                rows=tuple(batch),
-                reason=reason,
-                command_id=f"{command_id}#{batches}",
-                at=at,
-                actor=actor or engine.roster.acting,
+    with recorded_at(moment):
+        # The second reading plans the same rows: the roster it checks against grows only
+        # by the batches saved meanwhile, whose rows it has passed (or counts as already
+        # there when resuming).
+        saving = validator()
+        plans = (plan for plan, _ in map(saving.check, file) if plan is not None)
+        for batch in _batches(plans, batch_size):
+            batches += 1
+            engine.execute(
+                ImportBatch(
+                    jurisdiction=jurisdiction,
+                    rows=tuple(batch),
+                    reason=reason,
+                    command_id=f"{command_id}#{saved + batches}",
+                    at=at,
+                    actor=actor or engine.roster.acting,
+                )
             )
-        )
-        done += len(batch)
-        if progress:
-            progress("save", done, len(planned))
+            done += len(batch)
+            _log.info(
+                "import %s: batch %d saved, %d of %d row(s)", command_id, batches, done, valid
+            )
+            if progress:
+                progress("save", done, valid)
     return ImportReport(
         rows=total,
         imported=done,
         problems=tuple(problems),
         batches=batches,
-        ignored_columns=tuple(ignored),
+        ignored_columns=tuple(file.ignored),
+        already_there=checking.already_there,
     )
+
+
+def _batches_saved(engine: _Importing, command_id: str) -> int:
+    """How many batches of the import ``command_id`` were saved (they are saved in order)."""
+    n = 1
+    while engine.carried_out(f"{command_id}#{n + 1}"):
+        n += 1
+    return n

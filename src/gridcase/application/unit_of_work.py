@@ -25,6 +25,7 @@ look-up. A refused command writes nothing.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -34,6 +35,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from gridcase.application.fingerprint import fingerprint
+from gridcase.application.input_limits import check_command
 from gridcase.application.results import CommandResult, RecordedStep
 from gridcase.application.rulebook import RuleService
 from gridcase.application.text_policy import TextPolicy, screen_free_text
@@ -50,6 +52,8 @@ from gridcase.kernel.errors import (
     LateEntry,
     NotFound,
     RecordIntegrityError,
+    StoreConnectionLost,
+    StoreError,
 )
 from gridcase.kernel.pii import mask_pii
 from gridcase.projections.roster import RosterProjection
@@ -57,6 +61,9 @@ from gridcase.storage.rows import CommandRow, case_row_of
 from gridcase.storage.security import Outcome, SecurityEntry
 from gridcase.storage.store import Store
 from gridcase.workflow.compiler import CompiledRules
+
+_log = logging.getLogger("gridcase.commands")
+"""Each command carried out (INFO), refused (INFO) and each step it recorded (DEBUG)."""
 
 __all__ = [
     "DEFAULT_LATE_ENTRY_MINUTES",
@@ -71,6 +78,10 @@ A = TypeVar("A", bound=Aggregate)
 C = TypeVar("C", contravariant=True)
 
 MAX_COMMAND_ID = 200
+PUBLISH_RACES = 2
+"""Attempts a command makes when other engines keep publishing the same rules first."""
+RECONNECTS = 3
+"""Times a command is run again after its connection to the store broke off."""
 DEFAULT_LATE_ENTRY_MINUTES = 10
 """A command dated further behind the clock than this is a late entry (issue default)."""
 
@@ -259,13 +270,38 @@ class CommandRunner:
         """
         trace = _Trace(getattr(command, "jurisdiction", None))
         try:
+            check_command(command)
             command = screen_free_text(command, self.personal_data_in_text)
-            return self._run(handler, command, kind, command_id, at, trace)
+            result = self._run(handler, command, kind, command_id, at, trace)
         except Conflict:
+            _log.info("%s %s: conflict (another writer was first)", kind, command_id or "-")
             raise  # a lost race is not a refusal: the caller reloads and decides again
+        except StoreError:
+            raise  # a store fault is not a refusal of the command
         except GridcaseError as exc:
+            _log.info("%s %s refused: %s: %s", kind, command_id or "-", type(exc).__name__, exc)
             self._log_refusal(command, kind, command_id, at, trace, exc)
             raise
+        if result.duplicate:
+            _log.info("%s %s: already carried out, nothing new", kind, command_id)
+        elif command_id is not None:
+            _log.info(
+                "%s %s carried out on %s: %d step(s)",
+                kind,
+                command_id,
+                result.aggregate_id,
+                len(result.steps),
+            )
+        for rec in result.steps:
+            _log.debug(
+                "  %s v%d %s by %s → %s",
+                result.aggregate_id,
+                rec.version,
+                rec.step.kind,
+                rec.step.actor,
+                rec.step.outcome.state,
+            )
+        return result
 
     def _run(
         self,
@@ -280,22 +316,30 @@ class CommandRunner:
         digest = fingerprint(kind, command)
         moment = self.stamp(at)
         late_reason = _late_reason(command)
-        for attempt in (1, 2):
+        published_races = lost = 0
+        while True:
             try:
                 return self._attempt(
                     handler, command, kind, cid, digest, moment, late_reason, trace
                 )
             except _PublishedMeanwhile:
-                if attempt == 2:
+                published_races += 1
+                if published_races == PUBLISH_RACES:
                     raise Conflict(
                         "another engine kept publishing the same rules at once; try again"
                     ) from None
+            except StoreConnectionLost:
+                # The save may or may not have committed: the next attempt finds the
+                # command id recorded (a duplicate) or carries the command out afresh.
+                lost += 1
+                if lost > RECONNECTS:
+                    raise
+                self._store.recover()
             except GridcaseError:
                 earlier = self._earlier(cid, kind, digest) if cid is not None else None
                 if earlier is not None:
                     return earlier
                 raise
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def _attempt(
         self,

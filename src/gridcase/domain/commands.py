@@ -17,8 +17,9 @@ from uuid import UUID
 
 from gridcase.domain.actions import SYSTEM_ACTOR, SYSTEM_ROLE, Action, Channel
 from gridcase.domain.payloads import Payload
+from gridcase.kernel.errors import InvalidInput
 
-__all__ = ["ActOnCase", "Actor", "SubmitDemand"]
+__all__ = ["ActOnCase", "Actor", "SubmitDemand", "action_of"]
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,14 @@ class SubmitDemand:
     """Why the demand is recorded later than it happened (see the rule file's ``recording``)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class ActOnCase:
-    """Take one action of the vocabulary on a case."""
+    """Take one action of the vocabulary on a case.
+
+    ``case_id`` may be given as a :class:`~uuid.UUID` or its text, ``action`` as an
+    :class:`Action` or its value (``"escalate"``); anything else is refused with
+    :class:`~gridcase.kernel.errors.InvalidInput` naming the field.
+    """
 
     case_id: UUID
     action: Action
@@ -59,6 +65,54 @@ class ActOnCase:
     payload: Mapping[str, Any] | Payload = field(default_factory=lambda: MappingProxyType({}))
     late_reason: str | None = None
     """Why the step is recorded later than it happened (see the rule file's ``recording``)."""
+
+    def __init__(
+        self,
+        case_id: UUID | str,
+        action: Action | str,
+        actor: str,
+        role: str,
+        command_id: str,
+        at: datetime | None = None,
+        reason: str | None = None,
+        payload: Mapping[str, Any] | Payload | None = None,
+        late_reason: str | None = None,
+    ) -> None:
+        values: dict[str, object] = {
+            "case_id": _uuid(case_id),
+            "action": action_of(action),
+            "actor": actor,
+            "role": role,
+            "command_id": command_id,
+            "at": at,
+            "reason": reason,
+            "payload": MappingProxyType({}) if payload is None else payload,
+            "late_reason": late_reason,
+        }
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+
+def action_of(value: Action | str) -> Action:
+    """``value`` as an :class:`Action`: the member itself or its value (``"escalate"``)."""
+    if isinstance(value, Action):
+        return value
+    try:
+        return Action(str(value).strip())
+    except ValueError:
+        known = ", ".join(a.value for a in Action)
+        raise InvalidInput(
+            f"{value!r} is not an action (one of: {known})", field="action"
+        ) from None
+
+
+def _uuid(value: UUID | str) -> UUID:
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value).strip())
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not a case id (a UUID)", field="case_id") from None
 
 
 @dataclass(frozen=True)

@@ -49,21 +49,29 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
+from gridcase.kernel.clock import CST
 from gridcase.projections.ledger import LedgerRow
+from gridcase.projections.performance import Finding, PerformanceRow
 from gridcase.projections.visit_ledger import VisitLedgerRow
 
 __all__ = [
     "CHANNEL_LABELS",
+    "FINDING_COLUMNS",
     "FORMULA_START",
+    "PERFORMANCE_COLUMNS",
     "PROBLEM_LEDGER_COLUMNS",
+    "PROBLEM_LEDGER_LABELS",
     "PURPOSE_LABELS",
     "VISIT_LEDGER_COLUMNS",
     "Cell",
     "Column",
     "Table",
     "csv_text",
+    "findings_table",
     "json_text",
+    "jsonl_text",
     "neutralised",
+    "performance_table",
     "problem_ledger_table",
     "visit_ledger_table",
     "write_csv",
@@ -166,6 +174,18 @@ def json_text(table: Table) -> str:
         for values in table.values()
     ]
     return json.dumps(records, ensure_ascii=False, indent=2)
+
+
+def jsonl_text(table: Table) -> str:
+    """The table as JSON Lines: one object a row, keyed by column key, one per line."""
+    return "".join(
+        json.dumps(
+            {c.key: _json_cell(v) for c, v in zip(table.columns, values, strict=True)},
+            ensure_ascii=False,
+        )
+        + "\n"
+        for values in table.values()
+    )
 
 
 # -- XLSX --------------------------------------------------------------------------------
@@ -296,39 +316,52 @@ def visit_ledger_table(rows: Iterable[VisitLedgerRow]) -> Table:
 
 # -- the problem ledger (问题台账) ---------------------------------------------------------
 
-PROBLEM_LEDGER_COLUMNS: tuple[Column, ...] = tuple(
-    Column(key)
-    for key in (
-        "case_id",
-        "jurisdiction",
-        "enterprise",
-        "title",
-        "category",
-        "channel",
-        "submitted_at",
-        "state",
-        "final",
-        "owner_role",
-        "owner_party",
-        "unit",
-        "level",
-        "next_due",
-        "misses",
-        "delay_reasons",
-        "responsible_leader",
-        "measures",
-        "time_limit_working_days",
-        "result",
-        "satisfaction",
-        "escalations",
-        "returns",
-        "closed_at",
-        "late_entries",
-        "last_recorded_at",
-    )
-)
+PROBLEM_LEDGER_LABELS: dict[str, tuple[str, str]] = {
+    "case_id": ("案件编号", "case id"),
+    "jurisdiction": ("辖区", "jurisdiction"),
+    "enterprise": ("企业", "enterprise"),
+    "title": ("诉求", "title"),
+    "category": ("类别", "category"),
+    "channel": ("渠道", "channel"),
+    "submitted_at": ("受理时间", "received"),
+    "state": ("状态", "state"),
+    "final": ("已办结", "closed"),
+    "owner_role": ("当前承办角色", "held by role"),
+    "owner_party": ("当前承办人", "held by"),
+    "unit": ("承办单位", "unit"),
+    "level": ("层级", "level"),
+    "next_due": ("最近期限", "next deadline"),
+    "misses": ("超时", "missed clocks"),
+    "delay_reasons": ("延期理由", "delay reasons"),
+    "responsible_leader": ("责任领导", "responsible leader"),
+    "measures": ("整改措施", "measures"),
+    "time_limit_working_days": ("时限(工作日)", "time limit (working days)"),
+    "result": ("办理结果", "result"),
+    "satisfaction": ("满意度", "satisfaction"),
+    "escalations": ("上报次数", "escalations"),
+    "returns": ("退回次数", "returns"),
+    "closed_at": ("办结时间", "closed"),
+    "late_entries": ("补录", "late entries"),
+    "last_recorded_at": ("最后录入时间", "last recorded"),
+    "unit_turns": ("各单位用时(工作日)", "working days by unit in turn"),
+}
+"""The problem ledger's columns in order, with their Chinese and English headers."""
+
+PROBLEM_LEDGER_COLUMNS: tuple[Column, ...] = tuple(Column(key) for key in PROBLEM_LEDGER_LABELS)
 """The problem ledger's columns, headed by their keys: it is read by scripts from
-``gridcase cases list --format csv|json``."""
+``gridcase cases list --format csv|json`` (a workbook heads them in Chinese and English)."""
+
+PROBLEM_LEDGER_LABELLED: tuple[Column, ...] = tuple(
+    Column(key, zh, en, width=24 if key in {"title", "unit_turns", "case_id"} else 14)
+    for key, (zh, en) in PROBLEM_LEDGER_LABELS.items()
+)
+
+
+def _turns(r: LedgerRow) -> str:
+    """``planning 3 | economy …``: each unit's turn in order, a running one with ``…``."""
+    return " | ".join(
+        f"{t.unit} {t.working_days if t.working_days is not None else '…'}" for t in r.unit_turns
+    )
 
 
 def _case_cells(r: LedgerRow) -> dict[str, Cell]:
@@ -360,9 +393,78 @@ def _case_cells(r: LedgerRow) -> dict[str, Cell]:
         "closed_at": r.closed_at.isoformat() if r.closed_at else None,
         "late_entries": " | ".join(f"v{v}: {why}" for v, why in r.late_entries),
         "last_recorded_at": r.last_recorded_at.isoformat() if r.last_recorded_at else None,
+        "unit_turns": _turns(r),
     }
 
 
-def problem_ledger_table(rows: Sequence[LedgerRow]) -> Table:
-    """The problem ledger's rows as the table ``cases list`` prints as CSV or JSON."""
-    return Table(PROBLEM_LEDGER_COLUMNS, tuple(_case_cells(r) for r in rows))
+def problem_ledger_table(rows: Sequence[LedgerRow], *, labelled: bool = False) -> Table:
+    """The problem ledger's rows as the table ``cases list`` prints as CSV or JSON
+    (``labelled``: headed in Chinese and English, as its workbook is)."""
+    columns = PROBLEM_LEDGER_LABELLED if labelled else PROBLEM_LEDGER_COLUMNS
+    return Table(columns, tuple(_case_cells(r) for r in rows))
+
+
+# -- performance (绩效) and compliance findings (问题发现) ------------------------------------
+
+PERFORMANCE_COLUMNS: tuple[Column, ...] = (
+    Column("dimension", "维度", "dimension", 12),
+    Column("key", "对象", "who or when", 20),
+    Column("jurisdiction", "辖区", "jurisdiction", 12),
+    Column("cases", "件数", "cases", 8),
+    Column("closed", "办结数", "closed", 8),
+    Column("on_time_rate", "按时办结率", "on-time rate", 10),
+    Column("return_rate", "退回率", "return rate", 10),
+    Column("mean_days_to_resolve", "平均办理工作日", "mean working days to resolve", 12),
+    Column("p90_days_to_resolve", "90%办理工作日", "p90 working days to resolve", 12),
+    Column("overdue", "超时件数", "overdue", 8),
+    Column("escalations", "上报次数", "escalations", 8),
+    Column("rated", "评价数", "rated", 8),
+    Column("satisfaction_rate", "满意率", "satisfaction rate", 10),
+    Column("efficiency", "服务效率", "efficiency (1-5)", 10),
+    Column("attitude", "服务态度", "attitude (1-5)", 10),
+    Column("quality", "办理质量", "quality (1-5)", 10),
+    Column("response_rate", "响应率", "response rate", 10),
+    Column("resolution_rate", "解决率", "resolution rate", 10),
+)
+"""The performance figures' columns, in Chinese and English (the rates run 0 to 1)."""
+
+
+def performance_table(rows: Iterable[PerformanceRow]) -> Table:
+    """Performance figures as a table (one row per unit, officer, month or jurisdiction)."""
+    keys = [c.key for c in PERFORMANCE_COLUMNS]
+    return Table(PERFORMANCE_COLUMNS, tuple({k: getattr(r, k) for k in keys} for r in rows))
+
+
+FINDING_COLUMNS: tuple[Column, ...] = (
+    Column("kind", "问题类型", "finding", 24),
+    Column("kind_en", "类型(英文)", "finding (English)", 28),
+    Column("case_id", "案件编号", "case id", 38),
+    Column("jurisdiction", "辖区", "jurisdiction", 12),
+    Column("enterprise", "企业", "enterprise", 22),
+    Column("evidence", "证据(步骤)", "evidence (steps)", 60),
+)
+"""The compliance findings' columns: each finding with the steps that prove it."""
+
+
+def _evidence(f: Finding) -> str:
+    return "; ".join(
+        f"v{v} {kind} {at.astimezone(CST):%Y-%m-%d %H:%M}" for v, kind, at in f.evidence
+    )
+
+
+def findings_table(found: Iterable[Finding]) -> Table:
+    """Compliance findings as a table, one row per finding."""
+    return Table(
+        FINDING_COLUMNS,
+        tuple(
+            {
+                "kind": f.zh,
+                "kind_en": f.en,
+                "case_id": str(f.case_id),
+                "jurisdiction": f.jurisdiction,
+                "enterprise": f.enterprise,
+                "evidence": _evidence(f),
+            }
+            for f in found
+        ),
+    )

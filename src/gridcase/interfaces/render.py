@@ -8,13 +8,16 @@ of the next day).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
+from uuid import UUID
 
 from gridcase.application.results import RecordedStep
 from gridcase.calendar import to_cst
 from gridcase.domain.case_state import CLOCK_EXPIRED, CaseState, Step
+from gridcase.interfaces.export import Column, Table
+from gridcase.interfaces.table import render
 from gridcase.projections.ledger import LedgerRow
 from gridcase.projections.visit_ledger import VisitLedgerRow
 from gridcase.workflow.compiler import CompiledRules
@@ -23,9 +26,12 @@ __all__ = [
     "case_summary",
     "history_lines",
     "ledger_lines",
+    "ledger_view",
     "moment",
+    "short_ids",
     "step_to_dict",
     "visit_ledger_lines",
+    "visit_ledger_view",
 ]
 
 
@@ -124,34 +130,102 @@ def case_summary(state: CaseState, rules: CompiledRules | None = None) -> list[s
     return lines
 
 
-def ledger_lines(rows: Iterable[LedgerRow]) -> list[str]:
-    """The problem ledger as a fixed-width table."""
-    header = f"{'submitted':<16} {'enterprise':<18} {'category':<13} {'state':<22} {'owner':<18} {'next due':<10} {'missed':<14} {'rating':<20} title"
-    lines = [header, "-" * len(header)]
+def short_ids(ids: Sequence[UUID], *, at_least: int = 8) -> dict[UUID, str]:
+    """Each id's shortest unique prefix of its hex digits, ``at_least`` long (as git
+    abbreviates commits): what ``cases list`` shows and every ``ID`` argument accepts."""
+    hexes = sorted(i.hex for i in ids)
+    out: dict[UUID, str] = {}
+    for n, h in enumerate(hexes):
+        need = at_least
+        for other in (hexes[n - 1] if n else "", hexes[n + 1] if n + 1 < len(hexes) else ""):
+            common = next(
+                (k for k, (a, b) in enumerate(zip(h, other, strict=False)) if a != b), len(other)
+            )
+            need = max(need, common + 1)
+        out[UUID(h)] = h[:need]
+    return out
+
+
+_LEDGER_VIEW = (
+    Column("id"),
+    Column("submitted"),
+    Column("enterprise"),
+    Column("category"),
+    Column("state"),
+    Column("owner"),
+    Column("next due"),
+    Column("missed"),
+    Column("rating"),
+    Column("title"),
+)
+
+
+def ledger_view(rows: Sequence[LedgerRow], *, full_ids: bool = False) -> Table:
+    """The problem ledger as a terminal shows it: one row per case, its id first."""
+    ids = short_ids([r.case_id for r in rows])
+    cells = []
     for r in rows:
         owner = f"{r.owner_role}/{r.owner_party}" if r.owner_party else (r.owner_role or "-")
-        missed = ",".join(f"{k}×{v}" for k, v in r.misses.items()) or "-"
+        missed = ", ".join(f"{k}×{v}" for k, v in r.misses.items()) or "-"
         if r.late_entries:
             missed = f"{missed} LATE×{len(r.late_entries)}"
-        due = r.next_due.isoformat() if r.next_due else "-"
-        lines.append(
-            f"{moment(r.submitted_at):<16} {r.enterprise:<18} {r.category:<13} {r.state:<22} {owner[:18]:<18} "
-            f"{due:<10} {missed[:14]:<14} {(r.satisfaction or '-'):<20} {r.title}"
+        cells.append(
+            {
+                "id": str(r.case_id) if full_ids else ids[r.case_id],
+                "submitted": moment(r.submitted_at),
+                "enterprise": r.enterprise,
+                "category": r.category,
+                "state": r.state,
+                "owner": owner,
+                "next due": r.next_due.isoformat() if r.next_due else "-",
+                "missed": missed,
+                "rating": r.satisfaction or "-",
+                "title": r.title,
+            }
         )
-    return lines
+    return Table(_LEDGER_VIEW, tuple(cells))
 
 
-def visit_ledger_lines(rows: Iterable[VisitLedgerRow]) -> list[str]:
-    """The visit ledger as a fixed-width table; the findings are in the CSV, XLSX and JSON."""
-    header = f"{'visited':<16} {'grids':<22} {'enterprise':<18} {'visitor':<12} {'channel':<13} {'evidence':>8} {'cases':>5}  name"
-    lines = [header, "-" * len(header)]
-    for r in rows:
-        grids = ",".join(g.grid for g in r.grids) or "-"
-        lines.append(
-            f"{moment(r.at):<16} {grids[:22]:<22} {r.enterprise:<18} {r.visitor[:12]:<12} "
-            f"{r.channel:<13} {r.evidence:>8} {len(r.cases):>5}  {r.enterprise_name}"
-        )
-    return lines
+def ledger_lines(rows: Sequence[LedgerRow], *, width: int | None = None) -> list[str]:
+    """The problem ledger as a table aligned by display width, nothing cut."""
+    return render(ledger_view(rows), width=width)
+
+
+_VISIT_VIEW = (
+    Column("visited"),
+    Column("grids"),
+    Column("enterprise"),
+    Column("visitor"),
+    Column("channel"),
+    Column("evidence"),
+    Column("cases"),
+    Column("name"),
+)
+
+
+def visit_ledger_view(rows: Sequence[VisitLedgerRow]) -> Table:
+    """The visit ledger as a terminal shows it; the findings are in the CSV, XLSX and JSON."""
+    return Table(
+        _VISIT_VIEW,
+        tuple(
+            {
+                "visited": moment(r.at),
+                "grids": ", ".join(g.grid for g in r.grids) or "-",
+                "enterprise": r.enterprise,
+                "visitor": r.visitor,
+                "channel": r.channel,
+                "evidence": r.evidence,
+                "cases": len(r.cases),
+                "name": r.enterprise_name,
+            }
+            for r in rows
+        ),
+    )
+
+
+def visit_ledger_lines(rows: Sequence[VisitLedgerRow], *, width: int | None = None) -> list[str]:
+    """The visit ledger as a table aligned by display width, nothing cut."""
+    return render(visit_ledger_view(rows), width=width)
 
 
 def step_to_dict(rec: RecordedStep) -> dict[str, Any]:

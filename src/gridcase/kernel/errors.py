@@ -27,7 +27,15 @@ __all__ = [
     "RefusedByRule",
     "RuleFileError",
     "StaleTimestamp",
+    "StoreBusy",
+    "StoreConnectionLost",
+    "StoreCorrupt",
+    "StoreError",
+    "StoreFull",
+    "StoreReadOnly",
+    "StoreUnavailable",
     "UnknownActor",
+    "UnknownSchemaVersion",
 ]
 
 
@@ -152,8 +160,13 @@ class UnknownActor(NotAuthorised):
 class Conflict(GridcaseError):
     """Another writer changed the same record first; nothing of this command was written.
 
-    Reload and decide again.
+    Reload and decide again. ``collided`` names what the other writer recorded first
+    (``Case <id>``, ``command <id>``), where the store could tell.
     """
+
+    def __init__(self, message: str, *, collided: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.collided = tuple(collided)
 
 
 class NotFound(GridcaseError, LookupError):
@@ -167,3 +180,61 @@ class RecordIntegrityError(GridcaseError):
     Never a refusal of the request: the store itself needs an auditor. ``gridcase verify``
     names the first broken position and what is wrong there.
     """
+
+
+class StoreError(GridcaseError):
+    """The store cannot do what was asked of it, for a reason outside the request.
+
+    ``url`` is the store as displayed (no password) and ``source`` where that URL came
+    from (``argument``, ``GRIDCASE_URL`` or ``default``), so that a message can say which
+    setting to fix. Nothing of the command was written.
+    """
+
+    def __init__(self, message: str, *, url: str, source: str = "argument") -> None:
+        super().__init__(message)
+        self.url = url
+        self.source = source
+
+
+class StoreUnavailable(StoreError):
+    """There is no store at the URL, or its server cannot be reached in time."""
+
+
+class StoreConnectionLost(StoreUnavailable):
+    """The connection to the store broke off mid-command.
+
+    The engine runs a command again a bounded number of times when this happens (a
+    command is idempotent by its id); this error is what is left after the last try.
+    """
+
+
+class StoreBusy(StoreError):
+    """Another writer held the store locked for longer than the configured wait.
+
+    ``waited`` is that wait in seconds; try again shortly, or raise the wait
+    (``?lock_timeout=SECONDS`` in the URL).
+    """
+
+    def __init__(self, message: str, *, url: str, source: str = "argument", waited: float) -> None:
+        super().__init__(message, url=url, source=source)
+        self.waited = waited
+
+
+class StoreFull(StoreError):
+    """The disk (or the database's quota) holding the store is full."""
+
+
+class StoreReadOnly(StoreError):
+    """The store can be read but not written (read-only file, medium or database)."""
+
+
+class StoreCorrupt(StoreError):
+    """The file or schema at the URL is not a readable gridcase store."""
+
+
+class UnknownSchemaVersion(StoreError):
+    """The store was written by a newer gridcase (its schema version is unknown here)."""
+
+    def __init__(self, message: str, *, url: str, source: str = "argument", version: str) -> None:
+        super().__init__(message, url=url, source=source)
+        self.version = version

@@ -9,7 +9,12 @@ so the reader is strict where YAML 1.1 is surprising and precise where it fails:
   ``yes``/``no``/``on``/``off`` stay text; only ``true`` and ``false`` are booleans;
 * a key given twice in one mapping is an error, not a silent overwrite;
 * every problem names the file and line, and :func:`line_of` finds the line of any
-  path in the document, so validation errors found later can point there too.
+  path in the document, so validation errors found later can point there too;
+* hostile input fails fast, with the file and line: a file over
+  :data:`MAX_YAML_BYTES` is refused before it is read, aliases (``*name``, the
+  "billion laughs" bomb) are refused where they appear, and nesting deeper than
+  :data:`MAX_YAML_DEPTH` or more than :data:`MAX_YAML_NODES` values are refused while
+  the file is composed, before any of it is built.
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ import yaml
 from gridcase.kernel.errors import Problem, RuleFileError
 
 __all__ = [
+    "MAX_YAML_BYTES",
+    "MAX_YAML_DEPTH",
+    "MAX_YAML_NODES",
     "Loc",
     "YamlDocument",
     "location_of",
@@ -36,9 +44,66 @@ __all__ = [
 
 Loc = tuple[str | int, ...]
 
+MAX_YAML_BYTES = 2 * 1024 * 1024
+"""The largest rule, calendar or scenario file read (the largest bundled one is 22 kB)."""
+MAX_YAML_DEPTH = 64
+"""The deepest nesting of mappings and lists (the bundled files nest 7 deep)."""
+MAX_YAML_NODES = 200_000
+"""The most values (scalars, mappings, lists) in one document."""
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """The document exceeds a limit; raised while composing, with the place."""
+
 
 class _DataLoader(yaml.SafeLoader):
-    """SafeLoader without YAML 1.1's sexagesimal numbers and yes/no booleans."""
+    """SafeLoader without YAML 1.1's sexagesimal numbers and yes/no booleans, and with limits."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._nodes = 0
+
+    def _mark(self) -> yaml.Mark:
+        return self.peek_event().start_mark  # type: ignore[no-untyped-call, no-any-return]
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            raise _Refused(
+                None, None, "aliases (*name) are not allowed in gridcase files", self._mark()
+            )
+        self._nodes += 1
+        if self._nodes > MAX_YAML_NODES:
+            raise _Refused(
+                None, None, f"more than {MAX_YAML_NODES} values in one file", self._mark()
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise _Refused(
+                    None, None, f"nested more than {MAX_YAML_DEPTH} levels deep", self._mark()
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _flow_depth_problem(text: str, name: str) -> Problem | None:
+    """Brackets nested deeper than the limit, found in one pass before YAML's scanner runs
+    (PyYAML scans nested flow collections in quadratic time). Brackets inside quotes and
+    comments count too: the count can only be too high, for a file no official writes."""
+    depth = 0
+    line = 1
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                return Problem(name, line, "", f"nested more than {MAX_YAML_DEPTH} levels deep")
+        elif ch in "]}":
+            depth = max(depth - 1, 0)
+        elif ch == "\n":
+            line += 1
+    return None
 
 
 _DataLoader.yaml_implicit_resolvers = {
@@ -133,6 +198,13 @@ def _index(
 
 def read_yaml(text: str, *, name: str) -> YamlDocument:
     """Parse one YAML document as plain data, or raise :class:`RuleFileError` naming the line."""
+    if len(text) > MAX_YAML_BYTES:
+        raise RuleFileError(
+            [Problem(name, None, "", f"the file is larger than {MAX_YAML_BYTES} bytes")]
+        )
+    deep = _flow_depth_problem(text, name)
+    if deep is not None:
+        raise RuleFileError([deep])
     try:
         node = yaml.compose(text, Loader=_DataLoader)
     except yaml.MarkedYAMLError as exc:
@@ -172,6 +244,11 @@ def read_yaml_file(path: str | PathLike[str]) -> YamlDocument:
     """Read and parse a UTF-8 YAML file; an unreadable file is a located problem too."""
     name = str(path)
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise RuleFileError(
+                [Problem(name, None, "", f"the file is {size} bytes, over {MAX_YAML_BYTES}")]
+            )
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise RuleFileError(

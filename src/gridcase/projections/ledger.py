@@ -10,19 +10,61 @@ rules, and it can be rebuilt from scratch, or as of any past moment, from the lo
 
 from __future__ import annotations
 
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
 
+from gridcase.calendar import WorkingCalendar, national_calendar
 from gridcase.domain.actions import Action
 from gridcase.domain.case import Case
 from gridcase.domain.case_state import CLOCK_EXPIRED
-from gridcase.domain.payloads import PlanPayload, RatePayload, ResolvePayload
+from gridcase.domain.payloads import (
+    PAYLOAD_MODELS,
+    Payload,
+    PlanPayload,
+    RatePayload,
+    ResolvePayload,
+)
 from gridcase.projections.log import Projection, event_topics
 from gridcase.storage.log import EventLog
 
-__all__ = ["LedgerRow", "ProblemLedger"]
+__all__ = [
+    "CalendarOf",
+    "LedgerRow",
+    "ProblemLedger",
+    "UnitTurn",
+    "apply_case_event",
+    "national_calendar_of",
+]
+
+CalendarOf = Callable[[str], WorkingCalendar]
+"""The working calendar a jurisdiction counts in (the unit turns are counted in it)."""
+
+
+_PAYLOAD_MODELS: dict[str, type[Payload]] = {
+    a.value: PAYLOAD_MODELS[a] for a in (Action.SET_PLAN, Action.RESOLVE, Action.RATE)
+}
+"""The steps whose payload the ledger reads (plan, resolution, rating), with the model
+each is validated by on the way out of the store (as ``Case.Event.typed_payload`` does)."""
+
+
+@cache
+def national_calendar_of(_jurisdiction: str) -> WorkingCalendar:
+    return national_calendar()
+
+
+@dataclass
+class UnitTurn:
+    """One unit's turn holding a case: from when it got it to when it left (None: still)."""
+
+    unit: str
+    since: datetime
+    until: datetime | None = None
+    working_days: int | None = None
+    """Working days fully completed during the turn (None while it is still running)."""
 
 
 @dataclass
@@ -61,6 +103,19 @@ class LedgerRow:
     """Steps recorded later than the rules tolerate: (version, why late)."""
     last_recorded_at: datetime | None = None
     """When the last step was recorded (its ``last_at`` is when it happened, as claimed)."""
+    unit_turns: list[UnitTurn] = field(default_factory=list)
+    """Which unit held the case in turn, and how many working days each used (after
+    returns and redispatches a unit can have several turns)."""
+    resolved_at: datetime | None = None
+    """When the case was last resolved (办结反馈), as claimed."""
+    resolved_by: str | None = None
+    """Who resolved it: the officer the performance figures count it to."""
+    resolved_unit: str | None = None
+    scores: dict[str, int] = field(default_factory=dict)
+    """Qingdao's 1-5 scores, as rated: efficiency, attitude, quality."""
+    trail: list[tuple[int, str, datetime]] = field(default_factory=list)
+    """Every step as (version, kind, when): the evidence a compliance finding cites. A
+    clock's expiry reads ``clock_expired:<clock>``."""
 
     @property
     def next_due(self) -> date | None:
@@ -77,15 +132,20 @@ class ProblemLedger(Projection):
 
     topics = event_topics(Case)
 
-    def __init__(self, *, as_of: datetime | None = None) -> None:
+    def __init__(
+        self, *, as_of: datetime | None = None, calendar_of: CalendarOf | None = None
+    ) -> None:
         super().__init__()
         self.as_of = as_of
+        self.calendar_of: CalendarOf = calendar_of or national_calendar_of
         self.rows: dict[UUID, LedgerRow] = {}
 
     @classmethod
-    def build(cls, log: EventLog, *, as_of: datetime | None = None) -> ProblemLedger:
+    def build(
+        cls, log: EventLog, *, as_of: datetime | None = None, calendar_of: CalendarOf | None = None
+    ) -> ProblemLedger:
         """The ledger rebuilt from the start of the log (up to ``as_of``, if given)."""
-        ledger = cls(as_of=as_of)
+        ledger = cls(as_of=as_of, calendar_of=calendar_of)
         ledger.fold_all(log.read(topics=cls.topics))
         return ledger
 
@@ -94,61 +154,7 @@ class ProblemLedger(Projection):
             return
         if self.as_of is not None and event.timestamp > self.as_of:
             return
-        if isinstance(event, Case.Submitted):
-            row = LedgerRow(
-                case_id=event.originator_id,
-                jurisdiction=event.jurisdiction,
-                enterprise=event.enterprise,
-                title=event.title,
-                category=event.category,
-                channel=event.channel,
-                submitted_at=event.timestamp,
-            )
-            self.rows[row.case_id] = row
-        else:
-            found = self.rows.get(event.originator_id)
-            if found is None:  # the submission lies after ``as_of``
-                return
-            row = found
-        row.state = event.state
-        row.final = event.final
-        row.owner_role = event.owner_role
-        row.owner_party = event.owner_party
-        row.unit = event.unit
-        row.level = event.level
-        row.last_at = event.timestamp
-        row.last_recorded_at = event.recorded_at or row.last_recorded_at
-        row.steps += 1
-        if event.late_reason is not None:
-            row.late_entries.append((event.originator_version, event.late_reason))
-        for name in event.clocks_stopped:
-            row.open_deadlines.pop(name, None)
-        for started in event.clocks_started:
-            row.open_deadlines[started["clock"]] = date.fromisoformat(started["due_date"])
-        payload = event.typed_payload()
-        kind = event.kind
-        if kind == CLOCK_EXPIRED:
-            assert isinstance(event, Case.ClockExpired)
-            row.misses[event.clock] = event.misses
-        elif kind == Action.RECORD_DELAY_REASON and event.reason:
-            row.delay_reasons.append(event.reason)
-        elif isinstance(payload, PlanPayload):
-            row.responsible_leader = payload.responsible_leader or row.responsible_leader
-            row.measures = payload.measures or row.measures
-            row.time_limit_working_days = (
-                payload.time_limit_working_days or row.time_limit_working_days
-            )
-        elif isinstance(payload, ResolvePayload):
-            row.result = payload.result or row.result
-        elif isinstance(payload, RatePayload):
-            if payload.satisfaction is not None:
-                row.satisfaction = payload.satisfaction.value
-        elif kind == Action.ESCALATE:
-            row.escalations += 1
-        elif kind == Action.REQUEST_RETURN:
-            row.returns += 1
-        if event.final:
-            row.closed_at = event.timestamp
+        apply_case_event(self.rows, event, self.calendar_of)
 
     def for_jurisdiction(self, jurisdiction: str | None = None) -> list[LedgerRow]:
         """Rows, oldest submission first, optionally of one jurisdiction."""
@@ -156,3 +162,103 @@ class ProblemLedger(Projection):
             r for r in self.rows.values() if jurisdiction is None or r.jurisdiction == jurisdiction
         ]
         return sorted(rows, key=lambda r: (r.submitted_at, str(r.case_id)))
+
+
+def apply_case_event(
+    rows: MutableMapping[UUID, LedgerRow],
+    event: Any,
+    calendar_of: CalendarOf = national_calendar_of,
+) -> LedgerRow | None:
+    """Apply one case event to the ledger's rows; returns the row it changed (None: none).
+
+    The one fold of the problem ledger: the in-memory ledger and the SQL table
+    (:mod:`gridcase.projections.runner`) both call it, so they cannot disagree.
+    """
+    if not isinstance(event, Case.Event):
+        return None
+    if isinstance(event, Case.Submitted):
+        row = LedgerRow(
+            case_id=event.originator_id,
+            jurisdiction=event.jurisdiction,
+            enterprise=event.enterprise,
+            title=event.title,
+            category=event.category,
+            channel=event.channel,
+            submitted_at=event.timestamp,
+        )
+        rows[row.case_id] = row
+    else:
+        found = rows.get(event.originator_id)
+        if found is None:  # the submission lies after ``as_of``
+            return None
+        row = found
+    _turn(row, event, calendar_of)
+    row.state = event.state
+    row.final = event.final
+    row.owner_role = event.owner_role
+    row.owner_party = event.owner_party
+    row.unit = event.unit
+    row.level = event.level
+    row.last_at = event.timestamp
+    row.last_recorded_at = event.recorded_at or row.last_recorded_at
+    row.steps += 1
+    label = f"{CLOCK_EXPIRED}:{event.clock}" if isinstance(event, Case.ClockExpired) else event.kind
+    row.trail.append((event.originator_version, label, event.timestamp))
+    if event.late_reason is not None:
+        row.late_entries.append((event.originator_version, event.late_reason))
+    for name in event.clocks_stopped:
+        row.open_deadlines.pop(name, None)
+    for started in event.clocks_started:
+        row.open_deadlines[started["clock"]] = date.fromisoformat(started["due_date"])
+    kind = event.kind
+    # Only these steps carry what the ledger reads from a payload; validating the
+    # others' payloads would be a third of a rebuild's fold (measured).
+    model = _PAYLOAD_MODELS.get(kind)
+    payload = model.model_validate(event.payload) if model is not None else None
+    if kind == CLOCK_EXPIRED:
+        assert isinstance(event, Case.ClockExpired)
+        row.misses[event.clock] = event.misses
+    elif kind == Action.RECORD_DELAY_REASON and event.reason:
+        row.delay_reasons.append(event.reason)
+    elif isinstance(payload, PlanPayload):
+        row.responsible_leader = payload.responsible_leader or row.responsible_leader
+        row.measures = payload.measures or row.measures
+        row.time_limit_working_days = payload.time_limit_working_days or row.time_limit_working_days
+    elif isinstance(payload, ResolvePayload):
+        row.result = payload.result or row.result
+        row.resolved_at = event.timestamp
+        row.resolved_by = event.actor
+        row.resolved_unit = event.unit
+    elif isinstance(payload, RatePayload):
+        if payload.satisfaction is not None:
+            row.satisfaction = payload.satisfaction.value
+        for name in ("efficiency", "attitude", "quality"):
+            score = getattr(payload, name)
+            if score is not None:
+                row.scores[name] = int(score)
+    elif kind == Action.ESCALATE:
+        row.escalations += 1
+    elif kind == Action.REQUEST_RETURN:
+        row.returns += 1
+    if event.final:
+        row.closed_at = event.timestamp
+    return row
+
+
+def _turn(row: LedgerRow, event: Any, calendar_of: CalendarOf) -> None:
+    """Close the running unit's turn when the case leaves it (or ends); open the next one.
+
+    A turn runs from the step that put the case with a unit to the step that took it
+    away (a return, a redispatch, a sign-off); its working days are those fully
+    completed in between, in the jurisdiction's calendar.
+    """
+    running = row.unit_turns[-1] if row.unit_turns and row.unit_turns[-1].until is None else None
+    unit = event.unit if not event.final else None
+    if running is not None and running.unit != unit:
+        running.until = event.timestamp
+        running.working_days = calendar_of(row.jurisdiction).working_days_elapsed(
+            running.since, event.timestamp
+        )
+        running = None
+    if running is None and unit is not None:
+        row.unit_turns.append(UnitTurn(unit=unit, since=event.timestamp))

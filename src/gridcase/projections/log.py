@@ -7,6 +7,7 @@ up reads only what is new, and a rebuild is a fresh projection read from positio
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from typing import Any
@@ -14,6 +15,9 @@ from typing import Any
 from gridcase.storage.log import DEFAULT_PAGE, EventLog, event_topics, topics_of
 
 __all__ = ["Projection", "event_topics", "topics_of"]
+
+_log = logging.getLogger("gridcase.projections")
+"""How far each projection folded the log (DEBUG)."""
 
 
 class Projection(ABC):
@@ -44,4 +48,14 @@ class Projection(ABC):
 
     def catch_up(self, log: EventLog, *, page: int = DEFAULT_PAGE) -> int:
         """Fold every event recorded since the last catch-up; returns how many."""
-        return self.fold_all(log.read(after=self.position, topics=self.topics, page=page))
+        start = self.position
+        folded = self.fold_all(log.read(after=start, topics=self.topics, page=page))
+        if folded:
+            _log.debug(
+                "%s: folded %d event(s), positions %d to %d",
+                type(self).__name__,
+                folded,
+                start + 1,
+                self.position,
+            )
+        return folded

@@ -30,7 +30,9 @@ from eventsourcing.persistence import IntegrityError
 from gridcase.kernel.errors import Conflict, NotFound, RecordIntegrityError
 from gridcase.storage.application import GridcaseApplication
 from gridcase.storage.chain import NO_CHAIN, ChainLink
+from gridcase.storage.faults import guard, translated
 from gridcase.storage.log import EventLog
+from gridcase.storage.opening import SCHEMA_VERSION, check_schema_version, prepare
 from gridcase.storage.recorder import GridcaseRecorder
 from gridcase.storage.rows import CaseRow, CommandRow
 from gridcase.storage.sealing import (
@@ -74,26 +76,47 @@ class Store:
         cache_size: int = DEFAULT_CACHE_SIZE,
         keys: KeyProvider | None = None,
         seal_algorithm: Algorithm = "aes-256-gcm",
+        create: bool = True,
     ) -> None:
-        env = dict(location.env)
+        opening = prepare(location, create=create)
+        env = {**location.env, **opening.env}
         if cache_size > 0:
             env["AGGREGATE_CACHE_MAXSIZE"] = str(cache_size)
         self.location = location
-        self._app = GridcaseApplication(env=env)
+        self.read_only = opening.read_only
+        """Whether the store was opened to read only (its file or medium is not writable)."""
+        with translated(location):
+            self._app = GridcaseApplication(env=env)
+            guard(self._app.recorder.datastore, location)  # type: ignore[attr-defined]
+            self._open(location, keys, seal_algorithm)
+
+    def _open(
+        self, location: StoreLocation, keys: KeyProvider | None, seal_algorithm: Algorithm
+    ) -> None:
         recorder = self._app.recorder
         if not isinstance(recorder, GridcaseRecorder):  # pragma: no cover - configuration error
             raise TypeError(f"unexpected recorder {type(recorder).__name__}")
         self._recorder: GridcaseRecorder = recorder
         self.log = EventLog(self._app)
         """The log, to read only (projections, audits)."""
-        unchained = "chain_algorithm" not in recorder.meta()
+        meta = recorder.meta()
+        check_schema_version(location, meta.get("schema_version"))
+        unchained = "chain_algorithm" not in meta
         self.keys: KeyProvider = keys or StoreKeyProvider(
             recorder.load_key, recorder.save_key, recorder.delete_key, master_key_from_env()
         )
         self.sealer = Sealer(self.keys, seal_algorithm)
         """Seals personal data with its enterprise's key (see :mod:`gridcase.storage.sealing`)."""
-        self.chain = recorder.set_meta_default("chain_algorithm", location.chain)
+        if self.read_only:
+            self.chain = meta.get("chain_algorithm", NO_CHAIN)
+            return
+        # Opening an existing store writes nothing (it opens while another writer holds it).
+        self.chain = meta.get("chain_algorithm") or recorder.set_meta_default(
+            "chain_algorithm", location.chain
+        )
         """The hash chain this store keeps (it is chosen when the store is created)."""
+        if "schema_version" not in meta:
+            recorder.set_meta_default("schema_version", SCHEMA_VERSION)
         if unchained and self.chain != NO_CHAIN:
             # A store made before the chain existed (release 0.1) is sealed once, when a
             # chaining release first opens it; events that appear unlinked later are not.
@@ -101,6 +124,19 @@ class Store:
 
     def close(self) -> None:
         self._app.close()
+
+    def recover(self) -> None:
+        """After a lost connection: drop every pooled connection that broke with it.
+
+        A server restart or ``pg_terminate_backend`` breaks all the idle connections of
+        the pool at once; checking them here (psycopg_pool's ``check``) keeps the next
+        attempt from drawing another dead one. SQLite has nothing to recover.
+        """
+        pool = getattr(getattr(self._recorder, "datastore", None), "pool", None)
+        check = getattr(pool, "check", None)
+        if callable(check):
+            with contextlib.suppress(Exception):
+                check()
 
     # -- aggregates ----------------------------------------------------------------------
 
@@ -180,6 +216,11 @@ class Store:
         Raises :class:`Conflict` when another writer got there first: an aggregate's
         version was taken, or the command id was recorded meanwhile. Nothing is written then.
         """
+        firsts = [
+            (type(a).__name__, a.id, a.pending_events[0].originator_version)
+            for a in aggregates
+            if a.pending_events
+        ]
         try:
             self._app.save(
                 *aggregates,
@@ -188,12 +229,28 @@ class Store:
                 gridcase_security=list(security),
             )
         except IntegrityError as exc:
-            names = ", ".join(f"{type(a).__name__} {a.id}" for a in aggregates)
-            raise Conflict(
-                f"another writer changed {names} (or carried out command "
-                f"{command.command_id if command else '-'}) first; reload and try again"
-            ) from exc
+            raise self._conflict(firsts, command) from exc
         self._keep(aggregates)
+
+    def _conflict(
+        self, firsts: Sequence[tuple[str, UUID, int]], command: CommandRow | None
+    ) -> Conflict:
+        """The Conflict of a lost race, naming what another writer really recorded first."""
+        with translated(self.location):
+            taken = {
+                e.originator_id
+                for e in self._recorder.select_events_after([(oid, v - 1) for _, oid, v in firsts])
+            }
+            done = command is not None and self._recorder.lookup_command(command.command_id)
+        collided = [f"{name} {oid}" for name, oid, _ in firsts if oid in taken]
+        if done and command is not None:
+            collided.append(f"command {command.command_id}")
+        what = ", ".join(collided) or ", ".join(f"{name} {oid}" for name, oid, _ in firsts)
+        return Conflict(
+            f"another writer recorded {what} first; nothing of this command was written: "
+            "reload and try again",
+            collided=tuple(collided),
+        )
 
     def _keep(self, aggregates: Sequence[Aggregate]) -> None:
         """Cache what was just saved, so the next command need not rebuild it.

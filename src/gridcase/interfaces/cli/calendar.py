@@ -9,6 +9,7 @@ import click
 
 from gridcase.calendar import Deadline, WorkingCalendar, load_calendar, national_calendar
 from gridcase.interfaces.cli.common import (
+    FOUND,
     day_label,
     emit_json,
     json_option,
@@ -123,7 +124,7 @@ def calendar_first_working_day(
 @calendar_option
 @json_option
 def calendar_is_working_day(day: date, calendar_file: Path | None, as_json: bool) -> None:
-    """Whether DATE (YYYY-MM-DD) is a working day."""
+    """Whether DATE (YYYY-MM-DD) is a working day: exit status 0 if it is, 1 if not."""
     cal = _calendar(calendar_file)
     with library_errors():
         working = cal.is_working_day(day)
@@ -138,14 +139,22 @@ def calendar_is_working_day(day: date, calendar_file: Path | None, as_json: bool
                 "calendar_version": cal.version,
             }
         )
-        return
+    else:
+        _say_working_day(day, cal.id, cal.version, working=working, provisional=provisional)
+    if not working:
+        raise click.exceptions.Exit(FOUND)  # `if gridcase calendar is-working-day …; then`
+
+
+def _say_working_day(
+    day: date, cal_id: str, version: str, *, working: bool, provisional: bool
+) -> None:
     weekend = day.weekday() >= 5
     if working:
         kind = "a make-up working day (调休上班)" if weekend else "a working day"
     else:
         kind = "a weekend day off" if weekend else "a day off (holiday or closure)"
     click.echo(f"{day_label(day)} is {kind}.")
-    click.echo(f"Calendar: {cal.id}, version {cal.version[:12]}.")
+    click.echo(f"Calendar: {cal_id}, version {version[:12]}.")
     if provisional:
         click.echo(
             f"Provisional: there is no State Council holiday notice for {day.year} yet; "

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from gridcase.interfaces.cli.common import (
+    FOUND,
     emit_json,
     json_option,
     jurisdiction_option,
@@ -22,7 +23,13 @@ __all__ = ["coverage_command"]
 
 @click.command("coverage")
 @jurisdiction_option
-@click.option("--month", callback=parse_year_month, required=True, metavar="YYYY-MM")
+@click.option(
+    "--month",
+    callback=parse_year_month,
+    required=True,
+    metavar="YYYY-MM",
+    help="The month whose visits count, YYYY-MM.",
+)
 @click.option("--grid", default=None, help="A grid id (default: the whole jurisdiction).")
 @json_option
 @url_option
@@ -35,8 +42,21 @@ def coverage_command(
     url: str | None,
     rules_folder: Path | None,
 ) -> None:
-    """Which enterprises (or, for a cadence per grid, which grids) were not visited as required (docs/roster.md)."""
-    report = roster_call(url, rules_folder, lambda e: e.roster.coverage(jurisdiction, month, grid))
+    """Which enterprises (or, for a cadence per grid, which grids) were not visited as required (docs/roster.md).
+
+    Exit status 1 when any was missed (docs/cli.md)."""
+    report = roster_call(
+        url, rules_folder, lambda e: e.roster.coverage(jurisdiction, month, grid), create=False
+    )
+    _print(report, jurisdiction, grid, as_json)
+    if report.missed:
+        # A check that found something: a script (or a cron mail) sees it without parsing.
+        raise click.exceptions.Exit(FOUND)
+
+
+def _print(
+    report: CoverageReport | GridCoverageReport, jurisdiction: str, grid: str | None, as_json: bool
+) -> None:
     if as_json:
         emit_json(report.to_dict())
         return

@@ -12,13 +12,14 @@ import click
 
 from gridcase.domain.enterprise import ScopeEntry, ScopeExit
 from gridcase.interfaces.cli.common import (
+    FOUND,
     command_id_option,
     emit_json,
     json_option,
     jurisdiction_option,
     library_errors,
     on_option,
-    open_engine,
+    opened,
     optional,
     parse_date,
     roster_call,
@@ -101,39 +102,45 @@ def enterprises_import(
         if done >= total:
             bars[stage].__exit__(None, None, None)
 
-    engine = open_engine(url, rules_folder)
-    try:
-        with library_errors():
-            try:
-                report = import_roster(
-                    engine,
-                    file,
-                    jurisdiction=jurisdiction,
-                    command_id=cid,
-                    in_scope_from=since,
-                    valid_only=valid_only,
-                    batch_size=batch_size,
-                    progress=progress,
-                    actor=session_actor(),
-                )
-            except ImportRefused as refused:
-                _say_refused(refused, as_json)
-                raise SystemExit(1) from None
-    finally:
-        engine.close()
+    with opened(url, rules_folder, create=True) as engine, library_errors():
+        try:
+            report = import_roster(
+                engine,
+                file,
+                jurisdiction=jurisdiction,
+                command_id=cid,
+                in_scope_from=since,
+                valid_only=valid_only,
+                batch_size=batch_size,
+                progress=progress,
+                actor=session_actor(),
+            )
+        except ImportRefused as refused:
+            _say_refused(refused, as_json)
+            raise SystemExit(1) from None
     if as_json:
         emit_json(report.to_dict())
-        return
-    if report.duplicate:
-        click.echo(f"import {cid} was carried out before: nothing new.")
-        return
-    for p in report.problems:
-        click.echo(f"skipped {p}", err=True)
-    click.echo(
-        f"imported {report.imported} of {report.rows} row(s) into {jurisdiction} in {report.batches} batch(es)."
-    )
-    if report.ignored_columns:
-        click.echo(f"ignored columns: {', '.join(report.ignored_columns)}")
+    elif report.duplicate:
+        click.echo(
+            f"import {cid} was carried out before: nothing new "
+            f"({report.already_there} row(s) already there)."
+        )
+    else:
+        for p in report.problems:
+            click.echo(f"skipped {p}", err=True)
+        click.echo(
+            f"imported {report.imported} of {report.rows} row(s) into {jurisdiction} in "
+            f"{report.batches} batch(es)."
+            + (
+                f" {report.already_there} were already there (resumed)."
+                if report.already_there
+                else ""
+            )
+        )
+        if report.ignored_columns:
+            click.echo(f"ignored columns: {', '.join(report.ignored_columns)}")
+    if report.problems:
+        raise click.exceptions.Exit(FOUND)  # rows were skipped (docs/cli.md)
 
 
 def _say_refused(refused: ImportRefused, as_json: bool) -> None:
@@ -162,7 +169,7 @@ def _say_refused(refused: ImportRefused, as_json: bool) -> None:
 @enterprises_group.command("add")
 @click.argument("credit_code")
 @jurisdiction_option
-@click.option("--name", required=True)
+@click.option("--name", required=True, help="The registered name (企业名称).")
 @click.option(
     "--since", callback=parse_date, required=True, help="In scope from this day, YYYY-MM-DD."
 )
@@ -179,10 +186,11 @@ def _say_refused(refused: ImportRefused, as_json: bool) -> None:
     ),
     default="listed",
     show_default=True,
+    help="Why the enterprise enters the service scope.",
 )
-@click.option("--tier", default=None)
-@click.option("--industry", default=None)
-@click.option("--location", default=None)
+@click.option("--tier", default=None, help="A tier of the rule file (e.g. town_key).")
+@click.option("--industry", default=None, help="Industry (行业).")
+@click.option("--location", default=None, help="Address or park (地址).")
 @command_id_option
 @url_option
 @rules_folder_option
@@ -227,9 +235,12 @@ def enterprises_add(
 @jurisdiction_option
 @on_option
 @click.option(
-    "--basis", type=click.Choice(["moved_out", "deregistered", "delisted"]), required=True
+    "--basis",
+    type=click.Choice(["moved_out", "deregistered", "delisted"]),
+    required=True,
+    help="Why it leaves: moved out (迁出), deregistered (注销) or delisted.",
 )
-@click.option("--reason", required=True)
+@click.option("--reason", required=True, help="The reason in words, for the record.")
 @command_id_option
 @url_option
 @rules_folder_option
@@ -405,8 +416,8 @@ def liaison_withdraw(
 @click.argument("credit_code")
 @jurisdiction_option
 @click.option("--name", required=True, help="The contact person's name.")
-@click.option("--phone", default=None)
-@click.option("--email", default=None)
+@click.option("--phone", default=None, help="The contact person's phone (kept sealed).")
+@click.option("--email", default=None, help="The contact person's e-mail (kept sealed).")
 @command_id_option
 @url_option
 @rules_folder_option
@@ -433,6 +444,7 @@ def enterprises_contact(
             email=email,
             command_id=command_id or f"cli/contact/{jurisdiction}/{code}/{name}",
         ),
+        create=False,
     )
     said(result, f"{code}'s contact recorded (sealed)")
 
@@ -465,5 +477,6 @@ def enterprises_erase(
             reason=reason,
             command_id=command_id or f"cli/erase/{jurisdiction}/{code}",
         ),
+        create=False,
     )
     said(result, f"{code}'s personal data erased; sealed values now read [erased]")

@@ -29,7 +29,7 @@ def grids_group() -> None:
 @click.argument("grid_id")
 @jurisdiction_option
 @click.option("--kind", required=True, help="A grid kind of the rule file (roster.grid_kinds).")
-@click.option("--name", required=True)
+@click.option("--name", required=True, help="The name shown in ledgers and tables.")
 @click.option("--unit", default=None, help="The department or township running the grid.")
 @command_id_option
 @url_option

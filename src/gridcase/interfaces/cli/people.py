@@ -60,7 +60,7 @@ def people_bootstrap(
 @people_group.command("add")
 @click.argument("person_id")
 @jurisdiction_option
-@click.option("--name", required=True)
+@click.option("--name", required=True, help="The name shown in ledgers and tables.")
 @click.option(
     "--role", "roles", multiple=True, required=True, help="A role of the rule file (repeatable)."
 )

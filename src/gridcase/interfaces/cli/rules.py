@@ -57,7 +57,13 @@ def rules_check(files: tuple[Path, ...]) -> None:
     show_default=True,
     help="svg needs Graphviz's dot on the PATH.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
 def rules_diagram(file: Path, fmt: str, output: Path | None) -> None:
     """Draw the handling path of the rule FILE (Mermaid text; DOT; SVG with Graphviz)."""
     from gridcase.workflow.diagram import to_dot, to_mermaid
@@ -86,7 +92,13 @@ def rules_diagram(file: Path, fmt: str, output: Path | None) -> None:
 
 
 @rules_group.command("schema")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
 def rules_schema(output: Path | None) -> None:
     """Print the JSON Schema of rule files (for editors that validate as you type)."""
     from gridcase.workflow.schema import rule_file_schema
@@ -96,7 +108,11 @@ def rules_schema(output: Path | None) -> None:
 
 @rules_group.command("list")
 @click.option(
-    "--rules", "folder", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None
+    "--rules",
+    "folder",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Rules folder (default: GRIDCASE_RULES, else the bundled rules).",
 )
 def rules_list(folder: Path | None) -> None:
     """The rule files gridcase runs: jurisdiction, version, effective date, file."""

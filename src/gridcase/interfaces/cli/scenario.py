@@ -109,7 +109,13 @@ def scenario_run(
 
 
 @scenario_group.command("schema")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
 def scenario_schema_command(output: Path | None) -> None:
     """Print the JSON Schema of scenario files (for editors that validate as you type)."""
     from gridcase.interfaces.scenarios import scenario_schema

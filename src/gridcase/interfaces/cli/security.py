@@ -22,7 +22,13 @@ def security_group() -> None:
 
 @security_group.command("log")
 @click.option("--after", type=int, default=0, help="Only entries after this position.")
-@click.option("--limit", type=click.IntRange(1, 100_000), default=1000)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 100_000),
+    default=1000,
+    show_default=True,
+    help="At most this many entries.",
+)
 @click.option(
     "--outcome",
     type=click.Choice(["refused", "late_entry", "administered"]),

@@ -28,6 +28,7 @@ from gridcase.interfaces.cli.common import (
     said,
     url_option,
 )
+from gridcase.interfaces.cli.output import emit_table, output_options
 from gridcase.kernel.errors import NotFound
 
 if TYPE_CHECKING:
@@ -79,16 +80,23 @@ def _evidence_of(path: Path) -> EvidenceCells:
     "--at", "at", callback=parse_moment, required=True, help="When the visit took place (ISO 8601)."
 )
 @click.option(
-    "--channel", type=click.Choice(["on_site", "phone", "wechat", "questionnaire"]), required=True
+    "--channel",
+    type=click.Choice(["on_site", "phone", "wechat", "questionnaire"]),
+    required=True,
+    help="How the visit was made (实地, 电话, 微信, 问卷).",
 )
 @click.option(
-    "--purpose", type=click.Choice(["service", "inspection"]), default="service", show_default=True
+    "--purpose",
+    type=click.Choice(["service", "inspection"]),
+    default="service",
+    show_default=True,
+    help="A service visit (服务) or an inspection (检查).",
 )
 @click.option("--operations", default=None, help="Finding: production and operation (生产经营).")
 @click.option("--investment-intent", default=None, help="Finding: investment intent (投资意愿).")
 @click.option("--tax-status", default=None, help="Finding: tax status (纳税状况).")
 @click.option("--difficulties", default=None, help="Finding: difficulties and needs (困难需求).")
-@click.option("--note", default=None)
+@click.option("--note", default=None, help="Finding: anything else worth noting.")
 @click.option(
     "--evidence",
     "evidence",
@@ -219,9 +227,15 @@ def visits_record(
     "xlsx_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Write an Excel workbook (one sheet).",
+    help="Write an Excel workbook (one sheet); the same as --format xlsx --output PATH.",
 )
-@json_option
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON object: the period, its due date and the rows.",
+)
+@output_options()
 @url_option
 @rules_folder_option
 def visits_ledger(
@@ -234,16 +248,20 @@ def visits_ledger(
     csv_path: Path | None,
     xlsx_path: Path | None,
     as_json: bool,
+    fmt: str,
+    output: Path | None,
+    wide: bool,
     url: str | None,
     rules_folder: Path | None,
 ) -> None:
     """The visit ledger (走访台账): every visit of a month, rebuilt from the records (docs/ledgers.md)."""
     from gridcase.interfaces.export import visit_ledger_table, write_csv, write_xlsx
-    from gridcase.interfaces.render import visit_ledger_lines
+    from gridcase.interfaces.render import visit_ledger_view
     from gridcase.projections.visit_ledger import LedgerPeriod, VisitLedger, ledger_due
 
-    if sum(bool(x) for x in (csv_path, xlsx_path, as_json)) > 1:
-        raise click.UsageError("give one of --csv, --xlsx and --json")
+    converted = fmt != "table" or output is not None
+    if sum(bool(x) for x in (csv_path, xlsx_path, as_json, converted)) > 1:
+        raise click.UsageError("give one of --format/--output, --csv, --xlsx and --json")
     with library_errors():
         if month is not None and first is None and last is None:
             period = LedgerPeriod.of(month)
@@ -275,6 +293,14 @@ def visits_ledger(
     due_rule = (
         f"{rules.jurisdiction}@{rules.version} visits.ledger_due" if rules is not None else ""
     )
+    if converted:
+        name = rules.rules.jurisdiction.name.zh if rules is not None else jurisdiction
+        title = " ".join(x for x in (name, grid, "走访台账", str(period)) if x)
+        if fmt == "table":
+            emit_table(visit_ledger_view(rows), fmt, output, wide=wide, title=title)
+        else:
+            emit_table(visit_ledger_table(rows), fmt, output, wide=wide, title=title)
+        return
     where = f"grid {grid}" if grid else "all grids"
     stood = f", as of {as_of.isoformat()}" if as_of else ""
     if as_json:
@@ -320,5 +346,4 @@ def visits_ledger(
         write_xlsx(visit_ledger_table(rows), xlsx_path, title=title)
         click.echo(f"wrote {xlsx_path}")
     elif rows:
-        for line in visit_ledger_lines(rows):
-            click.echo(line)
+        emit_table(visit_ledger_view(rows), "table", None, wide=wide, title="走访台账")

@@ -21,7 +21,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 import gridcase.kernel.errors as errors_module
-from gridcase.domain.actions import SYSTEM_ROLE, Action
+from gridcase.domain.actions import SYSTEM_ACTOR, SYSTEM_ROLE, Action
 from gridcase.domain.case_state import CLOCK_EXPIRED
 from gridcase.domain.credit_code import parse_credit_code
 from gridcase.interfaces.scenarios.model import (
@@ -34,7 +34,7 @@ from gridcase.interfaces.scenarios.model import (
     SubmitStep,
 )
 from gridcase.kernel.errors import GridcaseError, InvalidInput, Problem, RuleFileError
-from gridcase.kernel.yamldata import YamlDocument, problems_from_pydantic, read_yaml
+from gridcase.kernel.yamldata import YamlDocument, problems_from_pydantic, read_yaml_file
 from gridcase.workflow.compiler import CompiledRules
 from gridcase.workflow.loader import RuleBook, load_rules
 
@@ -86,8 +86,8 @@ def _claims(path: Path, jurisdiction: str) -> bool:
     if path.stem == jurisdiction:
         return True
     try:
-        doc = read_yaml(path.read_text(encoding="utf-8"), name=str(path))
-    except (OSError, UnicodeDecodeError, RuleFileError):
+        doc = read_yaml_file(path)
+    except RuleFileError:
         return False
     data = doc.data
     if isinstance(data, dict) and isinstance(data.get("jurisdiction"), dict):
@@ -282,6 +282,58 @@ def _check_steps(doc: YamlDocument, scenario: Scenario, vocab: _Vocabulary) -> I
             latest = moment
 
 
+def _check_against_roster(doc: YamlDocument, scenario: Scenario) -> Iterable[Problem]:
+    """Each step's actor, enterprise and unit must be in the scenario's own roster.
+
+    A step that expects a refusal may name anyone (``UnknownActor`` is what some
+    scenarios show); every other step is checked here, before anything runs, so that a
+    typo is found with its line instead of as a failed run.
+    """
+    roster = scenario.roster
+    people = {p.id: p for p in roster.people}
+    codes: set[str] = set()
+    liaisons: set[str] = set()
+    for ent in roster.enterprises:
+        try:
+            code = parse_credit_code(ent.credit_code).value
+        except InvalidInput:
+            continue  # reported by the roster check
+        codes.add(code)
+        liaisons.update(f"{code}/{li.id}" for li in ent.liaisons if li.withdrawn is None)
+    units = {u for p in roster.people for u in p.units}
+    actors = set(people) | codes | liaisons | {SYSTEM_ACTOR}
+    for i, step in enumerate(scenario.steps):
+        if isinstance(step, AdvanceStep) or step.expect.refused is not None:
+            continue
+        where: Path_ = ("steps", i)
+        if step.by not in actors:
+            yield doc.problem(
+                (*where, "by"), _unknown("actor", step.by, sorted(actors - {SYSTEM_ACTOR}))
+            )
+        elif step.by in people and step.role not in people[step.by].roles:
+            roles = ", ".join(people[step.by].roles)
+            yield doc.problem(
+                (*where, "role"), f"{step.by} does not hold the role {step.role!r} (roles: {roles})"
+            )
+        if isinstance(step, SubmitStep) and step.enterprise is not None:
+            try:
+                code = parse_credit_code(step.enterprise).value
+            except InvalidInput as exc:
+                yield doc.problem((*where, "enterprise"), str(exc))
+            else:
+                if code not in codes:
+                    yield doc.problem(
+                        (*where, "enterprise"), _unknown("enterprise", code, sorted(codes))
+                    )
+        if isinstance(step, ActStep):
+            unit = step.payload.get("unit")
+            if isinstance(unit, str) and unit not in units:
+                yield doc.problem(
+                    (*where, "payload", "unit"),
+                    _unknown("unit", unit, units) + ": no one in the roster belongs to it",
+                )
+
+
 def _needs_case(expect: Expect) -> bool:
     return bool(expect.model_fields_set - {"refused"})
 
@@ -422,20 +474,16 @@ def load_scenario(path: str | Path, *, rules_folder: str | Path | None = None) -
             the rule file the scenario names).
     """
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RuleFileError(
-            [Problem(str(p), None, "", f"cannot read the file: {exc.strerror}")]
-        ) from None
-    except UnicodeDecodeError:
-        raise RuleFileError([Problem(str(p), None, "", "the file is not UTF-8 text")]) from None
-    doc = read_yaml(text, name=str(p))
+    doc = read_yaml_file(p)  # refuses an oversized file before reading it
     scenario = _validate(doc)
     folder = Path(rules_folder) if rules_folder is not None else None
     jurisdiction, book = _resolve_rules(doc, scenario, p, folder)
     vocab = _Vocabulary.of(book)
-    problems = [*_check_roster(doc, scenario, vocab), *_check_steps(doc, scenario, vocab)]
+    problems = [
+        *_check_roster(doc, scenario, vocab),
+        *_check_steps(doc, scenario, vocab),
+        *_check_against_roster(doc, scenario),
+    ]
     if scenario.version is not None and scenario.version not in vocab.versions:
         problems.insert(
             0,
