@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import unittest
 from pathlib import Path
 
@@ -170,14 +171,17 @@ class TestScenarioCoverage:
 def test_the_portal_example_runs_as_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """docs/compliance.md's few lines, in a portal's folder with its own rule file."""
-    (tmp_path / "rules").mkdir()
-    (tmp_path / "rules" / "ours.yaml").write_text(
-        (RULES / "malu.yaml").read_text(encoding="utf-8"), encoding="utf-8"
-    )
+    """docs/compliance.md's few lines, in a portal's folder with its own rule file (a copy
+    of Malu's, where the example names it)."""
+    code = example("compliance.md", "portal")
+    named = re.search(r'case_machine\("([^"]+)"\)', code)
+    assert named, code
+    ours = tmp_path / named[1]
+    ours.parent.mkdir(parents=True, exist_ok=True)
+    ours.write_text((RULES / "malu.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     namespace: dict[str, object] = {}
-    exec(example("compliance.md", "portal"), namespace)
+    exec(code, namespace)
     case = namespace["TestOurRules"]
     assert isinstance(case, type)
     assert issubclass(case, unittest.TestCase)
