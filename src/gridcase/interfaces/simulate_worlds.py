@@ -356,15 +356,37 @@ def yingkou(
         (
             Plan(
                 "grid chief",
-                "outside_committee",
+                "within_committee",
                 (
                     submit,
-                    Step("escalate", "officer", "front", 1, reason="涉及委外部门"),
+                    Step("escalate", "officer", "front", 1, reason="本部门无法解决, 报网格长"),
                     Step("resolve", "grid_chief", "grid_chief", 3, RESULT),
                     confirm,
                 ),
             ),
-            0.2,
+            0.1,
+        ),
+        (
+            # 三(三)1: a matter between committee departments is led by the grid chief.
+            Plan(
+                "between departments",
+                "between_committee_departments",
+                (submit, Step("resolve", "grid_chief", "grid_chief", 3, RESULT), confirm),
+            ),
+            0.06,
+        ),
+        (
+            # 三(三)1: one involving departments outside the committee by the leader in charge.
+            Plan(
+                "outside the committee",
+                "outside_committee",
+                (
+                    submit,
+                    Step("resolve", "leader_in_charge", "leader_in_charge", 4, RESULT),
+                    confirm,
+                ),
+            ),
+            0.04,
         ),
         (
             Plan(

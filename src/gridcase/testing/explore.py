@@ -203,9 +203,9 @@ def explore(
     """Explore every path of ``rules`` up to ``depth`` moves after the submission."""
     world = world or World.of(rules)
     report = Exploration(rules.jurisdiction, depth)
-    index, submit = rules.submit
     queue: deque[tuple[_Node, int]] = deque()
     for category in rules.rules.categories:
+        index, submit = rules.submit_for(category)  # a file may register each category its way
         for role in submit.by:
             actor = world.acting_as(role, None)
             if role == SYSTEM_ROLE or actor is None:

@@ -51,6 +51,7 @@ from gridcase.workflow.clocks import clock_duration, compute_deadline
 from gridcase.workflow.compiler import CompiledRules
 from gridcase.workflow.model import (
     CalendarDays,
+    DateFromPayload,
     DayOfMonth,
     RestartEffect,
     RoleKind,
@@ -146,8 +147,8 @@ def _check_state(
                 )
             )
         duration = clock_duration(r, name, case.category)
-        if duration is None:
-            continue
+        if duration is None or isinstance(duration, DateFromPayload):
+            continue  # no clock, or a day the law sets, entered as it is: nothing to count
         if isinstance(duration, CalendarDays) and says_working_days(rules, name, case.category):
             expected = calendar.add_working_days(oc.deadline.start, duration.calendar_days)
             if expected.due_date != oc.deadline.due_date:
@@ -225,7 +226,10 @@ def _check_step(
                 Violation("actor_allowed", f"{step.actor} does not hold the role {step.role!r}", i)
             )
         if before is None:
-            allowed = step.role in rules.submit[1].by
+            submission = step.submission
+            category = submission.category if submission is not None else None
+            submit = rules.submit_for(category)[1] if category else rules.submit[1]
+            allowed = step.role in submit.by
         else:
             allowed = any(step.role in t.by for _, t in rules.transitions(before.state, action))
         if not allowed:

@@ -8,9 +8,10 @@ actions not allowed where the case is).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date, timedelta
+from typing import Any, get_args
 
 from gridcase.domain.actions import SYSTEM_ROLE, Action, Satisfaction
 from gridcase.domain.case_state import CaseState
@@ -40,13 +41,24 @@ class Attempt:
         return f"{self.action.value} by {self.actor} ({self.role})"
 
 
-def _value(action: Action, name: str, case: CaseState, avoid: set[Any]) -> Any:
+def _value(
+    action: Action, name: str, case: CaseState, avoid: set[Any], categories: Iterable[str] = ()
+) -> Any:
     if name == "unit":
         options = [u for u in UNITS if u != case.unit] if action is Action.REDISPATCH else UNITS
         return next(iter(options))
     if name == "satisfaction":
         return next(s.value for s in Satisfaction if s.value not in avoid)
-    annotation = str(PAYLOAD_MODELS[action].model_fields[name].annotation)
+    if name == "category":
+        # Another category of the file (a change of category must change it).
+        return next((c for c in sorted(categories) if c != case.category), case.category)
+    if name == "route":
+        return "administrative_review"
+    field_type = PAYLOAD_MODELS[action].model_fields[name].annotation
+    if date in (get_args(field_type) or (field_type,)):
+        # A statutory day the law would set: sixty days after the case's last step.
+        return (case.last_at + timedelta(days=60)).date().isoformat()
+    annotation = str(field_type)
     if "bool" in annotation:
         return True
     if "Score" in annotation or "int" in annotation:
@@ -70,7 +82,7 @@ def payload_for(
         if name in payload:
             continue
         avoid = {v for when in earlier for v in when.get(name, [])}
-        payload[name] = _value(action, name, case, avoid)
+        payload[name] = _value(action, name, case, avoid, rules.rules.categories)
     for name in t.guards.payload_true:
         payload[name] = True
     if action is Action.RATE and "satisfaction" not in payload:
@@ -86,6 +98,8 @@ def attempts(rules: CompiledRules, world: World, case: CaseState) -> list[Attemp
         return found
     for action in rules.allowed_actions(case.state):
         for index, t in rules.transitions(case.state, action):
+            if t.category and case.category not in t.category:
+                continue  # a rule for matters of other categories
             payload = payload_for(rules, case, index, action)
             for role in t.by:
                 if role == SYSTEM_ROLE:

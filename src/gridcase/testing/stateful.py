@@ -158,7 +158,8 @@ class CaseMachine(RuleBasedStateMachine):
         assert self.engine is not None
         rules = self.RULES
         category = data.draw(st.sampled_from(sorted(rules.rules.categories)), label="category")
-        roles = [r for r in rules.submit[1].by if r != SYSTEM_ROLE] or sorted(rules.rules.roles)
+        submit = rules.submit_for(category)[1]
+        roles = [r for r in submit.by if r != SYSTEM_ROLE] or sorted(rules.rules.roles)
         role = data.draw(st.sampled_from(roles), label="role")
         actor = self.world.acting_as(role, None) or self.world.enterprise
         try:
