@@ -36,11 +36,12 @@ CAUGHT_BY = {
 }
 
 
-def test_the_five_rule_files_prove_clean() -> None:
+def test_the_five_rule_files_prove_clean(tmp_path: Path) -> None:
     files = [str(p) for p in sorted(RULES.glob("*.yaml"))]
     assert len(files) == 5
+    out = ["--out", str(tmp_path)]
     done = CliRunner().invoke(
-        main, ["rules", "prove", *files, "--examples", "3", "--depth", "8", "--seed", "1"]
+        main, ["rules", "prove", *files, "--examples", "3", "--depth", "8", "--seed", "1", *out]
     )
     assert done.exit_code == 0, done.output
     assert done.output.count("ok   ") == 5
@@ -139,7 +140,8 @@ def test_a_property_the_file_keeps_proves_clean(tmp_path: Path) -> None:
     path = tmp_path / "malu.yaml"
     path.write_text(_malu_promising("progress_report"), encoding="utf-8")
     done = CliRunner().invoke(
-        main, ["rules", "prove", str(path), "--examples", "0", "--depth", "6"]
+        main,
+        ["rules", "prove", str(path), "--examples", "0", "--depth", "6", "--out", str(tmp_path)],
     )
     assert done.exit_code == 0, done.output
 
@@ -227,12 +229,15 @@ def test_a_dead_end_is_reported_with_a_counterexample(tmp_path: Path) -> None:
     assert "final: expected true, got false" in result.failure
 
 
-def test_a_transition_beyond_the_depth_is_reported_unreachable() -> None:
+def test_a_transition_beyond_the_depth_is_reported_unreachable(tmp_path: Path) -> None:
+    malu = str(RULES / "malu.yaml")
     done = CliRunner().invoke(
-        main, ["rules", "prove", str(RULES / "malu.yaml"), "--examples", "0", "--depth", "2"]
+        main,
+        ["rules", "prove", malu, "--examples", "0", "--depth", "2", "--out", str(tmp_path)],
     )
     assert done.exit_code == 1
-    assert "  unreachable: transitions[15]" in done.output  # sign-off is 6 moves away
+    sign_off = _index("sign_off", "rated")
+    assert f"  unreachable: transitions[{sign_off}]" in done.output  # sign-off is 6 moves away
 
 
 @pytest.mark.parametrize("jurisdiction", ["bijie", "malu", "qingdao", "weifang", "yingkou"])
