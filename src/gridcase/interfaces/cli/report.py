@@ -3,7 +3,6 @@ from the ledger table."""
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -17,41 +16,11 @@ from gridcase.interfaces.cli.common import (
     rules_folder_option,
     url_option,
 )
+from gridcase.interfaces.cli.output import emit_table, output_options
 from gridcase.kernel.clock import CST
 from gridcase.projections.performance import DIMENSIONS
 
 __all__ = ["report_group"]
-
-_FORMATS = click.Choice(["table", "csv", "json", "xlsx"])
-
-
-def _write(table: object, fmt: str, output: Path | None, title: str) -> None:
-    from gridcase.interfaces.export import Table, csv_text, json_text, write_csv, write_xlsx
-
-    assert isinstance(table, Table)
-    if fmt == "xlsx":
-        if output is None:
-            raise click.UsageError("--format xlsx writes a workbook: give it --output FILE")
-        write_xlsx(table, output, title=title)
-        click.echo(f"wrote {output}")
-    elif fmt == "json":
-        click.echo(json_text(table))
-    elif fmt == "csv":
-        if output is not None:
-            write_csv(table, output)
-            click.echo(f"wrote {output}")
-        else:
-            sys.stdout.write(csv_text(table))
-    else:
-        widths = [max(len(h), 4) for h in table.headers]
-        click.echo("  ".join(h.ljust(w) for h, w in zip(table.headers, widths, strict=True)))
-        for values in table.values():
-            click.echo(
-                "  ".join(
-                    ("" if v is None else str(v)).ljust(w)
-                    for v, w in zip(values, widths, strict=True)
-                )
-            )
 
 
 @click.group("report")
@@ -69,20 +38,7 @@ def report_group() -> None:
     help="What each row is: a unit, an officer, a month or a jurisdiction.",
 )
 @click.option("--jurisdiction", default=None, help="Only this jurisdiction (default: all).")
-@click.option(
-    "--format",
-    "fmt",
-    type=_FORMATS,
-    default="table",
-    show_default=True,
-    help="table for people, csv, json or xlsx (with --output).",
-)
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write to this file instead of standard output.",
-)
+@output_options()
 @url_option
 @rules_folder_option
 def report_performance(
@@ -90,6 +46,7 @@ def report_performance(
     jurisdiction: str | None,
     fmt: str,
     output: Path | None,
+    wide: bool,
     url: str | None,
     rules_folder: Path | None,
 ) -> None:
@@ -102,31 +59,19 @@ def report_performance(
             rows = engine.performance(by, jurisdiction)  # type: ignore[arg-type]
     finally:
         engine.close()
-    _write(performance_table(rows), fmt, output, "绩效")
+    emit_table(performance_table(rows), fmt, output, wide=wide, title="绩效")
 
 
 @report_group.command("findings")
 @click.option("--jurisdiction", default=None, help="Only this jurisdiction (default: all).")
-@click.option(
-    "--format",
-    "fmt",
-    type=_FORMATS,
-    default="table",
-    show_default=True,
-    help="table for people, csv, json or xlsx (with --output).",
-)
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write to this file instead of standard output.",
-)
+@output_options()
 @url_option
 @rules_folder_option
 def report_findings(
     jurisdiction: str | None,
     fmt: str,
     output: Path | None,
+    wide: bool,
     url: str | None,
     rules_folder: Path | None,
 ) -> None:
@@ -140,7 +85,7 @@ def report_findings(
             found = engine.findings(jurisdiction)
     finally:
         engine.close()
-    _write(findings_table(found), fmt, output, "问题发现")
+    emit_table(findings_table(found), fmt, output, wide=wide, title="问题发现")
 
 
 @report_group.command("progress-due")
@@ -152,20 +97,7 @@ def report_findings(
     default=None,
     help="The day the reports are owed (default: today); Malu's is the first working day.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=_FORMATS,
-    default="table",
-    show_default=True,
-    help="table for people, csv, json or xlsx (with --output).",
-)
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write to this file instead of standard output.",
-)
+@output_options()
 @url_option
 @rules_folder_option
 def report_progress_due(
@@ -173,6 +105,7 @@ def report_progress_due(
     on: date | None,
     fmt: str,
     output: Path | None,
+    wide: bool,
     url: str | None,
     rules_folder: Path | None,
 ) -> None:
@@ -187,7 +120,7 @@ def report_progress_due(
             rows = progress_reports_due(engine.ledger(jurisdiction), day)
     finally:
         engine.close()
-    _write(problem_ledger_table(rows, labelled=True), fmt, output, "进展填报")
+    emit_table(problem_ledger_table(rows, labelled=True), fmt, output, wide=wide, title="进展填报")
 
 
 @report_group.command("year")
@@ -195,20 +128,7 @@ def report_progress_due(
 @click.option(
     "--year", type=click.IntRange(2000, 2100), required=True, help="The calendar year, YYYY."
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=_FORMATS,
-    default="table",
-    show_default=True,
-    help="table for people, csv, json or xlsx (with --output).",
-)
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write to this file instead of standard output.",
-)
+@output_options()
 @url_option
 @rules_folder_option
 def report_year(
@@ -216,6 +136,7 @@ def report_year(
     year: int,
     fmt: str,
     output: Path | None,
+    wide: bool,
     url: str | None,
     rules_folder: Path | None,
 ) -> None:
@@ -232,7 +153,7 @@ def report_year(
     finally:
         engine.close()
     rows = [*view.months, *([view.whole_year] if view.whole_year else [])]
-    _write(performance_table(rows), fmt, output, f"{year}年度")
+    emit_table(performance_table(rows), fmt, output, wide=wide, title=f"{year}年度")
     if fmt == "table":
         for kind, (zh, en) in FINDING_KINDS.items():
             click.echo(f"{zh} ({en}): {view.findings.get(kind, 0)}")
