@@ -179,15 +179,22 @@ class TestAMatchedBranchDoesNotFallThrough:
     def test_the_first_failing_guard_is_the_one_reported(
         self, qingdao: CompiledRules, calendar: WorkingCalendar
     ) -> None:
-        """Qingdao's unsatisfied branch [9] needs all four scores: it names what is missing,
-        not the default branch [8] (which needs the same fields)."""
+        """Qingdao's unsatisfied branch needs all four scores: it names what is missing, not
+        the default branch after it (which needs the same fields)."""
         case = awaiting_rating(qingdao, calendar)
         command = rate(case, satisfaction="unsatisfied", efficiency=2)
         with pytest.raises(
             RefusedByRule, match=r"payload field\(s\) required: attitude, quality"
         ) as refused:
             decide_action(qingdao, calendar, case, command, ME, at=AT)
-        assert refused.value.rule == "qingdao@2020.1 transitions[9]: rate from awaiting_rating"
+        unsatisfied = next(
+            i
+            for i, t in enumerate(qingdao.rules.transitions)
+            if t.action is Action.RATE and t.when.get("satisfaction") == ["unsatisfied"]
+        )
+        assert refused.value.rule == (
+            f"qingdao@2020.1 transitions[{unsatisfied}]: rate from awaiting_rating"
+        )
 
     def test_a_wrong_role_on_the_matched_branch_refuses(
         self, malu: CompiledRules, calendar: WorkingCalendar
