@@ -190,10 +190,9 @@ def check_parties(
     An escalation names its recipient (``payload.to``): they must be an active person of
     the jurisdiction's roster holding the role of the rung the case goes to, and, where
     that role is scoped (a grid, a responsibility), in scope for the case's enterprise
-    that day. A dispatch
-    names a unit: someone active on the roster must belong to it that day. Otherwise the
-    case would sit with no one able to move it, and where the rules allow no redispatch,
-    for good.
+    that day. A dispatch names a unit: someone active on the roster must belong to it
+    that day. Otherwise the case would sit with no one able to move it, and where the
+    rules allow no redispatch, for good.
     """
     day = work.moment.date()
     j = rules.jurisdiction
