@@ -28,7 +28,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +36,8 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 from gridcase import Action, ActOnCase, Engine, ManualClock, SubmitDemand
-from gridcase.domain.credit_code import ALPHABET, check_character
 from gridcase.kernel.clock import CST
+from malu_setup import code, register_malu
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
 
@@ -74,39 +74,12 @@ def baseline(db: Path, n: int) -> tuple[float, float]:
     return saves, events_per_s
 
 
-def code(i: int) -> str:
-    body = "".join(ALPHABET[(i // 31**k) % 31] for k in range(9))
-    first17 = f"91310114{body}"
-    return first17 + check_character(first17)
-
-
 def gridcase_run(url: str, n: int, cache_size: int = 4096) -> tuple[float, float, float, float]:
     from datetime import datetime
 
     clock = ManualClock(datetime(2026, 3, 2, 9, tzinfo=CST))
     engine = Engine(url, rules=RULES, clock=clock, cache_size=cache_size, roster_actor="admin")
-    engine.bootstrap_administrator(
-        jurisdiction="malu", person_id="admin", name="admin", command_id="admin"
-    )
-    engine.register_person(
-        jurisdiction="malu", person_id="c", name="c", roles=["center"], command_id="p1"
-    )
-    engine.register_person(
-        jurisdiction="malu",
-        person_id="u",
-        name="u",
-        roles=["unit"],
-        units=["planning"],
-        command_id="p2",
-    )
-    for i in range(n):
-        engine.register_enterprise(
-            jurisdiction="malu",
-            credit_code=code(i),
-            name=f"企业{i}",
-            command_id=f"e{i}",
-            in_scope_from=date(2024, 1, 1),
-        )
+    register_malu(engine, (code(i) for i in range(n)))
     ids = []
     commands = 0
     t0 = time.perf_counter()

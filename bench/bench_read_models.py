@@ -29,20 +29,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gridcase import Action, ActOnCase, Engine, ManualClock, SubmitDemand
-from gridcase.domain.credit_code import ALPHABET, check_character
 from gridcase.kernel.clock import CST
 from gridcase.projections.ledger import ProblemLedger
 from gridcase.projections.runner import ProjectionRunner, read_model_engine
 from gridcase.projections.tables import Queue
+from malu_setup import code
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
 T = TypeVar("T")
-
-
-def code(i: int) -> str:
-    body = "".join(ALPHABET[(i // 31**k) % 31] for k in range(9))
-    first17 = f"91310114{body}"
-    return first17 + check_character(first17)
 
 
 def setup(engine: Engine, enterprises: int) -> None:

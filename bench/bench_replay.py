@@ -22,7 +22,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from eventsourcing.domain import Aggregate, event
 from gridcase import Action, ActOnCase, Engine, ManualClock, RuleBook, SubmitDemand
 from gridcase.domain.credit_code import check_character
 from gridcase.kernel.clock import CST
+from malu_setup import register_malu
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
 EVENTS = 50
@@ -52,27 +53,7 @@ def write_case(url: str, book: RuleBook) -> tuple[Any, datetime]:
     first17 = "91310114MA1G8K3P0"
     ent = first17 + check_character(first17)
     with Engine(url, rules=book, clock=clock, roster_actor="admin") as engine:
-        engine.bootstrap_administrator(
-            jurisdiction="malu", person_id="admin", name="admin", command_id="admin"
-        )
-        engine.register_person(
-            jurisdiction="malu", person_id="c", name="c", roles=["center"], command_id="p1"
-        )
-        engine.register_person(
-            jurisdiction="malu",
-            person_id="u",
-            name="u",
-            roles=["unit"],
-            units=["planning"],
-            command_id="p2",
-        )
-        engine.register_enterprise(
-            jurisdiction="malu",
-            credit_code=ent,
-            name="企业",
-            command_id="e",
-            in_scope_from=date(2024, 1, 1),
-        )
+        register_malu(engine, [ent])
         case_id = engine.submit(
             SubmitDemand(
                 jurisdiction="malu",

@@ -27,7 +27,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +35,9 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 from gridcase import Action, ActOnCase, Engine, ManualClock, RuleBook, SubmitDemand
-from gridcase.domain.credit_code import ALPHABET, check_character
 from gridcase.kernel.clock import CST
 from gridcase.storage.url import parse_url
+from malu_setup import code, register_malu
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
 BOOK = RuleBook.from_folder(RULES)
@@ -54,38 +54,11 @@ class Plain(Aggregate):
         self.name = text
 
 
-def code(i: int) -> str:
-    body = "".join(ALPHABET[(i // 31**k) % 31] for k in range(9))
-    first17 = f"91310114{body}"
-    return first17 + check_character(first17)
-
-
 def gridcase_writer(url: str, n: int) -> float:
     """Commands per second over ``n`` Malu cases (roster set up first, not timed)."""
     clock = ManualClock(datetime(2026, 3, 2, 9, tzinfo=CST))
     with Engine(url, rules=BOOK, clock=clock, roster_actor="admin") as engine:
-        engine.bootstrap_administrator(
-            jurisdiction="malu", person_id="admin", name="admin", command_id="admin"
-        )
-        engine.register_person(
-            jurisdiction="malu", person_id="c", name="c", roles=["center"], command_id="p1"
-        )
-        engine.register_person(
-            jurisdiction="malu",
-            person_id="u",
-            name="u",
-            roles=["unit"],
-            units=["planning"],
-            command_id="p2",
-        )
-        for i in range(n):
-            engine.register_enterprise(
-                jurisdiction="malu",
-                credit_code=code(i),
-                name=f"企业{i}",
-                command_id=f"e{i}",
-                in_scope_from=date(2024, 1, 1),
-            )
+        register_malu(engine, (code(i) for i in range(n)))
         t0 = time.perf_counter()
         for i in range(n):
             ent = code(i)

@@ -21,42 +21,22 @@ import statistics
 import sys
 import time
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_throughput import BOOK, code
+from bench_throughput import BOOK
 from gridcase import Action, ActOnCase, Engine, ManualClock, SubmitDemand
 from gridcase.kernel.clock import CST
+from malu_setup import code, register_malu
 
 START = datetime(2026, 3, 2, 9, tzinfo=CST)
 
 
 def setup(url: str, n: int) -> None:
     with Engine(url, rules=BOOK, clock=ManualClock(START), roster_actor="admin") as engine:
-        engine.bootstrap_administrator(
-            jurisdiction="malu", person_id="admin", name="admin", command_id="admin"
-        )
-        engine.register_person(
-            jurisdiction="malu", person_id="c", name="c", roles=["center"], command_id="p1"
-        )
-        engine.register_person(
-            jurisdiction="malu",
-            person_id="u",
-            name="u",
-            roles=["unit"],
-            units=["planning"],
-            command_id="p2",
-        )
-        for i in range(n):
-            engine.register_enterprise(
-                jurisdiction="malu",
-                credit_code=code(i),
-                name=f"企业{i}",
-                command_id=f"e{i}",
-                in_scope_from=date(2024, 1, 1),
-            )
+        register_malu(engine, (code(i) for i in range(n)))
 
 
 def warm(_: int) -> int:
