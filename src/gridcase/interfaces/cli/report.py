@@ -8,17 +8,18 @@ from pathlib import Path
 
 import click
 
+from gridcase.application.engine import Engine
 from gridcase.interfaces.cli.common import (
-    library_errors,
-    open_engine,
     optional,
     parse_date,
+    roster_call,
     rules_folder_option,
     url_option,
 )
 from gridcase.interfaces.cli.output import emit_table, output_options
 from gridcase.kernel.clock import CST
-from gridcase.projections.performance import DIMENSIONS
+from gridcase.projections.ledger import LedgerRow
+from gridcase.projections.performance import DIMENSIONS, YearView
 
 __all__ = ["report_group"]
 
@@ -53,12 +54,12 @@ def report_performance(
     """On-time, return, resolution, response and satisfaction rates; working days to resolve."""
     from gridcase.interfaces.export import performance_table
 
-    engine = open_engine(url, rules_folder)
-    try:
-        with library_errors():
-            rows = engine.performance(by, jurisdiction)  # type: ignore[arg-type]
-    finally:
-        engine.close()
+    rows = roster_call(
+        url,
+        rules_folder,
+        lambda e: e.performance(by, jurisdiction),  # type: ignore[arg-type]
+        create=False,
+    )
     emit_table(performance_table(rows), fmt, output, wide=wide, title="绩效")
 
 
@@ -79,12 +80,7 @@ def report_findings(
     sign-offs without a rating: each with the steps that prove it."""
     from gridcase.interfaces.export import findings_table
 
-    engine = open_engine(url, rules_folder)
-    try:
-        with library_errors():
-            found = engine.findings(jurisdiction)
-    finally:
-        engine.close()
+    found = roster_call(url, rules_folder, lambda e: e.findings(jurisdiction), create=False)
     emit_table(findings_table(found), fmt, output, wide=wide, title="问题发现")
 
 
@@ -113,13 +109,11 @@ def report_progress_due(
     from gridcase.interfaces.export import problem_ledger_table
     from gridcase.projections.performance import progress_reports_due
 
-    engine = open_engine(url, rules_folder)
-    try:
-        with library_errors():
-            day = on or engine.clock.now().astimezone(CST).date()
-            rows = progress_reports_due(engine.ledger(jurisdiction), day)
-    finally:
-        engine.close()
+    def due(e: Engine) -> list[LedgerRow]:
+        day = on or e.clock.now().astimezone(CST).date()
+        return progress_reports_due(e.ledger(jurisdiction), day)
+
+    rows = roster_call(url, rules_folder, due, create=False)
     emit_table(problem_ledger_table(rows, labelled=True), fmt, output, wide=wide, title="进展填报")
 
 
@@ -145,13 +139,11 @@ def report_year(
     from gridcase.interfaces.export import performance_table
     from gridcase.projections.performance import FINDING_KINDS, year_view
 
-    engine = open_engine(url, rules_folder)
-    try:
-        with library_errors():
-            engine.known_jurisdiction(jurisdiction)
-            view = year_view(engine.ledger(jurisdiction), jurisdiction, year)
-    finally:
-        engine.close()
+    def of_year(e: Engine) -> YearView:
+        e.known_jurisdiction(jurisdiction)
+        return year_view(e.ledger(jurisdiction), jurisdiction, year)
+
+    view = roster_call(url, rules_folder, of_year, create=False)
     rows = [*view.months, *([view.whole_year] if view.whole_year else [])]
     emit_table(performance_table(rows), fmt, output, wide=wide, title=f"{year}年度")
     if fmt == "table":
