@@ -14,7 +14,7 @@ from uuid import UUID
 
 from gridcase.application.actors import actor_keys, resolve_actor
 from gridcase.application.rulebook import registry_policy
-from gridcase.application.scoping import check_scope, out_of_scope
+from gridcase.application.scoping import EnterpriseOf, check_scope, is_scoped, out_of_scope
 from gridcase.application.unit_of_work import UnitOfWork
 from gridcase.domain.actions import Action
 from gridcase.domain.case import Case
@@ -64,7 +64,7 @@ def submit(command: SubmitDemand, work: UnitOfWork) -> UUID:
             rules,
             actor=actor.id,
             role=command.role,
-            ent=ent,
+            enterprise=lambda: ent,
             day=work.moment.date(),
             action="submit",
         )
@@ -120,34 +120,32 @@ def _visit_for(work: UnitOfWork, command: SubmitDemand, code: str) -> Visit:
 def act(command: ActOnCase, work: UnitOfWork) -> UUID:
     """Take one action on a case (after firing the clocks that ran out before it)."""
     seen = work.peek(Case, command.case_id)  # its jurisdiction, which never changes
-    work.prefetch(
-        command.case_id,
-        *(
-            (
-                enterprise_key(seen.state.jurisdiction, seen.state.enterprise),
-                *actor_keys(seen.state.jurisdiction, command.actor),
-            )
-            if seen is not None
-            else ()
-        ),
-    )
+    ahead: list[UUID] = []
+    if seen is not None:
+        ahead += actor_keys(seen.state.jurisdiction, command.actor)
+        if is_scoped(work.pinned(seen.state.submission.rules_hash), command.role):
+            ahead.append(enterprise_key(seen.state.jurisdiction, seen.state.enterprise))
+    work.prefetch(command.case_id, *ahead)
     case = work.require(Case, command.case_id, f"no case {command.case_id}")
     rules = work.pinned(case.state.submission.rules_hash)
     calendar = work.rules.calendar_for(rules)
     actor = resolve_actor(work.get, rules, command.actor)
     state = case.state
-    ent = work.require(
-        Enterprise,
-        enterprise_key(rules.jurisdiction, state.enterprise),
-        f"enterprise {state.enterprise} of case {case.id} is not registered",
-    )
+
+    def enterprise() -> Enterprise:
+        return work.require(
+            Enterprise,
+            enterprise_key(rules.jurisdiction, state.enterprise),
+            f"enterprise {state.enterprise} of case {case.id} is not registered",
+        )
+
     if command.role in actor.roles:  # authorised for the enterprise before anything else
         check_scope(
             work,
             rules,
             actor=actor.id,
             role=command.role,
-            ent=ent,
+            enterprise=enterprise,
             day=work.moment.date(),
             action=getattr(command.action, "value", str(command.action)),
         )
@@ -171,7 +169,7 @@ def act(command: ActOnCase, work: UnitOfWork) -> UUID:
         at=work.moment,
         clocks_from=work.recorded_at if late else None,
     )
-    check_parties(work, rules, state, command, step, ent)
+    check_parties(work, rules, state, command, step, enterprise)
     for s in (*fired, step):
         case.record(s)
     return case.id
@@ -183,7 +181,7 @@ def check_parties(
     before: CaseState,
     command: ActOnCase,
     step: Step,
-    ent: Enterprise,
+    enterprise: EnterpriseOf,
 ) -> None:
     """Refuse a step that hands the case to nobody who can act on it.
 
@@ -203,7 +201,7 @@ def check_parties(
         person = work.get(Person, person_key(j, to))
         outside = None
         if person is not None and person.active and rung.role in person.roles:
-            outside = out_of_scope(work, rules, to, rung.role, ent, day)
+            outside = out_of_scope(work, rules, to, rung.role, enterprise, day)
         if person is None or not person.active or rung.role not in person.roles or outside:
             why = (
                 "is not in the roster"

@@ -12,6 +12,7 @@ their own problem ledger; Malu's butler answers for the enterprises they are but
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from gridcase.application.unit_of_work import UnitOfWork
@@ -22,20 +23,38 @@ from gridcase.kernel.errors import NotAuthorised
 from gridcase.workflow.compiler import CompiledRules
 from gridcase.workflow.model import RoleScope
 
-__all__ = ["check_scope", "out_of_scope"]
+__all__ = ["EnterpriseOf", "check_scope", "is_scoped", "out_of_scope"]
+
+EnterpriseOf = Callable[[], Enterprise]
+"""The case's enterprise, read only when a scope asks for it (most roles act jurisdiction-wide)."""
+
+
+def is_scoped(rules: CompiledRules, role: str) -> bool:
+    """Whether ``role`` acts only for some enterprises (its grids', those it answers for)."""
+    spec = rules.rules.roles.get(role)
+    return (
+        spec is not None
+        and spec.scope is not None
+        and (spec.scope.enterprises is not RoleScope.JURISDICTION)
+    )
 
 
 def out_of_scope(
-    work: UnitOfWork, rules: CompiledRules, person_id: str, role: str, ent: Enterprise, day: date
+    work: UnitOfWork,
+    rules: CompiledRules,
+    person_id: str,
+    role: str,
+    enterprise: EnterpriseOf,
+    day: date,
 ) -> str | None:
-    """Why ``person_id``, acting as ``role``, may not act for ``ent`` on ``day``; None if they may."""
-    spec = rules.rules.roles.get(role)
-    if spec is None or spec.scope is None:
+    """Why ``person_id``, acting as ``role``, may not act for the enterprise on ``day``; None if
+    they may."""
+    if not is_scoped(rules, role):
         return None
-    scope = spec.scope.enterprises
-    if scope is RoleScope.JURISDICTION:
-        return None
-    if scope is RoleScope.RESPONSIBLE:
+    scope = rules.rules.roles[role].scope
+    assert scope is not None
+    ent = enterprise()
+    if scope.enterprises is RoleScope.RESPONSIBLE:
         if person_id in ent.responsible_on(day, any_grid=True):
             return None
         return f"{person_id} is not responsible for {ent.credit_code} on {day.isoformat()}"
@@ -57,14 +76,14 @@ def check_scope(
     *,
     actor: str,
     role: str,
-    ent: Enterprise,
+    enterprise: EnterpriseOf,
     day: date,
     action: str,
 ) -> None:
     """Refuse ``actor`` taking ``action`` as ``role`` for an enterprise outside their scope."""
     if role == SYSTEM_ROLE or role not in rules.rules.roles:
         return
-    why = out_of_scope(work, rules, actor, role, ent, day)
+    why = out_of_scope(work, rules, actor, role, enterprise, day)
     if why is None:
         return
     scope = rules.rules.roles[role].scope
