@@ -50,3 +50,35 @@ def test_the_benchmark_runs_and_prints_its_figures(
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert printed in done.stdout
+
+
+def test_the_spiff_comparison_runs_where_its_optional_dependency_is_installed() -> None:
+    """bench_spiff.py runs the Malu path on both engines and prints the ratio; it needs the
+    ``bench`` extra (SpiffWorkflow), which the test suite does not install."""
+    pytest.importorskip("SpiffWorkflow", reason="pip install -e '.[bench]'")
+    done = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "bench_spiff.py"), "--cases", "2", "--rounds", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ratio spiff-sqlite : gridcase" in done.stdout
+    assert '"bench": "spiff"' in done.stdout.splitlines()[-1]
+
+
+def test_without_spiffworkflow_the_spiff_comparison_says_how_to_install_it() -> None:
+    """Where SpiffWorkflow cannot be imported the bench names the extra and exits 2."""
+    script = REPO / "bench" / "bench_spiff.py"
+    hide_spiff = (
+        "import runpy, sys\n"
+        "sys.modules['SpiffWorkflow'] = None\n"
+        f"sys.path.insert(0, {str(script.parent)!r})\n"
+        f"sys.argv = [{str(script)!r}, '--cases', '1']\n"
+        f"runpy.run_path({str(script)!r}, run_name='__main__')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", hide_spiff], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "pip install -e '.[bench]'" in done.stderr
