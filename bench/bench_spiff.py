@@ -2,13 +2,15 @@
 
 Both run the five steps of a Malu demand (submit, dispatch, accept, resolve, confirm:
 rules/malu.yaml, 嘉马府发〔2023〕62号 section 六), one step at a time, with one SQLite
-commit per step, on fresh stores in the same folder (``--dir``). Rounds are interleaved
-(gridcase, then each Spiff variant, then the next round), so load on a shared machine
-falls on all sides alike; the figures are medians over the rounds, in milliseconds per
-case (wall time, and CPU time beside it, which the machine's other load disturbs less).
+commit per step, on fresh stores in the same folder (``--dir``). Each round opens a
+fresh store for every side, then runs case 0 on each side, case 1 on each side, and so
+on (the order rotating from case to case), so a swing in the machine's load or the
+disk's fsync latency falls on all sides alike; a side's figure is its time over the
+round's cases, the median over the rounds, in milliseconds per case: wall time, and CPU
+time beside it (which the other load disturbs less, and which leaves out fsync waits).
 
-**gridcase**, per step (``bench_throughput.malu_path``: ``gridcase.Engine`` on SQLite,
-the roster set up first and not timed), one command through the public API:
+**gridcase**, per step (``bench_throughput.malu_case``: ``gridcase.Engine`` on SQLite,
+the roster set up when the store opens, not timed), one command through the public API:
 
 - the command checked: size limits, free text screened for personal data, a content
   fingerprint for idempotency (a re-sent command id answers with its first result);
@@ -56,12 +58,11 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from bench_throughput import BOOK, malu_path
+from bench_throughput import BOOK, malu_case
 from gridcase import Engine, ManualClock
 from gridcase.kernel.clock import CST
 from malu_setup import ADMIN, code, register_malu
@@ -72,7 +73,7 @@ INSTALL = "SpiffWorkflow is not installed: pip install -e '.[bench]' (SpiffWorkf
 
 
 def steps(i: int) -> list[tuple[str, str, dict[str, Any]]]:
-    """Case ``i``'s steps as gridcase_writer sends them: task, acting role, payload."""
+    """Case ``i``'s steps as malu_case sends them: task, acting role, payload."""
     ent = code(i)
     return [
         (
@@ -120,6 +121,30 @@ class Spiff:
                 return
         raise LookupError(f"{name} is not ready")
 
+    def dumps(self, workflow: Any) -> str:
+        return str(self.serializer.serialize_json(workflow))
+
+
+class Side(Protocol):
+    """One engine's store for a round: opened fresh (not timed), then one case at a time."""
+
+    def case(self, i: int) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Gridcase:
+    def __init__(self, db: Path, n: int) -> None:
+        self.clock = ManualClock(datetime(2026, 3, 2, 9, tzinfo=CST))
+        self.engine = Engine(f"sqlite:///{db}", rules=BOOK, clock=self.clock, roster_actor=ADMIN)
+        register_malu(self.engine, (code(i) for i in range(n)))
+
+    def case(self, i: int) -> None:
+        malu_case(self.engine, self.clock, i)
+
+    def close(self) -> None:
+        self.engine.close()
+
 
 def open_sqlite(db: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(db, isolation_level=None)
@@ -128,97 +153,120 @@ def open_sqlite(db: Path) -> sqlite3.Connection:
     return conn
 
 
-def spiff_sqlite(spiff: Spiff, db: Path, n: int) -> tuple[float, float]:
+class SpiffSqlite:
     """The workflow in memory, serialised and saved in its own transaction after each step."""
-    conn = open_sqlite(db)
-    t0, c0 = time.perf_counter(), time.process_time()
-    for i in range(n):
+
+    def __init__(self, spiff: Spiff, db: Path) -> None:
+        self.spiff, self.conn = spiff, open_sqlite(db)
+
+    def case(self, i: int) -> None:
         wid = uuid.uuid4().hex
-        workflow = spiff.start()
+        workflow = self.spiff.start()
         for name, role, data in steps(i):
-            spiff.step(workflow, name, role, data)
-            state = spiff.serializer.serialize_json(workflow)
-            conn.execute("BEGIN")
-            conn.execute(
+            self.spiff.step(workflow, name, role, data)
+            state = self.spiff.dumps(workflow)
+            self.conn.execute("BEGIN")
+            self.conn.execute(
                 "INSERT INTO spiff_workflows VALUES (?, ?) "
                 "ON CONFLICT (id) DO UPDATE SET state = excluded.state",
                 (wid, state),
             )
-            conn.execute("COMMIT")
-    out = time.perf_counter() - t0, time.process_time() - c0
-    conn.close()
-    return out
+            self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.conn.close()
 
 
-def spiff_reload(spiff: Spiff, db: Path, n: int) -> tuple[float, float]:
-    """Each step reads, deserialises, runs, serialises and writes back in one transaction."""
-    conn = open_sqlite(db)
-    t0, c0 = time.perf_counter(), time.process_time()
-    for i in range(n):
+class SpiffReload(SpiffSqlite):
+    """Each step reads, deserialises, runs, serialises and writes back in one transaction;
+    the new workflow is saved before its first step, as a service would create it."""
+
+    def case(self, i: int) -> None:
         wid = uuid.uuid4().hex
-        conn.execute("BEGIN")
-        conn.execute(
-            "INSERT INTO spiff_workflows VALUES (?, ?)",
-            (wid, spiff.serializer.serialize_json(spiff.start())),
+        self.conn.execute("BEGIN")
+        self.conn.execute(
+            "INSERT INTO spiff_workflows VALUES (?, ?)", (wid, self.spiff.dumps(self.spiff.start()))
         )
-        conn.execute("COMMIT")
+        self.conn.execute("COMMIT")
         for name, role, data in steps(i):
-            conn.execute("BEGIN IMMEDIATE")
-            (state,) = conn.execute(
+            self.conn.execute("BEGIN IMMEDIATE")
+            (state,) = self.conn.execute(
                 "SELECT state FROM spiff_workflows WHERE id = ?", (wid,)
             ).fetchone()
-            workflow = spiff.serializer.deserialize_json(state)
-            spiff.step(workflow, name, role, data)
-            conn.execute(
+            workflow = self.spiff.serializer.deserialize_json(state)
+            self.spiff.step(workflow, name, role, data)
+            self.conn.execute(
                 "UPDATE spiff_workflows SET state = ? WHERE id = ?",
-                (spiff.serializer.serialize_json(workflow), wid),
+                (self.spiff.dumps(workflow), wid),
             )
-            conn.execute("COMMIT")
-    out = time.perf_counter() - t0, time.process_time() - c0
-    conn.close()
-    return out
+            self.conn.execute("COMMIT")
 
 
-def spiff_file(spiff: Spiff, folder: Path, n: int) -> tuple[float, float]:
+class SpiffFile:
     """The workflow in memory, written to its own file (fsync, rename) after each step."""
-    folder.mkdir()
-    t0, c0 = time.perf_counter(), time.process_time()
-    for i in range(n):
-        path = folder / f"{uuid.uuid4().hex}.json"
+
+    def __init__(self, spiff: Spiff, folder: Path) -> None:
+        self.spiff, self.folder = spiff, folder
+        folder.mkdir()
+
+    def case(self, i: int) -> None:
+        path = self.folder / f"{uuid.uuid4().hex}.json"
         part = path.with_suffix(".part")
-        workflow = spiff.start()
+        workflow = self.spiff.start()
         for name, role, data in steps(i):
-            spiff.step(workflow, name, role, data)
+            self.spiff.step(workflow, name, role, data)
             with part.open("w", encoding="utf-8") as f:
-                f.write(spiff.serializer.serialize_json(workflow))
+                f.write(self.spiff.dumps(workflow))
                 f.flush()
                 os.fsync(f.fileno())
             part.replace(path)
-    return time.perf_counter() - t0, time.process_time() - c0
+
+    def close(self) -> None:
+        """Every file was closed after its write."""
 
 
-def spiff_memory(spiff: Spiff, n: int) -> tuple[float, float]:
+class SpiffMemory:
     """The same steps, nothing saved."""
-    t0, c0 = time.perf_counter(), time.process_time()
-    for i in range(n):
-        workflow = spiff.start()
+
+    def __init__(self, spiff: Spiff) -> None:
+        self.spiff = spiff
+
+    def close(self) -> None:
+        """Nothing was opened."""
+
+    def case(self, i: int) -> None:
+        workflow = self.spiff.start()
         for name, role, data in steps(i):
-            spiff.step(workflow, name, role, data)
-    return time.perf_counter() - t0, time.process_time() - c0
+            self.spiff.step(workflow, name, role, data)
 
 
-def gridcase_side(db: Path, n: int) -> tuple[float, float]:
-    """bench_throughput's Malu path on a fresh engine, the roster set up first, not timed."""
-    clock = ManualClock(datetime(2026, 3, 2, 9, tzinfo=CST))
-    with Engine(f"sqlite:///{db}", rules=BOOK, clock=clock, roster_actor=ADMIN) as engine:
-        register_malu(engine, (code(i) for i in range(n)))
-        t0, c0 = time.perf_counter(), time.process_time()
-        malu_path(engine, clock, n)
-        return time.perf_counter() - t0, time.process_time() - c0
+NAMES = ("gridcase", "spiff-sqlite", "spiff-reload", "spiff-file", "spiff-memory")
 
 
-def median_ms(values: list[float], n: int) -> float:
-    return statistics.median(values) / n * 1000
+def one_round(spiff: Spiff, folder: Path, n: int) -> dict[str, tuple[float, float]]:
+    """Every side's wall and CPU seconds over ``n`` cases, the cases interleaved."""
+    tag = uuid.uuid4().hex[:8]
+    sides: dict[str, Side] = {
+        "gridcase": Gridcase(folder / f"g-{tag}.db", n),
+        "spiff-sqlite": SpiffSqlite(spiff, folder / f"s-{tag}.db"),
+        "spiff-reload": SpiffReload(spiff, folder / f"r-{tag}.db"),
+        "spiff-file": SpiffFile(spiff, folder / f"f-{tag}"),
+        "spiff-memory": SpiffMemory(spiff),
+    }
+    wall = dict.fromkeys(NAMES, 0.0)
+    cpu = dict.fromkeys(NAMES, 0.0)
+    try:
+        for i in range(n):
+            for k in range(len(NAMES)):
+                name = NAMES[(i + k) % len(NAMES)]
+                t0, c0 = time.perf_counter(), time.process_time()
+                sides[name].case(i)
+                wall[name] += time.perf_counter() - t0
+                cpu[name] += time.process_time() - c0
+    finally:
+        for side in sides.values():
+            side.close()
+    return {name: (wall[name], cpu[name]) for name in NAMES}
 
 
 def main() -> None:
@@ -233,44 +281,30 @@ def main() -> None:
         print(INSTALL, file=sys.stderr)
         raise SystemExit(2) from None
     n = args.cases
+    rounds = []
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
-        folder = Path(tmp)
-
-        def fresh(name: str) -> Path:
-            return folder / f"{name}-{uuid.uuid4().hex[:8]}"
-
-        sides: dict[str, Callable[[], tuple[float, float]]] = {
-            "gridcase": lambda: gridcase_side(fresh("g").with_suffix(".db"), n),
-            "spiff-sqlite": lambda: spiff_sqlite(spiff, fresh("s").with_suffix(".db"), n),
-            "spiff-reload": lambda: spiff_reload(spiff, fresh("r").with_suffix(".db"), n),
-            "spiff-file": lambda: spiff_file(spiff, fresh("f"), n),
-            "spiff-memory": lambda: spiff_memory(spiff, n),
-        }
-        wall: dict[str, list[float]] = {name: [] for name in sides}
-        cpu: dict[str, list[float]] = {name: [] for name in sides}
         for _ in range(args.rounds):
-            for name, run in sides.items():
-                w, c = run()
-                wall[name].append(w)
-                cpu[name].append(c)
-    ms = {name: median_ms(v, n) for name, v in wall.items()}
-    cpu_ms = {name: median_ms(v, n) for name, v in cpu.items()}
+            rounds.append(one_round(spiff, Path(tmp), n))
+    wall = {name: [r[name][0] / n * 1000 for r in rounds] for name in NAMES}
+    cpu = {name: [r[name][1] / n * 1000 for r in rounds] for name in NAMES}
+    ms = {name: statistics.median(v) for name, v in wall.items()}
+    cpu_ms = {name: statistics.median(v) for name, v in cpu.items()}
     where = args.dir or tempfile.gettempdir()
     print(
-        f"\nthe Malu path, ms per case (5 steps, one commit each), {n} cases, "
-        f"median of {args.rounds} interleaved rounds, stores in {where}"
+        f"\nthe Malu path, ms per case (5 steps, one commit each), {n} cases x {args.rounds} "
+        f"rounds, cases interleaved, medians of the rounds, stores in {where}"
     )
     print(f"{'side':14} {'wall':>8} {'min':>8} {'max':>8} {'cpu':>8} {'spiff : gridcase':>17}")
-    for name in sides:
-        w = [v / n * 1000 for v in wall[name]]
+    for name in NAMES:
         ratio = ms[name] / ms["gridcase"]
         print(
-            f"{name:14} {ms[name]:8.2f} {min(w):8.2f} {max(w):8.2f} {cpu_ms[name]:8.2f} {ratio:17.2f}"
+            f"{name:14} {ms[name]:8.2f} {min(wall[name]):8.2f} {max(wall[name]):8.2f} "
+            f"{cpu_ms[name]:8.2f} {ratio:17.2f}"
         )
     headline = ms["spiff-sqlite"] / ms["gridcase"]
     print(
-        f"ratio spiff-sqlite : gridcase = {headline:.2f} (goal 3.00: gridcase 3x as fast); "
-        f"CPU {cpu_ms['spiff-sqlite'] / cpu_ms['gridcase']:.2f}"
+        f"ratio spiff-sqlite : gridcase = {headline:.2f} wall, "
+        f"{cpu_ms['spiff-sqlite'] / cpu_ms['gridcase']:.2f} CPU (goal 3.00: gridcase 3x as fast)"
     )
     print(
         json.dumps(

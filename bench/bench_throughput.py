@@ -60,33 +60,34 @@ def gridcase_writer(url: str, n: int) -> float:
     with Engine(url, rules=BOOK, clock=clock, roster_actor="admin") as engine:
         register_malu(engine, (code(i) for i in range(n)))
         t0 = time.perf_counter()
-        malu_path(engine, clock, n)
+        for i in range(n):
+            malu_case(engine, clock, i)
         return EVENTS_PER_CASE * n / (time.perf_counter() - t0)
 
 
-def malu_path(engine: Engine, clock: ManualClock, n: int) -> None:
-    """Cases ``0 .. n-1`` through the Malu path, one command per step, 30 s apart."""
-    for i in range(n):
-        ent = code(i)
-        case_id = engine.submit(
-            SubmitDemand(
-                jurisdiction="malu",
-                enterprise=ent,
-                category="consultation",
-                title="t",
-                actor=ent,
-                role="enterprise",
-                command_id=f"s{i}",
-            )
-        ).case_id
-        for action, actor, role, payload in (
-            (Action.DISPATCH, "c", "center", {"unit": "planning"}),
-            (Action.ACCEPT, "u", "unit", {}),
-            (Action.RESOLVE, "u", "unit", {"result": "ok"}),
-            (Action.CONFIRM_COMPLETION, ent, "enterprise", {}),
-        ):
-            engine.act(ActOnCase(case_id, action, actor, role, f"{action}{i}", payload=payload))
-        clock.advance(timedelta(seconds=30))
+def malu_case(engine: Engine, clock: ManualClock, i: int) -> None:
+    """Case ``i`` (enterprise ``code(i)``) submitted, dispatched, accepted, resolved and
+    confirmed, one command each; the clock then moves on 30 s."""
+    ent = code(i)
+    case_id = engine.submit(
+        SubmitDemand(
+            jurisdiction="malu",
+            enterprise=ent,
+            category="consultation",
+            title="t",
+            actor=ent,
+            role="enterprise",
+            command_id=f"s{i}",
+        )
+    ).case_id
+    for action, actor, role, payload in (
+        (Action.DISPATCH, "c", "center", {"unit": "planning"}),
+        (Action.ACCEPT, "u", "unit", {}),
+        (Action.RESOLVE, "u", "unit", {"result": "ok"}),
+        (Action.CONFIRM_COMPLETION, ent, "enterprise", {}),
+    ):
+        engine.act(ActOnCase(case_id, action, actor, role, f"{action}{i}", payload=payload))
+    clock.advance(timedelta(seconds=30))
 
 
 def bare_writer(env: dict[str, str], n: int) -> float:
