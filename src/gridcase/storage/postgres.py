@@ -121,6 +121,39 @@ class GridcasePostgresRecorder(PostgresApplicationRecorder):
             )
         super()._insert_events(curs, stored_events, **kwargs)
 
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """eventsourcing's pipelined insert, inside a savepoint when a session is held.
+
+        eventsourcing nests its own ``conn.transaction()`` inside the pipeline; as a
+        savepoint of a held transaction, a lost race then leaves the transaction aborted
+        ("commands ignored until end of transaction block"). Here the savepoint is taken
+        before the pipeline starts and rolled back after it ends, so the session goes on
+        (and can still read what the other writer recorded, to name it).
+        """
+        sessions = getattr(self.datastore, "gridcase_sessions", None)
+        if sessions is None or not sessions.active:
+            plain: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+            return plain
+        exc: Exception | None = None
+        ids: Sequence[int] | None = None
+        with self.datastore.get_connection() as conn, conn.transaction():
+            with conn.pipeline() as pipeline:
+                with conn.cursor() as curs:
+                    self._insert_events(curs, stored_events, **kwargs)
+                if stored_events:
+                    with conn.cursor() as curs:
+                        try:
+                            self._insert_stored_events(curs, stored_events, **kwargs)
+                            pipeline.sync()
+                            ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+                        except Exception as e:  # raised after the pipeline has ended
+                            exc = e
+            if exc is not None:
+                raise exc
+        return ids
+
     # -- the hash chain ------------------------------------------------------------------
 
     def _fetch_ids_after_insert_events(
