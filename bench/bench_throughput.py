@@ -19,6 +19,7 @@ JSON line. Nothing is asserted. The machine may be shared: compare ratios, not r
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sqlite3
@@ -54,46 +55,63 @@ class Plain(Aggregate):
         self.name = text
 
 
-def gridcase_writer(url: str, n: int) -> float:
-    """Commands per second over ``n`` Malu cases (roster set up first, not timed)."""
+def gridcase_writer(url: str, n: int, batch: int = 0) -> float:
+    """Commands per second over ``n`` Malu cases (roster set up first, not timed); with
+    ``batch``, in :meth:`Engine.batch` transactions of that many commands."""
     clock = ManualClock(datetime(2026, 3, 2, 9, tzinfo=CST))
     with Engine(url, rules=BOOK, clock=clock, roster_actor="admin") as engine:
         register_malu(engine, (code(i) for i in range(n)))
         t0 = time.perf_counter()
-        for i in range(n):
-            ent = code(i)
-            case_id = engine.submit(
-                SubmitDemand(
-                    jurisdiction="malu",
-                    enterprise=ent,
-                    category="consultation",
-                    title="t",
-                    actor=ent,
-                    role="enterprise",
-                    command_id=f"s{i}",
-                )
-            ).case_id
-            for action, actor, role, payload in (
-                (Action.DISPATCH, "c", "center", {"unit": "planning"}),
-                (Action.ACCEPT, "u", "unit", {}),
-                (Action.RESOLVE, "u", "unit", {"result": "ok"}),
-                (Action.CONFIRM_COMPLETION, ent, "enterprise", {}),
-            ):
-                engine.act(ActOnCase(case_id, action, actor, role, f"{action}{i}", payload=payload))
-            clock.advance(timedelta(seconds=30))
+        with engine.batch(batch) if batch else contextlib.nullcontext():
+            _malu_cases(engine, clock, n)
         return EVENTS_PER_CASE * n / (time.perf_counter() - t0)
 
 
-def bare_writer(env: dict[str, str], n: int) -> float:
+def _malu_cases(engine: Engine, clock: ManualClock, n: int) -> None:
+    for i in range(n):
+        ent = code(i)
+        case_id = engine.submit(
+            SubmitDemand(
+                jurisdiction="malu",
+                enterprise=ent,
+                category="consultation",
+                title="t",
+                actor=ent,
+                role="enterprise",
+                command_id=f"s{i}",
+            )
+        ).case_id
+        for action, actor, role, payload in (
+            (Action.DISPATCH, "c", "center", {"unit": "planning"}),
+            (Action.ACCEPT, "u", "unit", {}),
+            (Action.RESOLVE, "u", "unit", {"result": "ok"}),
+            (Action.CONFIRM_COMPLETION, ent, "enterprise", {}),
+        ):
+            engine.act(ActOnCase(case_id, action, actor, role, f"{action}{i}", payload=payload))
+        clock.advance(timedelta(seconds=30))
+
+
+def bare_writer(env: dict[str, str], n: int, batch: int = 0) -> float:
+    """Events per second, one save per event; with ``batch``, one save per that many events."""
     app: Application[Any] = Application(env=env)
     try:
         t0 = time.perf_counter()
+        pending: list[Plain] = []
         for i in range(n):
             agg = Plain(name=f"case {i}")
-            app.save(agg)
+            if not batch:
+                app.save(agg)
             for k in range(EVENTS_PER_CASE - 1):
                 agg.note(text=f"step {k}")
-                app.save(agg)
+                if not batch:
+                    app.save(agg)
+            if batch:
+                pending.append(agg)
+                if len(pending) * EVENTS_PER_CASE >= batch:
+                    app.save(*pending)
+                    pending = []
+        if pending:
+            app.save(*pending)
         return EVENTS_PER_CASE * n / (time.perf_counter() - t0)
     finally:
         app.close()
