@@ -403,8 +403,9 @@ class CommandRunner:
                 if published:
                     for p in published:
                         self._rules.forget_published(p.content_hash)
-                    if self._all_published(published):
-                        raise _PublishedMeanwhile() from None
+                    with self._store.committed():  # the lost race may have aborted ours
+                        if self._all_published(published):
+                            raise _PublishedMeanwhile() from None
                 raise
         # Only once it is committed (at once, or when the batch holding it commits).
         for p in published:

@@ -81,6 +81,31 @@ class WriteSessions:
         """Whether the calling thread holds a session."""
         return self._held() is not None
 
+    @property
+    def nested(self) -> bool:
+        """Whether the calling thread's session is inside another (a batch's command)."""
+        held = self._held()
+        return held is not None and held.depth > 0
+
+    @contextmanager
+    def outside(self) -> Iterator[None]:
+        """Read through the pool, as if no session were held: what others have committed.
+
+        After a lost race a lone command's PostgreSQL transaction is aborted; the store
+        names what the other writer recorded by reading outside it. On SQLite the held
+        connection stays usable (the failed save was a savepoint of its own, see
+        :meth:`atomic`), and an in-memory store's pool would wait for this very session.
+        """
+        if not self._postgres:
+            yield
+            return
+        held = self._held()
+        self._local.held = None
+        try:
+            yield
+        finally:
+            self._local.held = held
+
     def on_rollback(self, listener: Callable[[], object]) -> None:
         """Call ``listener`` whenever something saved is rolled back (a cache took it in)."""
         self._rollback_listeners.append(listener)

@@ -159,6 +159,10 @@ class Store:
         with translated(self.location), self._sessions.batch(limit):
             yield
 
+    def committed(self) -> contextlib.AbstractContextManager[None]:
+        """Read what others have committed, past a held transaction a lost race aborted."""
+        return self._sessions.outside()
+
     def after_commit(self, step: Callable[[], object]) -> None:
         """Run ``step`` once what is saved so far is committed (at once outside a session)."""
         self._sessions.after_commit(step)
@@ -288,7 +292,7 @@ class Store:
         self, firsts: Sequence[tuple[str, UUID, int]], command: CommandRow | None
     ) -> Conflict:
         """The Conflict of a lost race, naming what another writer really recorded first."""
-        with translated(self.location):
+        with translated(self.location), self._sessions.outside():
             taken = {
                 e.originator_id
                 for e in self._recorder.select_events_after([(oid, v - 1) for _, oid, v in firsts])
