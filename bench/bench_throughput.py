@@ -19,6 +19,7 @@ JSON line. Nothing is asserted. The machine may be shared: compare ratios, not r
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sqlite3
@@ -54,14 +55,16 @@ class Plain(Aggregate):
         self.name = text
 
 
-def gridcase_writer(url: str, n: int) -> float:
-    """Commands per second over ``n`` Malu cases (roster set up first, not timed)."""
+def gridcase_writer(url: str, n: int, batch: int = 0) -> float:
+    """Commands per second over ``n`` Malu cases (roster set up first, not timed); with
+    ``batch``, in :meth:`Engine.batch` transactions of that many commands."""
     clock = ManualClock(datetime(2026, 3, 2, 9, tzinfo=CST))
     with Engine(url, rules=BOOK, clock=clock, roster_actor="admin") as engine:
         register_malu(engine, (code(i) for i in range(n)))
         t0 = time.perf_counter()
-        for i in range(n):
-            malu_case(engine, clock, i)
+        with engine.batch(batch) if batch else contextlib.nullcontext():
+            for i in range(n):
+                malu_case(engine, clock, i)
         return EVENTS_PER_CASE * n / (time.perf_counter() - t0)
 
 
@@ -90,16 +93,27 @@ def malu_case(engine: Engine, clock: ManualClock, i: int) -> None:
     clock.advance(timedelta(seconds=30))
 
 
-def bare_writer(env: dict[str, str], n: int) -> float:
+def bare_writer(env: dict[str, str], n: int, batch: int = 0) -> float:
+    """Events per second, one save per event; with ``batch``, one save per that many events."""
     app: Application[Any] = Application(env=env)
     try:
         t0 = time.perf_counter()
+        pending: list[Plain] = []
         for i in range(n):
             agg = Plain(name=f"case {i}")
-            app.save(agg)
+            if not batch:
+                app.save(agg)
             for k in range(EVENTS_PER_CASE - 1):
                 agg.note(text=f"step {k}")
-                app.save(agg)
+                if not batch:
+                    app.save(agg)
+            if batch:
+                pending.append(agg)
+                if len(pending) * EVENTS_PER_CASE >= batch:
+                    app.save(*pending)
+                    pending = []
+        if pending:
+            app.save(*pending)
         return EVENTS_PER_CASE * n / (time.perf_counter() - t0)
     finally:
         app.close()

@@ -33,6 +33,7 @@ from gridcase.kernel.errors import (
     OutOfScope,
     RefusedByRule,
     RuleFileError,
+    StoreBusy,
     UnknownActor,
 )
 from gridcase.workflow.loader import parse_rules
@@ -547,25 +548,47 @@ class TestSeveralEngines:
     """On SQLite and PostgreSQL: the cap and a withdrawal hold across engines."""
 
     def test_two_namings_at_once_cannot_both_pass_the_cap(
-        self, engines: tuple[Engine, Engine], monkeypatch: pytest.MonkeyPatch
+        self, store_url: str, engines: tuple[Engine, Engine], monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """The second save finds the enterprise changed (Conflict); decided again, it is refused."""
+        """Another engine's naming is injected between this engine's read and its save.
+
+        PostgreSQL: it commits first, so this save finds the enterprise changed (Conflict)
+        and, decided again, is refused by the cap. SQLite: the command holds the write lock
+        from its read to its save, so the other engine cannot come between (StoreBusy) and
+        this naming is the second of two.
+        """
         mine, theirs = engines
         name(mine, "wang")
         store = mine._store  # the race is injected just before this engine's save
         save = store.save
+        sqlite = store_url.startswith("sqlite")
+        if sqlite:
+            theirs.close()
+            theirs = AdminEngine(f"{store_url}?lock_timeout=1", rules=rule_book(RULES))
 
         def theirs_first(*args: Any, **kwargs: Any) -> Any:
-            name(theirs, "sun")
+            if sqlite:
+                with pytest.raises(StoreBusy):
+                    name(theirs, "sun")
+            else:
+                name(theirs, "sun")
             return save(*args, **kwargs)
 
         monkeypatch.setattr(store, "save", theirs_first)
-        with pytest.raises(Conflict):
-            name(mine, "zhou")
-        monkeypatch.undo()
-        assert active(mine) == ["wang", "sun"]
+        try:
+            if sqlite:
+                name(mine, "zhou")
+            else:
+                with pytest.raises(Conflict):
+                    name(mine, "zhou")
+        finally:
+            monkeypatch.undo()
+            if sqlite:
+                theirs.close()
+        second = "zhou" if sqlite else "sun"
+        assert active(mine) == ["wang", second]
         with pytest.raises(RefusedByRule, match="at most 2"):
-            name(mine, "zhou")
+            name(mine, "li")
 
     def test_a_liaison_withdrawn_by_another_engine_can_no_longer_act(
         self, engines: tuple[Engine, Engine]

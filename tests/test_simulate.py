@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 from tests.support import RULES, rule_book
 
+from gridcase import Engine
 from gridcase.cli import main
 from gridcase.interfaces.simulate import PRESETS, simulate
 from gridcase.kernel.errors import InvalidInput
@@ -82,3 +83,23 @@ def test_the_command_prints_phases_and_counts(tmp_path: Path) -> None:
 def test_the_same_year_on_postgresql_as_on_sqlite(pg_url: str) -> None:
     """The store does not change the year: the counts on PostgreSQL are those on SQLite."""
     assert _year(pg_url, "yingkou", 5) == _year(MEMORY, "yingkou", 5)
+
+
+def test_a_year_run_in_batches_writes_the_same_log(tmp_path: Path) -> None:
+    """``--batch`` changes how often the store commits, never what the year records."""
+    logs = []
+    for batch in (0, 37):
+        url = f"sqlite:///{tmp_path / f'b{batch}.db'}"
+        report = simulate(
+            url, preset="malu", scale=0.05, seed=4, rules=rule_book(RULES), batch=batch
+        )
+        assert report.verified is True
+        with Engine(url, rules=rule_book(RULES)) as engine:
+            logs.append(
+                [
+                    (position, e.originator_id, e.originator_version, type(e).__qualname__)
+                    for position, e in engine.log.read()
+                ]
+            )
+    assert logs[0] == logs[1]
+    assert len(logs[0]) > 300  # several commits of 37 commands each

@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from threading import Lock
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID
 
 from gridcase.application import cases, enterprises, grids, importer, people, projects, visits
 from gridcase.application.administration import administered, bootstrap_administrator
+from gridcase.application.live_roster import LiveRoster
 from gridcase.application.results import CommandResult, RecordedStep
 from gridcase.application.roster import Roster
 from gridcase.application.rulebook import RuleService
@@ -47,7 +48,6 @@ from gridcase.projections.performance import (
     findings,
     performance,
 )
-from gridcase.projections.roster import RosterProjection
 from gridcase.projections.runner import ProjectionRunner, read_model_engine
 from gridcase.projections.tables import Queue
 from gridcase.storage.log import EventLog, event_topics
@@ -71,6 +71,10 @@ __all__ = [
 ]
 
 DEFAULT_FUTURE_TOLERANCE = timedelta(minutes=5)
+
+DEFAULT_BATCH_COMMANDS = 500
+"""Commands per transaction in :meth:`Engine.batch`: a commit's wait shared by 500, and a
+transaction small enough to stay quick (a single save of ~100k events was seen to hang)."""
 _clocks = logging.getLogger("gridcase.clocks")
 """Each clock fired by :meth:`Engine.advance` (INFO), and each case it could not fire (WARNING)."""
 MIN_PREFIX = 4
@@ -140,20 +144,6 @@ class AdvanceReport:
     @property
     def steps(self) -> int:
         return sum(len(r.steps) for r in self.fired)
-
-
-class _LiveRoster:
-    """The roster projection of one engine, caught up with the log when asked."""
-
-    def __init__(self, log: EventLog) -> None:
-        self._log = log
-        self._view = RosterProjection()
-        self._lock = Lock()
-
-    def __call__(self) -> RosterProjection:
-        with self._lock:
-            self._view.catch_up(self._log)
-            return self._view
 
 
 @dataclass(frozen=True)
@@ -285,7 +275,8 @@ class Engine:
             raise
         self.rules: RuleBook = book
         self._rules = RuleService(book, folder)
-        self._live_roster = _LiveRoster(self._store.log)
+        self._live_roster = LiveRoster(self._store.log)
+        self._store.on_rollback(self._live_roster.forget)
         self._runner = CommandRunner(
             self._store,
             self._rules,
@@ -336,6 +327,22 @@ class Engine:
         return self._roster
 
     # -- commands ------------------------------------------------------------------------
+
+    @contextmanager
+    def batch(self, limit: int = DEFAULT_BATCH_COMMANDS) -> Iterator[None]:
+        """Run many commands in one transaction per ``limit`` of them (imports, simulations).
+
+        On a disk every commit waits for the disk; a batch commits once per ``limit``
+        commands instead of once per command. Inside, each command is carried out, refused
+        or conflicts exactly as alone (it is a savepoint of its own, and what it reads
+        includes what the batch's earlier commands saved); the batch commits every
+        ``limit`` commands and when the block ends. If the block raises, or a commit
+        fails, the commands since the last commit are not written: carry them out again
+        (the same command ids make that safe). Keep read-model queries outside a batch,
+        and other threads' commands wait for it on SQLite as for any writer.
+        """
+        with self._store.batch(limit):
+            yield
 
     def execute(self, command: object) -> CommandResult:
         """Carry out any command (a case command, or one of :mod:`gridcase.domain.roster_commands`)."""

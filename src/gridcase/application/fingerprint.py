@@ -24,8 +24,13 @@ from pydantic import BaseModel
 __all__ = ["canonical", "fingerprint"]
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def canonical(value: Any) -> Any:
     """``value`` as plain JSON data, the same for the same meaning."""
+    if type(value) in _PLAIN:  # most fields: first, and exactly these types (not enums)
+        return value
     if isinstance(value, Enum):
         return canonical(value.value)
     if isinstance(value, BaseModel):

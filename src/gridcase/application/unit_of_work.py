@@ -29,6 +29,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Protocol, TypeVar
 from uuid import UUID
 
@@ -352,6 +353,23 @@ class CommandRunner:
         late_reason: str | None,
         trace: _Trace,
     ) -> CommandResult:
+        with self._store.session():
+            return self._decide_and_save(
+                handler, command, kind, command_id, digest, moment, late_reason, trace
+            )
+
+    def _decide_and_save(
+        self,
+        handler: Handler[C],
+        command: C,
+        kind: str,
+        command_id: str | None,
+        digest: str,
+        moment: datetime,
+        late_reason: str | None,
+        trace: _Trace,
+    ) -> CommandResult:
+        """Inside the command's write transaction: read, decide, authorise, save."""
         recorded = to_cst(self.clock.now())
         work = UnitOfWork(self._store, self._rules, moment, self.stamp, self._roster_view, recorded)
         trace.work = work
@@ -385,12 +403,14 @@ class CommandRunner:
                 if published:
                     for p in published:
                         self._rules.forget_published(p.content_hash)
-                    if self._all_published(published):
-                        raise _PublishedMeanwhile() from None
+                    with self._store.committed():  # the lost race may have aborted ours
+                        if self._all_published(published):
+                            raise _PublishedMeanwhile() from None
                 raise
+        # Only once it is committed (at once, or when the batch holding it commits).
         for p in published:
-            self._rules.published(p.content_hash)
-        work.after_save()
+            self._store.after_commit(partial(self._rules.published, p.content_hash))
+        self._store.after_commit(work.after_save)
         return CommandResult(primary_id, steps)
 
     # -- the security log ---------------------------------------------------------------

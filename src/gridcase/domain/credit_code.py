@@ -96,6 +96,8 @@ def parse_credit_code(raw: str) -> CreditCode:
 
 def looks_like_credit_code(raw: str) -> bool:
     """Whether ``raw`` is a valid unified social credit code (any case, spaces around)."""
+    if len(raw.strip()) != 18:
+        return False  # most actors are person ids: no error built and thrown to find out
     try:
         parse_credit_code(raw)
     except InvalidCreditCode:

@@ -7,6 +7,7 @@ fixed namespace. Changing the namespace or a key format would orphan stored even
 
 from __future__ import annotations
 
+from functools import lru_cache
 from uuid import UUID, uuid5
 
 __all__ = ["NAMESPACE", "case_id_for", "enterprise_key", "person_key", "rules_key"]
@@ -19,10 +20,13 @@ def case_id_for(command_id: str) -> UUID:
     return uuid5(NAMESPACE, f"case/{command_id}")
 
 
+@lru_cache(maxsize=1 << 16)
 def enterprise_key(jurisdiction: str, credit_code: str) -> UUID:
+    """Remembered: every command derives its actor's and enterprise's keys (UUID5 hashes)."""
     return uuid5(NAMESPACE, f"enterprise/{jurisdiction}/{credit_code}")
 
 
+@lru_cache(maxsize=1 << 16)
 def person_key(jurisdiction: str, person_id: str) -> UUID:
     return uuid5(NAMESPACE, f"person/{jurisdiction}/{person_id}")
 

@@ -14,12 +14,14 @@ programming error, raised at once.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, is_dataclass
+from datetime import date, datetime
 from typing import Any, ClassVar
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
@@ -119,3 +121,49 @@ class RecordedAggregate(Aggregate):
 
     class Created(Event, Aggregate.Created):
         pass
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        """A copy to record on, copying only what an event can change in place.
+
+        eventsourcing's cache hands out a deep copy of every aggregate a command reads (so a
+        refused command leaves the cache as stored), and ``copy.deepcopy`` walking a
+        person's or an enterprise's stints took a sixth of a command's time (measured).
+        Their containers hold frozen values, so copying each list, dict and set one level
+        gives the same independence; anything else mutable is deep-copied as before.
+        """
+        clone = copy.copy(self)
+        state = vars(clone)
+        for name, value in state.items():
+            if type(value) not in _IMMUTABLE:
+                state[name] = _copied(value, memo)
+        state["_pending_events"] = []
+        return clone
+
+
+_IMMUTABLE: frozenset[type] = frozenset(
+    {str, int, float, bool, type(None), bytes, date, datetime, UUID}
+)
+
+
+def _frozen(value: object) -> bool:
+    kind = type(value)
+    if kind in _IMMUTABLE:
+        return True
+    if kind is tuple:
+        return all(_frozen(v) for v in value)  # type: ignore[attr-defined]
+    params = getattr(kind, "__dataclass_params__", None)
+    return is_dataclass(value) and params is not None and bool(params.frozen)
+
+
+def _copied(value: object, memo: dict[int, Any]) -> object:
+    """A list, dict or set of frozen values copied one level; anything else deep-copied."""
+    kind = type(value)
+    if kind is list and all(_frozen(v) for v in value):  # type: ignore[attr-defined]
+        return list(value)  # type: ignore[call-overload]
+    if kind is dict and all(_frozen(v) for v in value.values()):  # type: ignore[attr-defined]
+        return dict(value)  # type: ignore[call-overload]
+    if kind is set and all(_frozen(v) for v in value):  # type: ignore[attr-defined]
+        return set(value)  # type: ignore[call-overload]
+    if _frozen(value):
+        return value
+    return copy.deepcopy(value, memo)

@@ -454,13 +454,15 @@ def simulate(
     verify: bool = True,
     trace_memory: bool = False,
     rules: RuleBook | None = None,
+    batch: int = 0,
 ) -> SimulationReport:
     """Simulate one jurisdiction-year on the store at ``url``, which should be empty.
 
     ``progress(phase, done, total)`` is called as commands complete. With
     ``trace_memory`` the peak of Python allocations is traced (tracemalloc slows the run
     about twofold); the process's peak resident size is always reported. ``rules``: a
-    rule book already read (default: the bundled rules).
+    rule book already read (default: the bundled rules). ``batch``: commit every that
+    many commands (:meth:`Engine.batch`); 0 commits every command, as a portal would.
     """
     if preset not in PRESETS:
         known = ", ".join(sorted(PRESETS))
@@ -500,13 +502,19 @@ def simulate(
             return tick
 
         head = engine.log.head()
+
+        def batched() -> contextlib.AbstractContextManager[None]:
+            return engine.batch(batch) if batch else contextlib.nullcontext()
+
         t0 = time.perf_counter()
-        n = run.register(start, ticker("roster"))
+        with batched():
+            n = run.register(start, ticker("roster"))
         report.phases.append(Phase("roster", time.perf_counter() - t0, n, engine.log.head() - head))
         head = engine.log.head()
         total["year"] = demands * 4 + len(world.enterprises) * (365 // world.visit_every_days)
         t0 = time.perf_counter()
-        n, _ = run.year(start + timedelta(days=1), end, demands, ticker("year"))
+        with batched():
+            n, _ = run.year(start + timedelta(days=1), end, demands, ticker("year"))
         report.phases.append(Phase("year", time.perf_counter() - t0, n, engine.log.head() - head))
         report.events = engine.log.count()
         if verify:

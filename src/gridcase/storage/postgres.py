@@ -121,6 +121,48 @@ class GridcasePostgresRecorder(PostgresApplicationRecorder):
             )
         super()._insert_events(curs, stored_events, **kwargs)
 
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """eventsourcing's pipelined insert, on the held connection when a session is held.
+
+        A lone command's session needs no savepoint: a lost race rolls the whole session
+        back (the store names what the other writer recorded from outside it). In a
+        batch the save is a savepoint of its own, taken before the pipeline starts and
+        rolled back after it ends (eventsourcing nests its ``conn.transaction()`` inside
+        the pipeline, which leaves a held transaction aborted when the insert fails), so
+        the batch goes on.
+        """
+        sessions = getattr(self.datastore, "gridcase_sessions", None)
+        if sessions is None or not sessions.active:
+            plain: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+            return plain
+        with self.datastore.get_connection() as conn:
+            if sessions.nested:
+                with conn.transaction():
+                    return self._pipelined(conn, stored_events, **kwargs)
+            return self._pipelined(conn, stored_events, **kwargs)
+
+    def _pipelined(
+        self, conn: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        exc: Exception | None = None
+        ids: Sequence[int] | None = None
+        with conn.pipeline() as pipeline:
+            with conn.cursor() as curs:
+                self._insert_events(curs, stored_events, **kwargs)
+            if stored_events:
+                with conn.cursor() as curs:
+                    try:
+                        self._insert_stored_events(curs, stored_events, **kwargs)
+                        pipeline.sync()
+                        ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+                    except Exception as e:  # raised after the pipeline has ended
+                        exc = e
+        if exc is not None:
+            raise exc
+        return ids
+
     # -- the hash chain ------------------------------------------------------------------
 
     def _fetch_ids_after_insert_events(

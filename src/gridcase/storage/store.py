@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.application import AggregateNotFoundError, LRUCache
 from eventsourcing.domain import Aggregate, CanMutateAggregate
 from eventsourcing.persistence import IntegrityError
 
@@ -43,6 +43,7 @@ from gridcase.storage.sealing import (
     master_key_from_env,
 )
 from gridcase.storage.security import SecurityEntry
+from gridcase.storage.session import WriteSessions
 from gridcase.storage.url import StoreLocation
 from gridcase.storage.verify import Checkpoint, VerifyReport, verify_store
 
@@ -87,7 +88,10 @@ class Store:
         """Whether the store was opened to read only (its file or medium is not writable)."""
         with translated(location):
             self._app = GridcaseApplication(env=env)
-            guard(self._app.recorder.datastore, location)  # type: ignore[attr-defined]
+            datastore = self._app.recorder.datastore  # type: ignore[attr-defined]
+            guard(datastore, location)
+            self._sessions = WriteSessions(datastore, postgres=location.kind == "postgres")
+            self._sessions.on_rollback(self._forget)
             self._open(location, keys, seal_algorithm)
 
     def _open(
@@ -124,6 +128,56 @@ class Store:
 
     def close(self) -> None:
         self._app.close()
+
+    # -- transactions ------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[None]:
+        """One write transaction for a command's reads and its save (a savepoint in a batch).
+
+        What is read inside is read on the transaction's connection, after the write lock
+        (SQLite) or in the transaction (PostgreSQL); nothing is committed unless the block
+        ends normally. A read-only store has nothing to hold.
+        """
+        if self.read_only:
+            yield
+            return
+        with translated(self.location), self._sessions.session():
+            yield
+
+    @contextlib.contextmanager
+    def batch(self, limit: int) -> Iterator[None]:
+        """One transaction for many commands, committed every ``limit`` of them and at the end.
+
+        Each command inside is a savepoint: one refused or conflicting is undone alone and the
+        batch goes on. A fault at a commit loses the commands since the last commit (nothing
+        of them is written) and the caches that had taken them in are forgotten.
+        """
+        if self.read_only:
+            yield
+            return
+        with translated(self.location), self._sessions.batch(limit):
+            yield
+
+    def committed(self) -> contextlib.AbstractContextManager[None]:
+        """Read what others have committed, past a held transaction a lost race aborted."""
+        return self._sessions.outside()
+
+    def after_commit(self, step: Callable[[], object]) -> None:
+        """Run ``step`` once what is saved so far is committed (at once outside a session)."""
+        self._sessions.after_commit(step)
+
+    def on_rollback(self, listener: Callable[[], object]) -> None:
+        """Call ``listener`` when something saved is rolled back (a view that took it in)."""
+        self._sessions.on_rollback(listener)
+
+    def _forget(self) -> None:
+        """Saved aggregates were rolled back: the cache may hold what was never committed."""
+        repository = self._app.repository
+        if isinstance(repository.cache, LRUCache):
+            # A fresh cache: eventsourcing's LRUCache.clear() resets its recency list only,
+            # and leaves every entry in place.
+            repository.cache = LRUCache(maxsize=repository.cache.maxsize)
 
     def recover(self) -> None:
         """After a lost connection: drop every pooled connection that broke with it.
@@ -222,21 +276,23 @@ class Store:
             if a.pending_events
         ]
         try:
-            self._app.save(
-                *aggregates,
-                gridcase_commands=[command] if command is not None else [],
-                gridcase_cases=list(cases),
-                gridcase_security=list(security),
-            )
+            with self._sessions.atomic():
+                self._app.save(
+                    *aggregates,
+                    gridcase_commands=[command] if command is not None else [],
+                    gridcase_cases=list(cases),
+                    gridcase_security=list(security),
+                )
         except IntegrityError as exc:
             raise self._conflict(firsts, command) from exc
+        self._sessions.saved()
         self._keep(aggregates)
 
     def _conflict(
         self, firsts: Sequence[tuple[str, UUID, int]], command: CommandRow | None
     ) -> Conflict:
         """The Conflict of a lost race, naming what another writer really recorded first."""
-        with translated(self.location):
+        with translated(self.location), self._sessions.outside():
             taken = {
                 e.originator_id
                 for e in self._recorder.select_events_after([(oid, v - 1) for _, oid, v in firsts])

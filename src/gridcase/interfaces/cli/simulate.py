@@ -30,6 +30,14 @@ __all__ = ["simulate_command"]
 )
 @click.option("--no-verify", is_flag=True, help="Skip verifying the hash chain at the end.")
 @click.option(
+    "--batch",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Commit every N commands (Engine.batch); 0: every command in its own transaction, "
+    "as a portal's desks would.",
+)
+@click.option(
     "--trace-memory",
     is_flag=True,
     help="Trace Python allocations (tracemalloc; about twice slower).",
@@ -41,6 +49,7 @@ def simulate_command(
     seed: int,
     url: str,
     no_verify: bool,
+    batch: int,
     trace_memory: bool,
     as_json: bool,
 ) -> None:
@@ -71,6 +80,7 @@ def simulate_command(
             progress=progress,
             verify=not no_verify,
             trace_memory=trace_memory,
+            batch=batch,
         )
     for bar in bars.values():
         bar.render_finish()
