@@ -232,7 +232,7 @@ def check_parties(
 
 
 def _unit_staffed(work: UnitOfWork, jurisdiction: str, unit: str) -> bool:
-    return any(p.active and unit in p.units for p in work.roster().people(jurisdiction).values())
+    return work.roster().staffed(jurisdiction, unit)
 
 
 @dataclass(frozen=True)

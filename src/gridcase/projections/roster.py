@@ -39,13 +39,21 @@ class RosterProjection(Projection):
         self._projects: dict[str, dict[str, Project]] = defaultdict(dict)
         self._map_numbers: dict[str, dict[str, MapNumberClaim]] = defaultdict(dict)
         self._visits: dict[tuple[str, str], list[Visit]] = defaultdict(list)
+        self._staff: dict[tuple[str, str], int] = defaultdict(int)
+        """Active people per (jurisdiction, unit): a dispatch asks whether a unit is staffed."""
 
     def fold(self, event: Any) -> None:
         current = self._aggregates.get(event.originator_id)
+        before = _staffing(current)
         agg = event.mutate(current)
         if agg is None:  # pragma: no cover - no event here discards its aggregate
             return
         self._aggregates[event.originator_id] = agg
+        if isinstance(agg, Person):
+            for key in before:
+                self._staff[key] -= 1
+            for key in _staffing(agg):
+                self._staff[key] += 1
         if current is not None:
             return
         if isinstance(agg, Enterprise):
@@ -75,6 +83,10 @@ class RosterProjection(Projection):
     def people(self, jurisdiction: str) -> dict[str, Person]:
         return self._people.get(jurisdiction, {})
 
+    def staffed(self, jurisdiction: str, unit: str) -> bool:
+        """Whether anyone active belongs to ``unit`` (without a scan of every person)."""
+        return self._staff.get((jurisdiction, unit), 0) > 0
+
     def projects(self, jurisdiction: str) -> dict[str, Project]:
         return self._projects.get(jurisdiction, {})
 
@@ -84,3 +96,11 @@ class RosterProjection(Projection):
 
     def visits(self, jurisdiction: str, credit_code: str) -> list[Visit]:
         return self._visits.get((jurisdiction, credit_code), [])
+
+
+def _staffing(agg: Aggregate | None) -> tuple[tuple[str, str], ...]:
+    """The (jurisdiction, unit) places an active person fills; none for anything else."""
+    if isinstance(agg, Person) and agg.active:
+        return tuple((agg.jurisdiction, unit) for unit in dict.fromkeys(agg.units))
+    return ()
+
