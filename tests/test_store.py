@@ -501,6 +501,30 @@ class TestPostgresStore(StoreContract):
     def url(self, pg_url: str) -> str:
         return pg_url
 
+    def test_an_engine_opens_beside_a_writer_holding_its_locks(
+        self, url: str, engine: Engine
+    ) -> None:
+        """Opening an existing store runs no DDL, so it waits for no writer's locks.
+
+        A writer in the middle of a save holds a command row and eventsourcing's lock on
+        the events table; an opener that ran ``ALTER TABLE … ADD COLUMN IF NOT EXISTS``
+        waited for the one while holding a lock the writer's next step needed (a deadlock
+        a projection runner started beside busy writers met). Here the opener has one
+        second before the lock timeout would refuse it.
+        """
+        import psycopg
+
+        base, schema = url.split("?schema=")
+        with psycopg.connect(base) as writer:
+            writer.execute(
+                f'INSERT INTO "{schema}".gridcase_commands VALUES '
+                "('held', gen_random_uuid(), 1, 1, 'submit', 'x')"
+            )
+            writer.execute(f'LOCK TABLE "{schema}".gridcase_events IN EXCLUSIVE MODE')
+            with Engine(f"{url}&lock_timeout=1", rules=rule_book(RULES)) as opened:
+                assert opened.log.head() == engine.log.head()
+            writer.rollback()
+
 
 class TestTheResponsiblePersonHoldsANewCase:
     """A demand an enterprise files itself lands with the officer the roster names for it."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "Conflict",
@@ -41,6 +42,22 @@ __all__ = [
 
 class GridcaseError(Exception):
     """Base of every error gridcase raises on purpose."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its message and its fields, not by calling ``__init__`` again.
+
+        The errors take their fields as keyword arguments, which ``Exception``'s own
+        pickling does not pass back: a refusal raised in a worker process (a pool of
+        writers) could not even reach the parent, which failed unpickling it instead.
+        """
+        return (_restored, (type(self), self.args, dict(vars(self))))
+
+
+def _restored(cls: type[GridcaseError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    vars(error).update(state)
+    return error
 
 
 class InvalidInput(GridcaseError, ValueError):

@@ -103,4 +103,3 @@ def _staffing(agg: Aggregate | None) -> tuple[tuple[str, str], ...]:
     if isinstance(agg, Person) and agg.active:
         return tuple((agg.jurisdiction, unit) for unit in dict.fromkeys(agg.units))
     return ()
-

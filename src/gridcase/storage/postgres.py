@@ -7,6 +7,7 @@ is used, so the embedded SQLite default never needs psycopg.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -37,7 +38,7 @@ class GridcasePostgresRecorder(PostgresApplicationRecorder):
         return f'"{self.datastore.schema}"."{name}"'
 
     def create_table(self) -> None:
-        """Create the schema, eventsourcing's tables and ours, in one serialised transaction.
+        """Create the schema, eventsourcing's tables and ours, unless they are there already.
 
         PostgreSQL DDL is not safe to run from two sessions at once: two engines opening
         the same schema together fail with "tuple concurrently updated" (eventsourcing's
@@ -45,12 +46,28 @@ class GridcasePostgresRecorder(PostgresApplicationRecorder):
         engines at once (one per worker), so every opener takes the same transaction-level
         advisory lock, keyed by schema, and does all of its DDL inside that transaction;
         a second opener waits, then finds everything in place.
+
+        Even DDL that changes nothing takes locks: ``CREATE INDEX IF NOT EXISTS`` a share
+        lock on the events table, ``ALTER TABLE … ADD COLUMN IF NOT EXISTS`` an exclusive
+        one on the command table. An engine opened while others write (a projection
+        runner started beside the writers, measured by ``bench_writers.py --follow``)
+        then deadlocked with a writer holding a command row and waiting for the events
+        table. So the DDL's digest is kept in ``gridcase_meta`` and an opener that finds
+        the same digest there runs no DDL at all: opening an existing store writes and
+        locks nothing.
         """
+        digest = self._ddl_digest()
+        if self._ddl_in_place(digest):
+            self.datastore.register_type_adapters()
+            return
         with (
             self.datastore.get_connection() as conn,
             conn.transaction(),
             conn.cursor() as curs,
         ):
+            # DDL waits for other sessions' locks like any write: as long as they may, no longer.
+            timeout = int(getattr(self.datastore, "lock_timeout", 0) or 0)
+            curs.execute(f"SET LOCAL lock_timeout = '{timeout}s'")
             curs.execute(
                 "SELECT pg_advisory_xact_lock(hashtext(%s))",
                 (f"gridcase.create_table:{self.datastore.schema}",),
@@ -64,7 +81,37 @@ class GridcasePostgresRecorder(PostgresApplicationRecorder):
             self._create_table(curs)
             for ddl in self._gridcase_statements():
                 curs.execute(ddl)
+            curs.execute(
+                f"INSERT INTO {self._table('gridcase_meta')} VALUES ('ddl', %s) "
+                "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                (digest,),
+            )
         self.datastore.register_type_adapters()
+
+    def _ddl_digest(self) -> str:
+        """What this release's DDL says, as a digest: a store holding it needs none of it.
+
+        eventsourcing's insert function is left out: its body names the opener's own lock
+        timeout (so two engines with different ``?lock_timeout=`` would each see the other's
+        DDL as different), and gridcase never calls it (its inserts are statements).
+        """
+        texts = [
+            s.as_string()
+            for s in self.sql_create_statements
+            if "CREATE OR REPLACE FUNCTION" not in s.as_string()
+        ] + self._gridcase_statements()
+        return hashlib.sha256("\n".join(texts).encode()).hexdigest()
+
+    def _ddl_in_place(self, digest: str) -> bool:
+        """Whether the store's tables were made by this very DDL (one read, no lock)."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute("SELECT to_regclass(%s) AS t", (self._table("gridcase_meta"),))
+            row = curs.fetchone()
+            if row is None or row["t"] is None:
+                return False
+            curs.execute(f"SELECT value FROM {self._table('gridcase_meta')} WHERE key = 'ddl'")
+            found = curs.fetchone()
+        return found is not None and found["value"] == digest
 
     def _gridcase_statements(self) -> list[str]:
         return [
