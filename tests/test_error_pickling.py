@@ -23,7 +23,6 @@ from gridcase.kernel.errors import (
     UnknownSchemaVersion,
 )
 
-
 E = TypeVar("E", bound=Exception)
 
 
