@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
 from gridcase.application.rulebook import RuleService
+from gridcase.domain.enterprise import Enterprise
+from gridcase.domain.grid import Grid
 from gridcase.domain.policy import CadencePer
 from gridcase.kernel.errors import NotFound
 from gridcase.projections.coverage import (
     AnyCoverageReport,
     Month,
+    VisitLike,
     compute_coverage,
     compute_grid_coverage,
 )
-from gridcase.projections.roster import RosterProjection
 
-__all__ = ["coverage"]
+__all__ = ["CoverageSource", "coverage"]
+
+
+class CoverageSource(Protocol):
+    """Where coverage reads the roster: the visit tables
+    (:class:`~gridcase.projections.visit_reads.TableRoster`), or the roster projection."""
+
+    def enterprises(self, jurisdiction: str) -> Mapping[str, Enterprise]: ...
+    def grids(self, jurisdiction: str) -> Mapping[str, Grid]: ...
+    def visits(self, jurisdiction: str, credit_code: str) -> Sequence[VisitLike]: ...
 
 
 def coverage(
     rules_service: RuleService,
-    view: RosterProjection,
+    view: CoverageSource,
     jurisdiction: str,
     month: Month | str | tuple[int, int],
     grid: str | None = None,

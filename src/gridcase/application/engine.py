@@ -24,7 +24,16 @@ from threading import Lock
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID
 
-from gridcase.application import cases, enterprises, grids, importer, people, projects, visits
+from gridcase.application import (
+    cases,
+    enterprises,
+    grids,
+    importer,
+    ledger_submissions,
+    people,
+    projects,
+    visits,
+)
 from gridcase.application.administration import administered, bootstrap_administrator
 from gridcase.application.results import CommandResult, RecordedStep
 from gridcase.application.roster import Roster
@@ -102,6 +111,7 @@ _HANDLERS: Mapping[type[Any], Handler[Any]] = {
     rc.AssignProject: administered(projects.assign_project),
     rc.ReleaseProject: administered(projects.release_project),
     rc.RecordVisit: administered(visits.record_visit),
+    rc.SubmitVisitLedger: administered(ledger_submissions.submit_visit_ledger),
     importer.ImportBatch: administered(importer.import_batch),
 }
 """The handler of every command an embedder can send."""
