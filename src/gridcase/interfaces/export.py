@@ -52,6 +52,7 @@ from pathlib import Path
 from gridcase.kernel.clock import CST
 from gridcase.projections.ledger import LedgerRow
 from gridcase.projections.performance import Finding, PerformanceRow
+from gridcase.projections.visit_findings import VisitFinding
 from gridcase.projections.visit_ledger import VisitLedgerRow
 
 __all__ = [
@@ -446,6 +447,9 @@ FINDING_COLUMNS: tuple[Column, ...] = (
     Column("jurisdiction", "辖区", "jurisdiction", 12),
     Column("enterprise", "企业", "enterprise", 22),
     Column("evidence", "证据(步骤)", "evidence (steps)", 60),
+    Column("grid", "网格", "grid", 16),
+    Column("period", "期间", "period", 10),
+    Column("rule", "规则", "rule", 30),
 )
 """The compliance findings' columns: each finding with the steps that prove it."""
 
@@ -456,19 +460,33 @@ def _evidence(f: Finding) -> str:
     )
 
 
-def findings_table(found: Iterable[Finding]) -> Table:
-    """Compliance findings as a table, one row per finding."""
-    return Table(
-        FINDING_COLUMNS,
-        tuple(
-            {
-                "kind": f.zh,
-                "kind_en": f.en,
-                "case_id": str(f.case_id),
-                "jurisdiction": f.jurisdiction,
-                "enterprise": f.enterprise,
-                "evidence": _evidence(f),
-            }
-            for f in found
-        ),
-    )
+def _finding_cells(f: Finding | VisitFinding) -> dict[str, Cell]:
+    if isinstance(f, VisitFinding):
+        return {
+            "kind": f.zh,
+            "kind_en": f.en,
+            "case_id": None,
+            "jurisdiction": f.jurisdiction,
+            "enterprise": f.enterprise,
+            "evidence": "; ".join(str(p) for p in f.evidence),
+            "grid": f.grid,
+            "period": f.period,
+            "rule": f.rule,
+        }
+    return {
+        "kind": f.zh,
+        "kind_en": f.en,
+        "case_id": str(f.case_id),
+        "jurisdiction": f.jurisdiction,
+        "enterprise": f.enterprise,
+        "evidence": _evidence(f),
+        "grid": None,
+        "period": None,
+        "rule": None,
+    }
+
+
+def findings_table(found: Iterable[Finding | VisitFinding]) -> Table:
+    """Compliance findings as a table, one row per finding: a case's (with its steps) or
+    the roster's (a visit not made on cadence, a ledger not sent on time, with the events)."""
+    return Table(FINDING_COLUMNS, tuple(_finding_cells(f) for f in found))

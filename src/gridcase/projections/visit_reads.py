@@ -33,13 +33,13 @@ from gridcase.projections.visit_tables import (
     ROSTER_VERSIONS,
     VISIT_GRIDS,
     VISITS,
-    replay,
 )
 from gridcase.storage.log import EventLog
 
 __all__ = [
     "GridLedgerRow",
     "LatestFinding",
+    "Proof",
     "SubmissionRow",
     "TableRoster",
     "VisitFact",
@@ -273,6 +273,20 @@ def read_submissions(conn: Connection, jurisdiction: str | None = None) -> list[
 
 
 @dataclass(frozen=True)
+class Proof:
+    """One recorded event a finding rests on: which record, its version, what, when."""
+
+    record: str
+    """``enterprise <credit code>``, ``grid <id>``, ``visit <id>``, ``ledger <grid> <month>``."""
+    version: int
+    kind: str
+    at: datetime
+
+    def __str__(self) -> str:
+        return f"{self.record} v{self.version} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+@dataclass(frozen=True)
 class VisitFact:
     """What coverage needs of a visit: whose, when, how and by whom."""
 
@@ -295,6 +309,8 @@ class TableRoster:
     enterprise_list: dict[str, Enterprise]
     grid_list: dict[str, Grid]
     visit_facts: dict[str, list[VisitFact]]
+    trails: dict[str, list[Proof]] = field(default_factory=dict)
+    """Each enterprise's and grid's events (``enterprise CODE``, ``grid ID``), for findings."""
 
     def enterprises(self, jurisdiction: str) -> dict[str, Enterprise]:
         return self.enterprise_list if jurisdiction == self.jurisdiction else {}
@@ -324,11 +340,23 @@ def roster_of(
     }
     enterprises: dict[str, Enterprise] = {}
     grids: dict[str, Grid] = {}
-    for agg in replay(log, versions).values():
+    trails: dict[str, list[Proof]] = {}
+    for events in log.events_of_many(versions).values():
+        agg: Any = None
+        for e in events:
+            agg = e.mutate(agg)
         if isinstance(agg, Enterprise):
             enterprises[agg.credit_code] = agg
+            record = f"enterprise {agg.credit_code}"
         elif isinstance(agg, Grid):
             grids[agg.grid_id] = agg
+            record = f"grid {agg.grid_id}"
+        else:
+            continue
+        trails[record] = [
+            Proof(record, e.originator_version, type(e).__name__, to_cst(e.timestamp))
+            for e in events
+        ]
     v = VISITS.c
     facts: dict[str, list[VisitFact]] = defaultdict(list)
     query = (
@@ -340,4 +368,4 @@ def roster_of(
     )
     for visit_id, code, at, channel, visitor in conn.execute(query):
         facts[code].append(VisitFact(visit_id, code, _cst(at), channel, visitor))
-    return TableRoster(jurisdiction, enterprises, grids, dict(facts))
+    return TableRoster(jurisdiction, enterprises, grids, dict(facts), trails)
