@@ -161,11 +161,11 @@ class TestWhoSends:
         clock.set(cst(2026, 3, 20, 9))
         head = engine.log.head()
         refused = [
-            (NotAuthorised, "does not send a ledger", dict(who="boss", role="chief_grid_chief")),
-            (NotAuthorised, "not on the team of grid town-1", dict(who="wang")),
-            (NotAuthorised, "does not hold the role", dict(role="grid_chief")),
-            (InvalidInput, "before the month begins", dict(month="2026-04")),
-            (NotFound, "no grid 'town-9'", dict(grid="town-9")),
+            (NotAuthorised, "does not send a ledger", {"who": "boss", "role": "chief_grid_chief"}),
+            (NotAuthorised, "not on the team of grid town-1", {"who": "wang"}),
+            (NotAuthorised, "does not hold the role", {"role": "grid_chief"}),
+            (InvalidInput, "before the month begins", {"month": "2026-04"}),
+            (NotFound, "no grid 'town-9'", {"grid": "town-9"}),
         ]
         for error, message, args in refused:
             with pytest.raises(error, match=message):
