@@ -144,7 +144,7 @@ def main() -> None:
             def folded_coverage() -> object:
                 view = RosterProjection()
                 view.catch_up(engine.log)
-                return coverage(service, view, B, month)
+                return coverage(service, lambda first, last: view, B, month)
 
             t_cov, report = best(args.repeat, lambda: engine.roster.coverage(B, month))
             t_cov_fold, report_fold = best(args.repeat, folded_coverage)

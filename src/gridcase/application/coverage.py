@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from typing import Protocol
 
 from gridcase.application.rulebook import RuleService
@@ -14,6 +15,7 @@ from gridcase.projections.coverage import (
     AnyCoverageReport,
     Month,
     VisitLike,
+    cadence_windows,
     compute_coverage,
     compute_grid_coverage,
 )
@@ -32,12 +34,15 @@ class CoverageSource(Protocol):
 
 def coverage(
     rules_service: RuleService,
-    view: CoverageSource,
+    read: Callable[[date, date], CoverageSource],
     jurisdiction: str,
     month: Month | str | tuple[int, int],
     grid: str | None = None,
 ) -> AnyCoverageReport:
     """Which enterprises, or grids, (in ``grid``, or anywhere) were not visited as required.
+
+    ``read(first, last)`` gives the roster with the visits of those days (the windows the
+    month is judged by): the visit tables, or a roster projection.
 
     The cadence is the ``visits.cadence`` of the rules in force on the month's last day;
     the semantics are those of :mod:`gridcase.projections.coverage`. A cadence per
@@ -50,6 +55,8 @@ def coverage(
     if rules.rules.visits is None:
         raise NotFound(f"{jurisdiction}@{rules.version} sets no visit cadence ('visits' section)")
     cadence = rules.rules.visits.cadence
+    windows = cadence_windows(cadence, period)
+    view = read(min(w.first for w in windows), period.last)
     the_grid = None
     if grid is not None:
         the_grid = view.grids(jurisdiction).get(grid)

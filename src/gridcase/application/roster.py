@@ -67,7 +67,7 @@ from gridcase.kernel.errors import NotFound, RecordIntegrityError
 from gridcase.projections.coverage import AnyCoverageReport, Month
 from gridcase.projections.roster import RosterProjection
 from gridcase.projections.visit_ledger import LedgerPeriod, VisitLedgerRow
-from gridcase.projections.visit_reads import GridLedgerRow
+from gridcase.projections.visit_reads import GridLedgerRow, TableRoster
 from gridcase.storage.sealing import Sealer, Unreadable
 from gridcase.workflow.compiler import CompiledRules
 
@@ -618,9 +618,11 @@ class Roster:
 
         See :func:`gridcase.application.coverage.coverage`; read from the visit tables.
         """
-        period = Month.parse(month)
-        source = self._books.coverage_source(jurisdiction, period)
-        return coverage(self._rules, source, jurisdiction, period, grid)
+
+        def read(first: date, last: date) -> TableRoster:
+            return self._books.roster(jurisdiction, first, last)
+
+        return coverage(self._rules, read, jurisdiction, month, grid)
 
     # -- ledgers (from the visit tables) ---------------------------------------------------
 

@@ -41,9 +41,6 @@ from gridcase.storage.url import StoreLocation
 
 __all__ = ["VisitBooks"]
 
-COVERAGE_LOOKBACK = 13
-"""Months of visits read before the month asked: the longest window (52 weeks, 12 months)."""
-
 
 class VisitBooks:
     """The visit tables' runner (one per engine) and the questions asked of them."""
@@ -112,10 +109,6 @@ class VisitBooks:
         """The jurisdiction's enterprises and grids, and the visits of ``first``..``last``."""
         with self._caught_up().engine.connect() as conn:
             return roster_of(conn, self._log, jurisdiction, first, last)
-
-    def coverage_source(self, jurisdiction: str, month: Month) -> TableRoster:
-        """What coverage of ``month`` reads: visits from the longest window's start on."""
-        return self.roster(jurisdiction, month.shift(-COVERAGE_LOOKBACK).first, month.last)
 
     # -- findings ------------------------------------------------------------------------
 
