@@ -226,3 +226,66 @@ def test_the_engine_keeps_the_tables_up_to_date_before_each_read() -> None:
             assert first.latest["tax_status"].day == date(2026, 3, 2)
             assert first.last_visit_at == datetime(2026, 3, 2, 8, tzinfo=first.last_visit_at.tzinfo)
             assert engine.grid_ledger(B, "industry-1") == []
+
+
+def test_a_runner_stopped_after_a_batch_resumes_where_it_committed() -> None:
+    """A runner stopped after its first batches (as if killed) leaves the tables as of its
+    committed position; a new runner carries on from there, folds every event once and
+    ends with the fold's ledger."""
+    with tempfile.TemporaryDirectory() as folder:
+        clock = ManualClock(cst(2026, 3, 2, 9))
+        with AdminEngine(f"sqlite:///{folder}/g.db", rules=BOOK, clock=clock) as engine:
+            b = _roster(engine)
+            for n in range(6):
+                clock.advance(timedelta(hours=3))
+                b.visit(CODES[n % 3], "li", clock.now(), visit_id=f"v{n}")
+            total = sum(1 for _ in engine.log.read(topics=VisitTables.topics))
+
+            def runner() -> ProjectionRunner:
+                return ProjectionRunner(
+                    engine.log,
+                    read_model_engine(engine.location, f"sqlite:///{folder}/t.db"),
+                    batch=4,
+                    projection=VisitTables.on(engine.log),
+                )
+
+            first = runner()
+            done = first.catch_up(limit=8)
+            assert 0 < done < total
+            with first.engine.connect() as conn:
+                assert read_visit_ledger(conn, B, "2026-03") == []
+            first.close()
+            second = runner()
+            assert second.position() > 0
+            assert done + second.catch_up() == total
+            with second.engine.connect() as conn:
+                rows = read_visit_ledger(conn, B, "2026-03")
+            assert rows == VisitLedger.build(engine.log).for_period(B, "2026-03")
+            assert [r.visit_id for r in rows] == [f"v{n}" for n in range(6)]
+            second.close()
+
+
+def test_the_grid_ledger_on_the_command_line(tmp_path: Any) -> None:
+    """``gridcase visits grid-ledger --format json`` lists each enterprise of the grid with
+    what its visits last found."""
+    from click.testing import CliRunner
+
+    from gridcase.cli import main
+
+    url = f"sqlite:///{tmp_path}/g.db"
+    clock = ManualClock(cst(2026, 3, 2, 9))
+    with AdminEngine(url, rules=BOOK, clock=clock) as engine:
+        b = _roster(engine)
+        b.visit(CODES[1], "li", cst(2026, 3, 2, 8), findings={"difficulties": "融资难"})
+    done = CliRunner().invoke(
+        main,
+        ["visits", "grid-ledger", "--url", url, "-j", B, "--grid", "town-1", "--format", "json"],
+    )
+    assert done.exit_code == 0, done.output
+    import json
+
+    rows = {r["enterprise"]: r for r in json.loads(done.output)}
+    assert set(rows) == set(CODES)
+    assert rows[CODES[1]]["difficulties"] == "融资难 (2026-03-02)"
+    assert rows[CODES[1]]["visits"] == 1
+    assert rows[CODES[0]]["visits"] == 0
