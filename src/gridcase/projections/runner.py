@@ -64,6 +64,7 @@ __all__ = [
     "APPLICATION_NAME",
     "DEFAULT_BATCH",
     "LedgerProjection",
+    "ProjectionOf",
     "ProjectionRunner",
     "SQLTrackingRecorder",
     "TableProjection",

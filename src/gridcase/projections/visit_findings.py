@@ -232,7 +232,7 @@ def ledger_findings(
             continue
         rule = f"{judged.rule} visits.ledger_due"
         deadline = Proof(
-            f"ledger {judged.month}", 0, f"due by 24:00 on {due.due_date.isoformat()}", due.deadline
+            rule, None, f"{judged.month} due by 24:00 on {due.due_date.isoformat()}", due.deadline
         )
         for grid in sorted(grids_owing(everyone, judged.month)):
             submission = sent.get((grid, judged.month))

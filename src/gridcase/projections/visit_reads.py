@@ -277,12 +277,16 @@ class Proof:
     """One recorded event a finding rests on: which record, its version, what, when."""
 
     record: str
-    """``enterprise <credit code>``, ``grid <id>``, ``visit <id>``, ``ledger <grid> <month>``."""
-    version: int
+    """``enterprise <credit code>``, ``grid <id>``, ``visit <id>``, ``ledger <grid> <month>``,
+    or the rule a deadline comes from (``bijie@2021.1 visits.ledger_due``)."""
+    version: int | None
+    """The event's version in its record; None for a rule's deadline."""
     kind: str
     at: datetime
 
     def __str__(self) -> str:
+        if self.version is None:
+            return f"{self.record}: {self.kind}"
         return f"{self.record} v{self.version} {self.kind} {self.at:%Y-%m-%d %H:%M}"
 
 

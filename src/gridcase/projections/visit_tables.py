@@ -59,7 +59,7 @@ from gridcase.domain.ledger_submission import LedgerSubmission
 from gridcase.domain.person import Person
 from gridcase.domain.visit import Visit
 from gridcase.projections.log import event_topics
-from gridcase.projections.runner import SQLTrackingRecorder
+from gridcase.projections.runner import ProjectionOf, SQLTrackingRecorder
 from gridcase.storage.log import EventLog
 
 __all__ = [
@@ -270,7 +270,7 @@ class VisitTables(Projection[SQLTrackingRecorder]):
         self._dirty: set[UUID] = set()
 
     @classmethod
-    def on(cls, log: EventLog) -> Any:
+    def on(cls, log: EventLog) -> ProjectionOf:
         """What :class:`~gridcase.projections.runner.ProjectionRunner` takes as ``projection``."""
 
         def make(engine: Engine) -> VisitTables:
