@@ -8,8 +8,8 @@ look for two things the roster proves:
   coverage``) under the cadence in force on that day. A cadence per enterprise gives one
   finding per enterprise and missed window, a cadence per grid one per grid and missed
   window. The proof is the record's events up to the window's end (what put it in
-  scope, in the grid, on the team) and the last counting visit before the window ended,
-  if there was one.
+  scope, in the grid, on the team) and the last visit by a counting channel before the
+  window ended, if there was one.
 * **a ledger not sent by its due day** (台账未按时报送), where the rules say who sends it
   (``visits.ledger_submission``) and by when (``visits.ledger_due``): every grid with an
   enterprise in scope on some day of a month owes that month's ledger (months before
@@ -121,7 +121,9 @@ def _last_visit(visits: Sequence[VisitFact], window: Window, counting: set[str])
     if not before:
         return None
     last = max(before, key=lambda v: (v.at, v.visit_id))
-    return Proof(f"visit {last.visit_id}", 1, "Recorded (last counting visit)", last.at)
+    return Proof(
+        f"visit {last.visit_id}", 1, "Recorded (the last visit by a counting channel)", last.at
+    )
 
 
 def cadence_findings(
