@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from threading import Lock
+from uuid import UUID
 
 from gridcase.application.rulebook import RuleService
 from gridcase.calendar import to_cst
@@ -28,6 +29,7 @@ from gridcase.projections.visit_findings import (
 from gridcase.projections.visit_ledger import LedgerPeriod, VisitLedger, VisitLedgerRow, ledger_due
 from gridcase.projections.visit_reads import (
     GridLedgerRow,
+    Replayed,
     SubmissionRow,
     TableRoster,
     read_grid_ledger,
@@ -58,6 +60,8 @@ class VisitBooks:
         self._now = now
         self._runner: ProjectionRunner | None = None
         self._lock = Lock()
+        self._replayed: dict[UUID, Replayed] = {}
+        """Enterprises and grids replayed for coverage and findings, by id, at a version."""
 
     def runner(self, url: str | None = None) -> ProjectionRunner:
         """The runner keeping the visit tables (the store's database, or ``url`` on the first call)."""
@@ -107,8 +111,8 @@ class VisitBooks:
 
     def roster(self, jurisdiction: str, first: date, last: date) -> TableRoster:
         """The jurisdiction's enterprises and grids, and the visits of ``first``..``last``."""
-        with self._caught_up().engine.connect() as conn:
-            return roster_of(conn, self._log, jurisdiction, first, last)
+        with self._caught_up().engine.connect() as conn, self._lock:
+            return roster_of(conn, self._log, jurisdiction, first, last, replayed=self._replayed)
 
     # -- findings ------------------------------------------------------------------------
 

@@ -13,12 +13,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 import orjson
+from eventsourcing.domain import Aggregate
 from sqlalchemy import Connection, select
 
 from gridcase.calendar import to_cst
@@ -40,6 +42,7 @@ __all__ = [
     "GridLedgerRow",
     "LatestFinding",
     "Proof",
+    "Replayed",
     "SubmissionRow",
     "TableRoster",
     "VisitFact",
@@ -328,11 +331,26 @@ class TableRoster:
         return self.visit_facts.get(credit_code, [])
 
 
+Replayed = tuple[int, Aggregate, list[Proof]]
+"""An aggregate replayed to a version, with its events as proof."""
+
+
 def roster_of(
-    conn: Connection, log: EventLog, jurisdiction: str, first: date, last: date
+    conn: Connection,
+    log: EventLog,
+    jurisdiction: str,
+    first: date,
+    last: date,
+    *,
+    replayed: MutableMapping[UUID, Replayed] | None = None,
 ) -> TableRoster:
     """The enterprises and grids of ``jurisdiction`` as the tables have folded them, and
-    the visits whose China date lies in ``first``..``last``."""
+    the visits whose China date lies in ``first``..``last``.
+
+    ``replayed`` keeps the aggregates replayed by earlier calls (an engine's, in one
+    process): one still at the version the tables have folded is not read again. The
+    aggregates handed out are shared: read them, never record on them.
+    """
     c = ROSTER_VERSIONS.c
     versions: dict[UUID, int] = {
         UUID(oid): int(version)
@@ -342,25 +360,36 @@ def roster_of(
             )
         )
     }
-    enterprises: dict[str, Enterprise] = {}
-    grids: dict[str, Grid] = {}
-    trails: dict[str, list[Proof]] = {}
-    for events in log.events_of_many(versions).values():
+    kept = replayed if replayed is not None else {}
+    stale = {oid: v for oid, v in versions.items() if oid not in kept or kept[oid][0] != v}
+    for oid, events in log.events_of_many(stale).items():
         agg: Any = None
         for e in events:
             agg = e.mutate(agg)
+        if isinstance(agg, Enterprise | Grid):
+            record = (
+                f"enterprise {agg.credit_code}"
+                if isinstance(agg, Enterprise)
+                else f"grid {agg.grid_id}"
+            )
+            trail = [
+                Proof(record, e.originator_version, type(e).__name__, to_cst(e.timestamp))
+                for e in events
+            ]
+            kept[oid] = (stale[oid], agg, trail)
+    enterprises: dict[str, Enterprise] = {}
+    grids: dict[str, Grid] = {}
+    trails: dict[str, list[Proof]] = {}
+    for oid in versions:
+        if oid not in kept:
+            continue
+        _, agg, trail = kept[oid]
         if isinstance(agg, Enterprise):
             enterprises[agg.credit_code] = agg
-            record = f"enterprise {agg.credit_code}"
+            trails[f"enterprise {agg.credit_code}"] = trail
         elif isinstance(agg, Grid):
             grids[agg.grid_id] = agg
-            record = f"grid {agg.grid_id}"
-        else:
-            continue
-        trails[record] = [
-            Proof(record, e.originator_version, type(e).__name__, to_cst(e.timestamp))
-            for e in events
-        ]
+            trails[f"grid {agg.grid_id}"] = trail
     v = VISITS.c
     facts: dict[str, list[VisitFact]] = defaultdict(list)
     query = (
