@@ -118,7 +118,7 @@ def fill(engine: Engine, clock: ManualClock, enterprises: int, months: int) -> N
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--enterprises", type=int, default=300)
-    parser.add_argument("--months", type=int, default=3)
+    parser.add_argument("--months", type=int, default=3, choices=range(1, 13))
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     month = f"2026-{args.months:02d}"
@@ -148,12 +148,16 @@ def main() -> None:
                 view.catch_up(engine.log)
                 return coverage(service, lambda first, last: view, B, month)
 
-            t_cold, report = best(1, lambda: engine.roster.coverage(B, month))
+            def cold_coverage() -> object:
+                engine.visit_books._replayed.clear()  # as a fresh process (one CLI call) finds it
+                return engine.roster.coverage(B, month)
+
+            t_cold, report = best(args.repeat, cold_coverage)
             t_cov, report = best(args.repeat, lambda: engine.roster.coverage(B, month))
             t_cov_fold, report_fold = best(args.repeat, folded_coverage)
             assert report == report_fold
             print(
-                f"coverage {month} (every enterprise): table first call {t_cold * 1000:7.1f} ms "
+                f"coverage {month} (every enterprise): table cold {t_cold * 1000:7.1f} ms "
                 f"(ratio fold/table {t_cov_fold / t_cold:5.1f}), again {t_cov * 1000:7.1f} ms "
                 f"(ratio fold/table {t_cov_fold / t_cov:5.1f}), fold {t_cov_fold * 1000:7.1f} ms"
             )
@@ -165,7 +169,8 @@ def main() -> None:
                 f"rebuild {n / t_rebuild:8.0f} ev/s, read+decode {m / t_read:8.0f} ev/s, "
                 f"ratio rebuild : read {t_read / t_rebuild:4.2f}"
             )
-            clock.set(datetime(2026, args.months + 1, 28, 9, tzinfo=CST))
+            after = date(2026, args.months, 28) + timedelta(days=31)
+            clock.set(datetime(after.year, after.month, 28, 9, tzinfo=CST))
             t_find, found = best(1, lambda: engine.visit_books.findings(B))
             print(f"roster findings: {len(found)} in {t_find * 1000:.0f} ms")
 
