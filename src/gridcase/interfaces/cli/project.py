@@ -59,6 +59,9 @@ def project_command(
     engine = open_engine(url, rules_folder)
     try:
         with library_errors():
+            stop = threading.Event()
+            if follow:  # before the first catch-up: a SIGTERM during it stops cleanly too
+                signal.signal(signal.SIGTERM, lambda *_: stop.set())
             runners = [engine.read_models(tables_url), engine.visit_books.runner(tables_url)]
             bar: Any = None
 
@@ -80,8 +83,6 @@ def project_command(
                     bar = None
             folded = sum(folded_by.values())
             if follow:
-                stop = threading.Event()
-                signal.signal(signal.SIGTERM, lambda *_: stop.set())
                 if not as_json:
                     click.echo(f"following {engine.location.display} (Ctrl-C stops)", err=True)
                 try:
