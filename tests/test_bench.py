@@ -29,6 +29,11 @@ pytestmark = pytest.mark.slow
             "gridcase : bare",
         ),
         ("bench_replay.py", ["--repeat", "5"], "ratio replay speed"),
+        (
+            "bench_visit_tables.py",
+            ["--enterprises", "20", "--months", "2", "--repeat", "1"],
+            "ratio fold/table",
+        ),
         ("bench_simulate.py", ["--preset", "malu", "--scale", "0.02"], "ratio rebuild : read"),
         ("bench_writers.py", ["--postgres", ""], "no PostgreSQL"),
         (

@@ -44,6 +44,7 @@ from gridcase.domain.case import Case
 from gridcase.projections.ledger import LedgerRow, ProblemLedger
 from gridcase.projections.runner import ProjectionRunner, read_model_engine
 from gridcase.projections.tables import Queue
+from gridcase.projections.visit_tables import VisitTables
 from gridcase.storage.log import EventLog
 
 BOOK = rule_book(RULES)
@@ -391,7 +392,12 @@ class TestTheCommands:
         done = CliRunner().invoke(main, ["project", "--rebuild", "--json", "--url", url])
         assert done.exit_code == 0, done.output
         data = json.loads(done.output)
-        assert data["folded"] == sum(1 for _ in engine.log.read(topics=ProblemLedger.topics))
+        assert data["folded_by"]["problem_ledger"] == sum(
+            1 for _ in engine.log.read(topics=ProblemLedger.topics)
+        )
+        assert data["folded_by"]["visit_ledger"] == sum(
+            1 for _ in engine.log.read(topics=VisitTables.topics)
+        )
         again = CliRunner().invoke(main, ["project", "--url", url])
         assert "folded 0 event(s)" in again.output
         listed = CliRunner().invoke(main, ["cases", "list", "--url", url, "--format", "json"])

@@ -117,7 +117,12 @@ def visit(
 def ledger(
     b: Bijie, period: Any = "2026-03", grid: str | None = None, as_of: datetime | None = None
 ) -> list[VisitLedgerRow]:
-    return VisitLedger.build(b.engine.log, as_of=as_of).for_period(B, period, grid)
+    """The ledger as folded from the log; without ``as_of``, also read from the visit
+    tables, which must give the same rows."""
+    folded = VisitLedger.build(b.engine.log, as_of=as_of).for_period(B, period, grid)
+    if as_of is None:
+        assert b.engine.visit_ledger(B, period, grid) == folded
+    return folded
 
 
 def ids(rows: list[VisitLedgerRow]) -> list[str]:

@@ -68,6 +68,8 @@ from gridcase.projections.ledger import LedgerRow, ProblemLedger, UnitTurn
 from gridcase.projections.performance import Finding, PerformanceRow
 from gridcase.projections.runner import ProjectionRunner
 from gridcase.projections.tables import Queue
+from gridcase.projections.visit_findings import VisitFinding
+from gridcase.projections.visit_reads import GridLedgerRow
 from gridcase.workflow.loader import RuleBook, load_rules
 
 __version__ = "0.2.0"
@@ -94,6 +96,7 @@ __all__ = [
     "Engine",
     "EvidenceRef",
     "Finding",
+    "GridLedgerRow",
     "GridcaseError",
     "InvalidCreditCode",
     "InvalidInput",
@@ -135,6 +138,7 @@ __all__ = [
     "UnitTurn",
     "UnknownActor",
     "UnknownSchemaVersion",
+    "VisitFinding",
     "WorkingCalendar",
     "__version__",
     "load_calendar",

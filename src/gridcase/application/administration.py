@@ -5,8 +5,9 @@ actor is an active person of the command's jurisdiction holding the built-in rol
 ``administrator``, with three narrow exceptions where the source gives the act to
 somebody else: a visitor records their own visit (the officer logs what they found), and
 an enterprise names or withdraws its own liaisons and records its own contact (Weifang:
-每个被联系企业确定1-2名联络员). The first administrator is named by an explicit,
-recorded bootstrap; the last one cannot be removed, so a roster never locks itself out.
+每个被联系企业确定1-2名联络员). A grid's monthly visit ledger is sent by its own people,
+in the roles the rule file names (``visits.ledger_submission``), checked by its handler.
+The first administrator is named by an explicit, recorded bootstrap; the last one cannot be removed, so a roster never locks itself out.
 
 Every accepted roster command is in the security log with its actor (``administered``),
 and every refusal with the rule that refused it.
@@ -32,6 +33,7 @@ from gridcase.domain.roster_commands import (
     RecordContact,
     RecordVisit,
     RosterCommand,
+    SubmitVisitLedger,
     WithdrawLiaison,
 )
 from gridcase.kernel.errors import InvalidInput, NotAuthorised
@@ -60,6 +62,8 @@ def authorise(command: Any, work: UnitOfWork) -> None:
         )
     if isinstance(command, RecordVisit) and actor == command.visitor:
         return
+    if isinstance(command, SubmitVisitLedger):
+        return  # sent by the grid's own people: the roles are rule data, checked by its handler
     if (
         isinstance(command, _ENTERPRISE_OWN)
         and looks_like_credit_code(actor)

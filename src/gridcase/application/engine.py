@@ -24,7 +24,16 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID
 
-from gridcase.application import cases, enterprises, grids, importer, people, projects, visits
+from gridcase.application import (
+    cases,
+    enterprises,
+    grids,
+    importer,
+    ledger_submissions,
+    people,
+    projects,
+    visits,
+)
 from gridcase.application.administration import administered, bootstrap_administrator
 from gridcase.application.live_roster import LiveRoster
 from gridcase.application.results import CommandResult, RecordedStep
@@ -32,6 +41,7 @@ from gridcase.application.roster import Roster
 from gridcase.application.rulebook import RuleService
 from gridcase.application.text_policy import TextPolicy
 from gridcase.application.unit_of_work import CommandRunner, Handler, check_command_id
+from gridcase.application.visit_books import VisitBooks
 from gridcase.calendar import WorkingCalendar, to_cst
 from gridcase.domain import roster_commands as rc
 from gridcase.domain.case import Case
@@ -50,6 +60,7 @@ from gridcase.projections.performance import (
 )
 from gridcase.projections.runner import ProjectionRunner, read_model_engine
 from gridcase.projections.tables import Queue
+from gridcase.projections.visit_findings import VisitFinding
 from gridcase.storage.log import EventLog, event_topics
 from gridcase.storage.rows import CaseRow, case_row_of
 from gridcase.storage.sealing import Algorithm, KeyProvider
@@ -106,6 +117,7 @@ _HANDLERS: Mapping[type[Any], Handler[Any]] = {
     rc.AssignProject: administered(projects.assign_project),
     rc.ReleaseProject: administered(projects.release_project),
     rc.RecordVisit: administered(visits.record_visit),
+    rc.SubmitVisitLedger: administered(ledger_submissions.submit_visit_ledger),
     importer.ImportBatch: administered(importer.import_batch),
 }
 """The handler of every command an embedder can send."""
@@ -286,8 +298,15 @@ class Engine:
         )
         self._runner.personal_data_in_text = personal_data_in_text
         self._read_models: ProjectionRunner | None = None
+        self.visit_books = VisitBooks(self._store.log, self.location, self._rules, self.clock.now)
         self._roster = Roster(
-            self, self._rules, self._store.get, self._live_roster, self._store.sealer, roster_actor
+            self,
+            self._rules,
+            self._store.get,
+            self._live_roster,
+            self._store.sealer,
+            self.visit_books,
+            roster_actor,
         )
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -295,6 +314,7 @@ class Engine:
     def close(self) -> None:
         if self._read_models is not None:
             self._read_models.close()
+        self.visit_books.close()
         self._store.close()
 
     def __enter__(self) -> Engine:
@@ -385,6 +405,8 @@ class Engine:
 
     register_person = _roster_shortcut(Roster.register_person)
     register_enterprise = _roster_shortcut(Roster.register_enterprise)
+    visit_ledger = _roster_shortcut(Roster.visit_ledger)
+    grid_ledger = _roster_shortcut(Roster.grid_ledger)
 
     def stamp(self, at: datetime | None, field: str = "at") -> datetime:
         """The moment a command would be recorded at (``at`` checked, or the clock's now)."""
@@ -631,9 +653,11 @@ class Engine:
         """Performance figures per unit, officer, month or jurisdiction, from the ledger table."""
         return performance(self.ledger(jurisdiction), by)
 
-    def findings(self, jurisdiction: str | None = None) -> list[Finding]:
-        """Compliance findings with the steps that prove them, from the ledger table."""
-        return findings(self.ledger(jurisdiction))
+    def findings(self, jurisdiction: str | None = None) -> list[Finding | VisitFinding]:
+        """Compliance findings with what proves them: each case's (from the ledger table),
+        then the roster's, judged at the clock's now (from the visit tables)."""
+        found: list[Finding | VisitFinding] = list(findings(self.ledger(jurisdiction)))
+        return found + self.visit_books.findings(jurisdiction)
 
     def queue(self, queue: Queue) -> list[LedgerRow]:
         """A work queue: the open cases on someone's desk, read from the ledger table."""

@@ -24,6 +24,7 @@ from gridcase.application.actors import Getter, resolve_actor
 from gridcase.application.coverage import coverage
 from gridcase.application.results import CommandResult
 from gridcase.application.rulebook import RuleService
+from gridcase.application.visit_books import VisitBooks
 from gridcase.domain.actions import Channel
 from gridcase.domain.commands import Actor, SubmitDemand
 from gridcase.domain.credit_code import parse_credit_code
@@ -58,12 +59,15 @@ from gridcase.domain.roster_commands import (
     RemoveFromGrid,
     RemoveGridMember,
     RosterCommand,
+    SubmitVisitLedger,
     WithdrawLiaison,
 )
 from gridcase.domain.visit import Visit, VisitFindings, VisitPurpose, visit_key
 from gridcase.kernel.errors import NotFound, RecordIntegrityError
 from gridcase.projections.coverage import AnyCoverageReport, Month
 from gridcase.projections.roster import RosterProjection
+from gridcase.projections.visit_ledger import LedgerPeriod, VisitLedgerRow
+from gridcase.projections.visit_reads import GridLedgerRow, TableRoster
 from gridcase.storage.sealing import Sealer, Unreadable
 from gridcase.workflow.compiler import CompiledRules
 
@@ -100,6 +104,7 @@ class Roster:
         get: Getter,
         view: Callable[[], RosterProjection],
         sealer: Sealer,
+        books: VisitBooks,
         actor: str | None = None,
     ) -> None:
         self._engine = engine
@@ -109,10 +114,13 @@ class Roster:
         self._sealer = sealer
         self.acting = actor
         """Who gives this facade's commands (an administrator); None: reads only."""
+        self._books = books
 
     def acting_as(self, actor: str) -> Roster:
         """The same roster, giving its commands as ``actor`` (authorised on each command)."""
-        return Roster(self._engine, self._rules, self._get, self._view, self._sealer, actor)
+        return Roster(
+            self._engine, self._rules, self._get, self._view, self._sealer, self._books, actor
+        )
 
     def _run(self, command: type[RosterCommand], args: Mapping[str, Any]) -> CommandResult:
         """Build ``command`` from a facade method's arguments and carry it out.
@@ -608,6 +616,44 @@ class Roster:
     ) -> AnyCoverageReport:
         """Which enterprises, or grids, (in ``grid``, or anywhere) were not visited as required.
 
-        See :func:`gridcase.application.coverage.coverage`.
+        See :func:`gridcase.application.coverage.coverage`; read from the visit tables.
         """
-        return coverage(self._rules, self.view(), jurisdiction, month, grid)
+
+        def read(first: date, last: date) -> TableRoster:
+            return self._books.roster(jurisdiction, first, last)
+
+        return coverage(self._rules, read, jurisdiction, month, grid)
+
+    # -- ledgers (from the visit tables) ---------------------------------------------------
+
+    def visit_ledger(
+        self,
+        jurisdiction: str,
+        period: LedgerPeriod | Month | str | tuple[int, int],
+        grid: str | None = None,
+        *,
+        as_of: datetime | None = None,
+    ) -> list[VisitLedgerRow]:
+        """The visit ledger (走访台账) of a month or span of days, of a grid or of all
+        (docs/ledgers.md); ``as_of`` gives it as the records stood then (folded from the log)."""
+        return self._books.visit_ledger(jurisdiction, period, grid, as_of=as_of)
+
+    def grid_ledger(self, jurisdiction: str, grid: str | None = None) -> list[GridLedgerRow]:
+        """The grid ledger (网格化管理台账, Yingkou 三(二)1): each enterprise's grids, map
+        number, responsible people and what its visits last found."""
+        return self._books.grid_ledger(jurisdiction, grid)
+
+    def submit_visit_ledger(
+        self,
+        *,
+        jurisdiction: str,
+        grid: str,
+        month: str,
+        role: str,
+        command_id: str,
+        at: datetime | None = None,
+        late_reason: str | None = None,
+    ) -> CommandResult:
+        """Send ``grid``'s visit ledger of ``month`` as the acting person, in ``role``, at
+        ``at`` (see :func:`~gridcase.application.ledger_submissions.submit_visit_ledger`)."""
+        return self._run(SubmitVisitLedger, locals())

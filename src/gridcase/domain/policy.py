@@ -24,6 +24,7 @@ __all__ = [
     "GridKind",
     "GridMembership",
     "LedgerDue",
+    "LedgerSubmissionRule",
     "Quota",
     "RosterRules",
     "Scope",
@@ -234,6 +235,19 @@ class LedgerDue(Sourced):
     jurisdiction's calendar. ``none``: a calendar day, whatever day of the week."""
 
 
+class LedgerSubmissionRule(Sourced):
+    """Who sends a grid's monthly visit ledger (Bijie 五(五): 各乡镇（街道）、行业主管部门要明确专人（联络员）).
+
+    A submission (``SubmitVisitLedger``) is accepted from an active person holding one
+    of ``roles`` who, on the day it is sent, may act for the grid: a role scoped to
+    grids must be on the grid's team that day, a role acting jurisdiction-wide may send
+    any grid's ledger.
+    """
+
+    roles: Annotated[list[Slug], Field(min_length=1)]
+    """The roles that may send a grid's ledger (each a role of the file)."""
+
+
 class VisitRules(Sourced):
     """What a visit must be and carry to be recorded."""
 
@@ -246,3 +260,6 @@ class VisitRules(Sourced):
     """走访服务过程要有记录、图片等相关印证资料 (Bijie): a visit without evidence is refused."""
     ledger_due: LedgerDue | None = None
     """When each month's visit ledger is due (Bijie: before the 27th); none: no rhythm."""
+    ledger_submission: LedgerSubmissionRule | None = None
+    """Who sends each grid's ledger (with ``ledger_due``: a ledger not sent by then is a
+    finding); none: gridcase records no submission for the jurisdiction."""

@@ -49,6 +49,7 @@ __all__ = [
     "RemoveFromGrid",
     "RemoveGridMember",
     "RosterCommand",
+    "SubmitVisitLedger",
     "WithdrawLiaison",
 ]
 
@@ -345,3 +346,18 @@ class RecordVisit(RosterCommand):
     evidence: tuple[EvidenceRef | Mapping[str, Any], ...] = field(default_factory=tuple)
     purpose: VisitPurpose | str = VisitPurpose.SERVICE
     visit_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmitVisitLedger(RosterCommand):
+    """Send ``grid``'s visit ledger of ``month`` (``YYYY-MM``) to the office it is reported to.
+
+    The actor is the person sending it, acting as ``role`` (one of the roles the rule
+    file's ``visits.ledger_submission.roles`` names); ``at`` is when it was sent, and
+    what the due day (``visits.ledger_due``) is judged against.
+    """
+
+    kind: ClassVar[str] = "submit_visit_ledger"
+    grid: str
+    month: str
+    role: str

@@ -52,7 +52,9 @@ from pathlib import Path
 from gridcase.kernel.clock import CST
 from gridcase.projections.ledger import LedgerRow
 from gridcase.projections.performance import Finding, PerformanceRow
+from gridcase.projections.visit_findings import VisitFinding
 from gridcase.projections.visit_ledger import VisitLedgerRow
+from gridcase.projections.visit_reads import GridLedgerRow
 
 __all__ = [
     "CHANNEL_LABELS",
@@ -68,6 +70,7 @@ __all__ = [
     "Table",
     "csv_text",
     "findings_table",
+    "grid_ledger_table",
     "json_text",
     "jsonl_text",
     "neutralised",
@@ -314,6 +317,63 @@ def visit_ledger_table(rows: Iterable[VisitLedgerRow]) -> Table:
     )
 
 
+# -- the grid ledger (网格化管理台账) --------------------------------------------------------
+
+GRID_LEDGER_COLUMNS: tuple[Column, ...] = (
+    Column("no", "序号", "no.", width=6),
+    Column("map_number", "地图编号", "map number", width=10),
+    Column("enterprise", "统一社会信用代码", "credit code", width=21),
+    Column("enterprise_name", "企业名称", "enterprise"),
+    Column("in_scope", "在服务范围", "in scope", width=8),
+    Column("grid_ids", "网格编号", "grid ids"),
+    Column("grid_names", "所属网格", "grids"),
+    Column("responsible", "责任人", "responsible"),
+    Column("visits", "走访次数", "visits", width=8),
+    Column("last_visit", "最近走访", "last visit", width=17),
+    Column("operations", "生产经营", "operations"),
+    Column("investment_intent", "投资意愿", "investment intent"),
+    Column("tax_status", "纳税状况", "tax status"),
+    Column("difficulties", "困难需求", "difficulties and needs"),
+)
+"""The grid ledger's columns (Yingkou 三(二)1): each finding is the latest a visit
+recorded, with that visit's date in brackets."""
+
+
+def _latest(row: GridLedgerRow, name: str) -> str:
+    found = row.latest.get(name)
+    return f"{found.value} ({found.day.isoformat()})" if found is not None else ""
+
+
+def grid_ledger_table(rows: Iterable[GridLedgerRow]) -> Table:
+    """The grid ledger's rows, one per enterprise, numbered from 1."""
+    return Table(
+        GRID_LEDGER_COLUMNS,
+        tuple(
+            {
+                "no": n,
+                "map_number": r.map_number or "",
+                "enterprise": r.credit_code,
+                "enterprise_name": r.name,
+                "in_scope": r.in_scope,
+                "grid_ids": _SEP.join(g.grid for g in r.grids),
+                "grid_names": _SEP.join(g.name for g in r.grids),
+                "responsible": _SEP.join(f"{p} {name}".strip() for p, name in r.responsible),
+                "visits": r.visits,
+                "last_visit": (
+                    r.last_visit_at.replace(second=0, microsecond=0, tzinfo=None)
+                    if r.last_visit_at
+                    else None
+                ),
+                **{k: _latest(r, k) for k in _GRID_FINDINGS},
+            }
+            for n, r in enumerate(rows, start=1)
+        ),
+    )
+
+
+_GRID_FINDINGS = ("operations", "investment_intent", "tax_status", "difficulties")
+
+
 # -- the problem ledger (问题台账) ---------------------------------------------------------
 
 PROBLEM_LEDGER_LABELS: dict[str, tuple[str, str]] = {
@@ -446,6 +506,9 @@ FINDING_COLUMNS: tuple[Column, ...] = (
     Column("jurisdiction", "辖区", "jurisdiction", 12),
     Column("enterprise", "企业", "enterprise", 22),
     Column("evidence", "证据(步骤)", "evidence (steps)", 60),
+    Column("grid", "网格", "grid", 16),
+    Column("period", "期间", "period", 10),
+    Column("rule", "规则", "rule", 30),
 )
 """The compliance findings' columns: each finding with the steps that prove it."""
 
@@ -456,19 +519,33 @@ def _evidence(f: Finding) -> str:
     )
 
 
-def findings_table(found: Iterable[Finding]) -> Table:
-    """Compliance findings as a table, one row per finding."""
-    return Table(
-        FINDING_COLUMNS,
-        tuple(
-            {
-                "kind": f.zh,
-                "kind_en": f.en,
-                "case_id": str(f.case_id),
-                "jurisdiction": f.jurisdiction,
-                "enterprise": f.enterprise,
-                "evidence": _evidence(f),
-            }
-            for f in found
-        ),
-    )
+def _finding_cells(f: Finding | VisitFinding) -> dict[str, Cell]:
+    if isinstance(f, VisitFinding):
+        return {
+            "kind": f.zh,
+            "kind_en": f.en,
+            "case_id": None,
+            "jurisdiction": f.jurisdiction,
+            "enterprise": f.enterprise,
+            "evidence": "; ".join(str(p) for p in f.evidence),
+            "grid": f.grid,
+            "period": f.period,
+            "rule": f.rule,
+        }
+    return {
+        "kind": f.zh,
+        "kind_en": f.en,
+        "case_id": str(f.case_id),
+        "jurisdiction": f.jurisdiction,
+        "enterprise": f.enterprise,
+        "evidence": _evidence(f),
+        "grid": None,
+        "period": None,
+        "rule": None,
+    }
+
+
+def findings_table(found: Iterable[Finding | VisitFinding]) -> Table:
+    """Compliance findings as a table, one row per finding: a case's (with its steps) or
+    the roster's (a visit not made on cadence, a ledger not sent on time, with the events)."""
+    return Table(FINDING_COLUMNS, tuple(_finding_cells(f) for f in found))

@@ -51,14 +51,13 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from gridcase.domain.assignment import Stint
 from gridcase.domain.enterprise import Enterprise
 from gridcase.domain.grid import Grid
 from gridcase.domain.policy import CadencePer, RosterRules, VisitCadence
 from gridcase.domain.registry import missing_grid_kinds
-from gridcase.domain.visit import Visit
 from gridcase.kernel.errors import InvalidInput, NotFound
 
 __all__ = [
@@ -70,6 +69,7 @@ __all__ = [
     "MissedGrid",
     "Month",
     "TeamMember",
+    "VisitLike",
     "Window",
     "cadence_windows",
     "compute_coverage",
@@ -80,7 +80,20 @@ __all__ = [
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
-VisitsOf = Callable[[str], Iterable[Visit]]
+
+class VisitLike(Protocol):
+    """What coverage reads of a visit: a :class:`~gridcase.domain.visit.Visit`, or a row
+    of the visit table (:class:`~gridcase.projections.visit_reads.VisitFact`)."""
+
+    @property
+    def day(self) -> date: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def visitor(self) -> str: ...
+
+
+VisitsOf = Callable[[str], Iterable[VisitLike]]
 """``visits_of(credit_code)``: the visits recorded for one enterprise."""
 
 
@@ -427,7 +440,7 @@ def _served_spans(ent: Enterprise, grid: str | None) -> list[Span]:
     return _intersect(spans, [(s.start, s.end) for s in ent.grids if s.holder == grid])
 
 
-def _eligible(visit: Visit, ent: Enterprise, grid: Grid | None) -> bool:
+def _eligible(visit: VisitLike, ent: Enterprise, grid: Grid | None) -> bool:
     if grid is None:
         return True
     day = visit.day

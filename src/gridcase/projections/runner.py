@@ -31,10 +31,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
@@ -64,8 +64,10 @@ __all__ = [
     "APPLICATION_NAME",
     "DEFAULT_BATCH",
     "LedgerProjection",
+    "ProjectionOf",
     "ProjectionRunner",
     "SQLTrackingRecorder",
+    "TableProjection",
     "read_model_engine",
 ]
 
@@ -251,6 +253,25 @@ Progress = Callable[[int, int], None]
 """Called after each batch with (position reached, head of the log)."""
 
 
+class TableProjection(Protocol):
+    """What the runner asks of a read model kept in tables (:class:`LedgerProjection` is one)."""
+
+    @property
+    def view(self) -> SQLTrackingRecorder: ...
+    @property
+    def topics(self) -> Sequence[str]: ...
+
+    def preload(self, conn: Connection, ids: set[UUID]) -> None: ...
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None: ...
+    def write(self, conn: Connection) -> None: ...
+    def forget(self) -> None: ...
+    def clear(self, conn: Connection) -> None: ...
+
+
+ProjectionOf = Callable[[Engine], TableProjection]
+"""Makes another read model on a database (its tables created, its tracking row named)."""
+
+
 class ProjectionRunner:
     """Keeps the read models' tables up to date with a store's log.
 
@@ -267,6 +288,7 @@ class ProjectionRunner:
         *,
         calendar_of: CalendarOf | None = None,
         batch: int = DEFAULT_BATCH,
+        projection: ProjectionOf | None = None,
     ) -> None:
         if batch < 1:
             raise ValueError("a batch holds at least one event")
@@ -274,8 +296,12 @@ class ProjectionRunner:
         self.engine = engine
         self.batch = batch
         METADATA.create_all(engine)
-        self.view = SQLTrackingRecorder(engine, LedgerProjection.name)
-        self.projection = LedgerProjection(self.view, calendar_of)
+        self.projection: TableProjection = (
+            projection(engine)
+            if projection is not None
+            else LedgerProjection(SQLTrackingRecorder(engine, LedgerProjection.name), calendar_of)
+        )
+        self.view = self.projection.view
 
     def close(self) -> None:
         self.engine.dispose()
@@ -345,7 +371,7 @@ class ProjectionRunner:
     def rebuild(self, *, progress: Progress | None = None) -> int:
         """Empty the tables and fold the whole log again from position 0."""
         with self.engine.begin() as conn:
-            LedgerProjection.clear(conn)
+            self.projection.clear(conn)
             conn.execute(delete(TRACKING).where(TRACKING.c.projection == self.view.projection))
         return self.catch_up(progress=progress)
 

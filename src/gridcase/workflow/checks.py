@@ -581,6 +581,19 @@ def check_ruleset(rules: RuleSet, *, stored: bool = False) -> list[Finding]:
                 found.append(
                     (due_at, "due before the 1st of its own month, before any day of it has passed")
                 )
+        sending = rules.visits.ledger_submission
+        if sending is not None:
+            sent_at: tuple[str | int, ...] = ("visits", "ledger_submission")
+            found.extend(_sourced(sent_at, sending.cite, sending.assumption, "who sends a ledger"))
+            if due is None:
+                found.append(
+                    (sent_at, "a ledger submission needs visits.ledger_due to be judged by")
+                )
+            if roster is None or not roster.grid_kinds:
+                found.append((sent_at, "a grid's ledger needs grids: declare roster.grid_kinds"))
+            for j, sender in enumerate(sending.roles):
+                if sender not in rules.roles:
+                    found.append(((*sent_at, "roles", j), f"unknown role {sender!r}"))
     found.extend(
         check_properties(
             rules.properties, categories=set(rules.categories), states=states, clocks=clocks

@@ -54,11 +54,15 @@ def project_command(
     url: str | None,
     rules_folder: Path | None,
 ) -> None:
-    """Fold the log into the read models' tables (the problem ledger, its unit turns)."""
+    """Fold the log into the read models' tables (the problem ledger, its unit turns, the
+    visit ledger, the grid ledger and the ledger submissions)."""
     engine = open_engine(url, rules_folder)
     try:
         with library_errors():
-            runner = engine.read_models(tables_url)
+            stop = threading.Event()
+            if follow:  # before the first catch-up: a SIGTERM during it stops cleanly too
+                signal.signal(signal.SIGTERM, lambda *_: stop.set())
+            runners = [engine.read_models(tables_url), engine.visit_books.runner(tables_url)]
             bar: Any = None
 
             def progress(done: int, total: int) -> None:
@@ -70,21 +74,35 @@ def project_command(
                     bar.__enter__()
                 bar.update(done - bar.pos)
 
-            folded = runner.rebuild(progress=progress) if rebuild else runner.catch_up()
-            if bar is not None:
-                bar.__exit__(None, None, None)
+            folded_by: dict[str, int] = {}
+            for runner in runners:
+                done = runner.rebuild(progress=progress) if rebuild else runner.catch_up()
+                folded_by[runner.view.projection] = done
+                if bar is not None:
+                    bar.__exit__(None, None, None)
+                    bar = None
+            folded = sum(folded_by.values())
             if follow:
-                stop = threading.Event()
-                signal.signal(signal.SIGTERM, lambda *_: stop.set())
                 if not as_json:
                     click.echo(f"following {engine.location.display} (Ctrl-C stops)", err=True)
                 try:
-                    folded += runner.follow(stop, interval=interval)
+                    while not stop.is_set():
+                        folded += sum(runner.catch_up() for runner in runners)
+                        stop.wait(interval)
                 except KeyboardInterrupt:
                     stop.set()
-            position = runner.position()
+            positions = {runner.view.projection: runner.position() for runner in runners}
+            position = runners[0].position()
         if as_json:
-            emit_json({"folded": folded, "position": position, "rebuilt": rebuild})
+            emit_json(
+                {
+                    "folded": folded,
+                    "folded_by": folded_by,
+                    "position": position,
+                    "positions": positions,
+                    "rebuilt": rebuild,
+                }
+            )
         else:
             click.echo(f"folded {folded} event(s); the ledger is at position {position}")
     finally:

@@ -77,7 +77,9 @@ def report_findings(
     rules_folder: Path | None,
 ) -> None:
     """Late without a reason, missing progress reports, unanswered unsatisfied cases,
-    sign-offs without a rating: each with the steps that prove it."""
+    sign-offs without a rating (each with the steps that prove it); enterprises or grids
+    not visited on cadence, ledgers not sent by their due day or sent late (each with the
+    events that prove it)."""
     from gridcase.interfaces.export import findings_table
 
     found = roster_call(url, rules_folder, lambda e: e.findings(jurisdiction), create=False)

@@ -14,7 +14,6 @@ from gridcase.interfaces.cli.common import (
     command_id_option,
     day_label,
     emit_json,
-    event_log,
     json_option,
     jurisdiction_option,
     library_errors,
@@ -254,10 +253,10 @@ def visits_ledger(
     url: str | None,
     rules_folder: Path | None,
 ) -> None:
-    """The visit ledger (走访台账): every visit of a month, rebuilt from the records (docs/ledgers.md)."""
+    """The visit ledger (走访台账): every visit of a month, from the visit tables (docs/ledgers.md)."""
     from gridcase.interfaces.export import visit_ledger_table, write_csv, write_xlsx
     from gridcase.interfaces.render import visit_ledger_view
-    from gridcase.projections.visit_ledger import LedgerPeriod, VisitLedger, ledger_due
+    from gridcase.projections.visit_ledger import LedgerPeriod, ledger_due
 
     converted = fmt != "table" or output is not None
     if sum(bool(x) for x in (csv_path, xlsx_path, as_json, converted)) > 1:
@@ -276,9 +275,7 @@ def visits_ledger(
     try:
         with library_errors():
             engine.known_jurisdiction(jurisdiction)
-            rows = VisitLedger.build(event_log(engine), as_of=as_of).for_period(
-                jurisdiction, period, grid
-            )
+            rows = engine.visit_ledger(jurisdiction, period, grid, as_of=as_of)
             try:
                 rules = engine.rules.in_force(jurisdiction, period.last)
             except NotFound:  # a period before the first rules took effect
@@ -347,3 +344,92 @@ def visits_ledger(
         click.echo(f"wrote {xlsx_path}")
     elif rows:
         emit_table(visit_ledger_view(rows), "table", None, wide=wide, title="走访台账")
+
+
+@visits_group.command("submit-ledger")
+@jurisdiction_option
+@click.option("--grid", required=True, help="The grid whose ledger is sent.")
+@click.option(
+    "--month",
+    required=True,
+    callback=parse_year_month,
+    metavar="YYYY-MM",
+    help="The month of the ledger.",
+)
+@click.option(
+    "--role", required=True, help="The role the sender acts in (visits.ledger_submission.roles)."
+)
+@click.option(
+    "--at",
+    "at",
+    callback=optional(parse_moment),
+    default=None,
+    help="When it was sent (ISO 8601; default now); the due day is judged against it.",
+)
+@click.option("--late-reason", default=None, help="Why it is recorded later than it was sent.")
+@command_id_option
+@json_option
+@url_option
+@rules_folder_option
+def visits_submit_ledger(
+    jurisdiction: str,
+    grid: str,
+    month: tuple[int, int],
+    role: str,
+    at: datetime | None,
+    late_reason: str | None,
+    command_id: str | None,
+    as_json: bool,
+    url: str | None,
+    rules_folder: Path | None,
+) -> None:
+    """Record that a grid's visit ledger of a month was sent (Bijie 五(五)); the sender is --actor."""
+    the_month = f"{month[0]:04d}-{month[1]:02d}"
+    cid = command_id or f"cli/ledger/{jurisdiction}/{grid}/{the_month}"
+    result = roster_call(
+        url,
+        rules_folder,
+        lambda e: e.roster.submit_visit_ledger(
+            jurisdiction=jurisdiction,
+            grid=grid,
+            month=the_month,
+            role=role,
+            at=at,
+            late_reason=late_reason,
+            command_id=cid,
+        ),
+    )
+    if as_json:
+        emit_json(
+            {
+                "grid": grid,
+                "month": the_month,
+                "aggregate_id": str(result.aggregate_id),
+                "duplicate": result.duplicate,
+            }
+        )
+        return
+    said(result, f"sent grid {grid}'s ledger of {the_month}")
+
+
+@visits_group.command("grid-ledger")
+@jurisdiction_option
+@click.option("--grid", default=None, help="Only the enterprises in this grid now.")
+@output_options()
+@url_option
+@rules_folder_option
+def visits_grid_ledger(
+    jurisdiction: str,
+    grid: str | None,
+    fmt: str,
+    output: Path | None,
+    wide: bool,
+    url: str | None,
+    rules_folder: Path | None,
+) -> None:
+    """The grid ledger (网格化管理台账): each enterprise's grids, map number, responsible
+    people and what its visits last found (Yingkou 三(二)1)."""
+    from gridcase.interfaces.export import grid_ledger_table
+
+    rows = roster_call(url, rules_folder, lambda e: e.grid_ledger(jurisdiction, grid), create=False)
+    emit_table(grid_ledger_table(rows), fmt, output, wide=wide, title="网格化管理台账")
