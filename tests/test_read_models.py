@@ -418,10 +418,13 @@ class TestTheCommands:
         sheet = load_workbook(path).active
         values = list(sheet.iter_rows(values_only=True))
         assert values[0][0] == "案件编号 (case id)"
-        assert values[0][-1] == "各单位用时(工作日) (working days by unit in turn)"
+        assert values[0][-2:] == (
+            "各单位用时(工作日) (working days by unit in turn)",
+            "所属网格 (grid(s) when received)",
+        )
         assert [v[0] for v in values[1:]] == [str(r.case_id) for r in rows]
         moved = next(v for v in values[1:] if v[0] == str(cases["moved"]))
-        assert moved[-1] == "planning 3 | economy …"
+        assert moved[-2] == "planning 3 | economy …"
 
     def test_queue_overdue(self, malu: tuple[Engine, ManualClock, Any]) -> None:
         engine, _, _ = malu

@@ -597,32 +597,58 @@ class Engine:
         as_of: datetime | None = None,
         received_since: datetime | None = None,
         received_before: datetime | None = None,
+        grid: str | None = None,
+        as_known_at: datetime | None = None,
     ) -> list[LedgerRow]:
-        """The problem ledger (问题台账), oldest submission first, read from its table.
+        """The problem ledger (问题台账), oldest submission first, read from its tables.
 
         The runner first folds what was recorded since it last ran (nothing, when a
-        separate ``gridcase project --follow`` keeps it up). ``as_of`` rebuilds the
-        ledger as of that moment in memory instead (see docs/read-models.md).
+        separate ``gridcase project --follow`` keeps it up). ``as_of`` gives the ledger
+        as it stood at that moment (the steps that happened by then, as claimed), from
+        the row versions in one query; ``as_known_at`` as it could be seen then (the
+        steps *recorded* by then: a step entered late and back-dated is in the first,
+        not in the second), rebuilt in memory (see docs/read-models.md).
         ``received_since`` / ``received_before`` keep the cases received in that span
-        (a month's ledger, say).
+        (a month's ledger, say); ``grid`` those received while their enterprise was in
+        that grid.
         """
-        if as_of is not None:
-            rows = ProblemLedger.build(self._store.log, as_of=as_of).for_jurisdiction(jurisdiction)
+        if as_of is not None and as_known_at is not None:
+            raise InvalidInput("ask for the ledger as of a moment, or as known at one, not both")
+        if as_known_at is not None:
+            known = to_cst(as_known_at, field="as_known_at")
+            rows = ProblemLedger.build(self._store.log, as_known_at=known).for_jurisdiction(
+                jurisdiction
+            )
             return [
                 r
                 for r in rows
                 if (received_since is None or r.submitted_at >= received_since)
                 and (received_before is None or r.submitted_at < received_before)
+                and (grid is None or grid in r.grids)
             ]
         runner = self.read_models()
         runner.catch_up()
+        if as_of is not None:
+            moment = to_cst(as_of, field="as_of")
+            return [
+                r
+                for r in runner.ledger_as_of(moment, jurisdiction, grid=grid)
+                if (received_since is None or r.submitted_at >= received_since)
+                and (received_before is None or r.submitted_at < received_before)
+            ]
         return runner.ledger(
-            jurisdiction, received_since=received_since, received_before=received_before
+            jurisdiction,
+            received_since=received_since,
+            received_before=received_before,
+            grid=grid,
         )
 
-    def performance(self, by: Dimension, jurisdiction: str | None = None) -> list[PerformanceRow]:
-        """Performance figures per unit, officer, month or jurisdiction, from the ledger table."""
-        return performance(self.ledger(jurisdiction), by)
+    def performance(
+        self, by: Dimension, jurisdiction: str | None = None, *, grid: str | None = None
+    ) -> list[PerformanceRow]:
+        """Performance figures per unit, officer, month, jurisdiction or grid, from the
+        ledger table (of the cases received in ``grid``, if given)."""
+        return performance(self.ledger(jurisdiction, grid=grid), by)
 
     def findings(self, jurisdiction: str | None = None) -> list[Finding]:
         """Compliance findings with the steps that prove them, from the ledger table."""

@@ -10,11 +10,11 @@ rules, and it can be rebuilt from scratch, or as of any past moment, from the lo
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, overload
 from uuid import UUID
 
 from gridcase.calendar import WorkingCalendar, national_calendar
@@ -30,13 +30,18 @@ from gridcase.domain.payloads import (
     RatePayload,
     ResolvePayload,
 )
+from gridcase.kernel.clock import CST
+from gridcase.projections.grid_days import GRID_TOPICS, Memberships, apply_grid_event, grids_on
 from gridcase.projections.log import Projection, event_topics
 from gridcase.storage.log import EventLog
 
 __all__ = [
     "CalendarOf",
+    "GridsOn",
     "LedgerRow",
     "ProblemLedger",
+    "Step",
+    "Trail",
     "UnitTurn",
     "apply_case_event",
     "national_calendar_of",
@@ -59,6 +64,69 @@ _PAYLOAD_MODELS: dict[str, type[Payload]] = {
 """The steps whose payload the ledger reads (plan, resolution, rating, progress, a change
 of category), with the model
 each is validated by on the way out of the store (as ``Case.Event.typed_payload`` does)."""
+
+
+GridsOn = Callable[[str, str, date], tuple[str, ...]]
+"""The grids an enterprise (jurisdiction, credit code) was in on a day, as known so far."""
+
+Step = tuple[int, str, datetime]
+"""One step of a case as the ledger cites it: (version, kind, when)."""
+
+
+class Trail(Sequence[Step]):
+    """Every step of a case as (version, kind, when), decoded only when it is read.
+
+    The fold appends to it; a row read from the ledger table carries it still encoded,
+    so a query of the whole ledger does not pay for every step of every case (only the
+    findings read it). Equal to any trail or list of the same steps.
+    """
+
+    __slots__ = ("_decode", "_steps")
+
+    def __init__(self, steps: Iterable[Step] = ()) -> None:
+        self._steps: list[Step] | None = list(steps)
+        self._decode: Callable[[], list[Step]] | None = None
+
+    @classmethod
+    def lazy(cls, decode: Callable[[], list[Step]]) -> Trail:
+        """A trail whose steps ``decode`` gives the first time they are read."""
+        trail = cls()
+        trail._steps, trail._decode = None, decode
+        return trail
+
+    def _list(self) -> list[Step]:
+        if self._steps is None:
+            assert self._decode is not None
+            self._steps, self._decode = self._decode(), None
+        return self._steps
+
+    def append(self, step: Step) -> None:
+        self._list().append(step)
+
+    @overload
+    def __getitem__(self, index: int) -> Step: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Step]: ...
+    def __getitem__(self, index: int | slice) -> Step | list[Step]:
+        return self._list()[index]
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self._list())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Trail):
+            return self._list() == other._list()
+        if isinstance(other, list | tuple):
+            return self._list() == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Trail({self._list()!r})"
 
 
 @cache
@@ -126,7 +194,10 @@ class LedgerRow:
     resolved_unit: str | None = None
     scores: dict[str, int] = field(default_factory=dict)
     """Qingdao's 1-5 scores, as rated: efficiency, attitude, quality."""
-    trail: list[tuple[int, str, datetime]] = field(default_factory=list)
+    grids: tuple[str, ...] = ()
+    """The grid(s) the enterprise was in on the day the demand was received (China date),
+    as the log had said when the submission was recorded; by grid id, sorted."""
+    trail: Trail = field(default_factory=Trail)
     """Every step as (version, kind, when): the evidence a compliance finding cites. A
     clock's expiry reads ``clock_expired:<clock>``."""
 
@@ -141,33 +212,59 @@ class LedgerRow:
 
 
 class ProblemLedger(Projection):
-    """The ledger of every case, kept by folding case events in log order."""
+    """The ledger of every case, kept by folding case events (and the grid moves that
+    place a case in a grid) in log order.
 
-    topics = event_topics(Case)
+    ``as_of`` keeps the steps that happened (as claimed) by then; ``as_known_at`` the
+    steps *recorded* by then, so a step entered late and back-dated is in the first
+    and not in the second. A case's grids are fixed when its submission is recorded,
+    whichever of the two is asked.
+    """
+
+    topics = (*event_topics(Case), *GRID_TOPICS)
 
     def __init__(
-        self, *, as_of: datetime | None = None, calendar_of: CalendarOf | None = None
+        self,
+        *,
+        as_of: datetime | None = None,
+        calendar_of: CalendarOf | None = None,
+        as_known_at: datetime | None = None,
     ) -> None:
         super().__init__()
         self.as_of = as_of
+        self.as_known_at = as_known_at
         self.calendar_of: CalendarOf = calendar_of or national_calendar_of
         self.rows: dict[UUID, LedgerRow] = {}
+        self.memberships: Memberships = {}
 
     @classmethod
     def build(
-        cls, log: EventLog, *, as_of: datetime | None = None, calendar_of: CalendarOf | None = None
+        cls,
+        log: EventLog,
+        *,
+        as_of: datetime | None = None,
+        calendar_of: CalendarOf | None = None,
+        as_known_at: datetime | None = None,
     ) -> ProblemLedger:
-        """The ledger rebuilt from the start of the log (up to ``as_of``, if given)."""
-        ledger = cls(as_of=as_of, calendar_of=calendar_of)
+        """The ledger rebuilt from the start of the log (as of, or as known at, a moment)."""
+        ledger = cls(as_of=as_of, calendar_of=calendar_of, as_known_at=as_known_at)
         ledger.fold_all(log.read(topics=cls.topics))
         return ledger
 
+    def grids_on(self, jurisdiction: str, credit_code: str, day: date) -> tuple[str, ...]:
+        return grids_on(self.memberships, jurisdiction, credit_code, day)
+
     def fold(self, event: Any) -> None:
         if not isinstance(event, Case.Event):
+            apply_grid_event(self.memberships, event)
             return
         if self.as_of is not None and event.timestamp > self.as_of:
             return
-        apply_case_event(self.rows, event, self.calendar_of)
+        if self.as_known_at is not None and (event.recorded_at or event.timestamp) > (
+            self.as_known_at
+        ):
+            return
+        apply_case_event(self.rows, event, self.calendar_of, self.grids_on)
 
     def for_jurisdiction(self, jurisdiction: str | None = None) -> list[LedgerRow]:
         """Rows, oldest submission first, optionally of one jurisdiction."""
@@ -181,8 +278,12 @@ def apply_case_event(
     rows: MutableMapping[UUID, LedgerRow],
     event: Any,
     calendar_of: CalendarOf = national_calendar_of,
+    grids: GridsOn | None = None,
 ) -> LedgerRow | None:
     """Apply one case event to the ledger's rows; returns the row it changed (None: none).
+
+    ``grids`` says which grids the enterprise is in on the day of its submission (left
+    out: the row names none).
 
     The one fold of the problem ledger: the in-memory ledger and the SQL table
     (:mod:`gridcase.projections.runner`) both call it, so they cannot disagree.
@@ -199,6 +300,9 @@ def apply_case_event(
             channel=event.channel,
             submitted_at=event.timestamp,
         )
+        if grids is not None:
+            day = event.timestamp.astimezone(CST).date()
+            row.grids = grids(event.jurisdiction, event.enterprise, day)
         rows[row.case_id] = row
     else:
         found = rows.get(event.originator_id)

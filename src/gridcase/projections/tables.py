@@ -3,18 +3,21 @@
 Every table is named ``gridcase_rm_*`` and lives in the store's own database unless
 another URL is given. The problem ledger keeps one row per case: the columns the
 queries filter and sort on (jurisdiction, holder, unit, next deadline, overdue …) and
-the whole :class:`~gridcase.projections.ledger.LedgerRow` as JSON, so a row read back is
-exactly the row the fold made. The unit turns (working days used by each unit in turn)
-are a table of their own, so they can be summed per unit in SQL.
+every other field of the :class:`~gridcase.projections.ledger.LedgerRow` as plain
+columns too (moments as integer microseconds), so a row read back is exactly the row
+the fold made and reading the whole ledger parses no JSON but a few small collections;
+every step of the case (the trail) is kept encoded and decoded only when read. The unit
+turns (working days used by each unit in turn) are a table of their own, so they can be
+summed per unit in SQL.
 
 The work queues are queries over the open rows of the ledger table; none reads the log.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -24,34 +27,58 @@ from sqlalchemy import (
     Boolean,
     Column,
     Connection,
+    Index,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
     Text,
     and_,
+    func,
     select,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
 from gridcase.kernel.clock import CST
-from gridcase.projections.ledger import LedgerRow, UnitTurn
+from gridcase.projections.ledger import LedgerRow, Step, Trail, UnitTurn
 
 __all__ = [
+    "CASE_GRIDS",
+    "GRID_MEMBERSHIPS",
     "LEDGER",
+    "LEDGER_VERSIONS",
+    "META",
     "METADATA",
+    "SCHEMA_VERSION",
     "TRACKING",
     "UNIT_TURNS",
     "Queue",
+    "grid_values",
     "ledger_values",
     "read_ledger",
+    "read_ledger_as_of",
     "read_queue",
+    "read_rows",
     "row_from_json",
     "row_to_json",
     "unit_turn_values",
+    "version_values",
 ]
 
 METADATA = MetaData()
+
+SCHEMA_VERSION = 2
+"""The read models' table layout. An older store's tables (release 0.2 had none of this
+number) are dropped and rebuilt from the log when a runner opens them."""
+
+META = Table(
+    "gridcase_rm_meta",
+    METADATA,
+    Column("key", String(64), primary_key=True),
+    Column("value", String(64), nullable=False),
+)
+"""The schema version of the read-model tables (key ``schema``)."""
 
 TRACKING = Table(
     "gridcase_rm_tracking",
@@ -62,29 +89,94 @@ TRACKING = Table(
 )
 """How far each projection has folded the log: committed with its rows, in one transaction."""
 
+
+def _ledger_columns() -> list[Column[Any]]:
+    """Every column of a ledger row but its trail: the live row and each row version."""
+    return [
+        Column("jurisdiction", String(64), nullable=False),
+        Column("enterprise", String(64), nullable=False),
+        Column("title", Text, nullable=False),
+        Column("category", String(64), nullable=False),
+        Column("channel", String(64), nullable=False),
+        Column("submitted_us", BigInteger, nullable=False),
+        Column("state", String(64), nullable=False),
+        Column("final", Boolean, nullable=False),
+        Column("owner_role", String(64)),
+        Column("owner_party", String(128)),
+        Column("unit", String(128)),
+        Column("level", Integer, nullable=False),
+        Column("next_due", String(10)),
+        Column("overdue", Boolean, nullable=False),
+        Column("escalations", Integer, nullable=False),
+        Column("returns", Integer, nullable=False),
+        Column("satisfaction", String(32)),
+        Column("responsible_leader", Text),
+        Column("measures", Text),
+        Column("time_limit_working_days", Integer),
+        Column("result", Text),
+        Column("progress", Text),
+        Column("progress_us", BigInteger),
+        Column("closed_us", BigInteger),
+        Column("last_us", BigInteger),
+        Column("steps", Integer, nullable=False),
+        Column("last_recorded_us", BigInteger),
+        Column("resolved_us", BigInteger),
+        Column("resolved_by", String(128)),
+        Column("resolved_unit", String(128)),
+        Column("grids", Text, nullable=False),
+        Column("extra", Text),
+        Column("turns", Text),
+    ]
+
+
 LEDGER = Table(
     "gridcase_rm_problem_ledger",
     METADATA,
     Column("case_id", String(36), primary_key=True),
-    Column("jurisdiction", String(64), nullable=False, index=True),
-    Column("enterprise", String(64), nullable=False),
-    Column("category", String(64), nullable=False),
-    Column("channel", String(64), nullable=False),
-    Column("submitted_us", BigInteger, nullable=False, index=True),
-    Column("state", String(64), nullable=False),
-    Column("final", Boolean, nullable=False),
-    Column("owner_role", String(64)),
-    Column("owner_party", String(128)),
-    Column("unit", String(128)),
-    Column("level", Integer, nullable=False),
-    Column("next_due", String(10)),
-    Column("overdue", Boolean, nullable=False),
-    Column("escalations", Integer, nullable=False),
-    Column("returns", Integer, nullable=False),
-    Column("satisfaction", String(32)),
-    Column("data", Text, nullable=False),
+    *_ledger_columns(),
+    Column("trail", Text, nullable=False),
+    Index("ix_gridcase_rm_problem_ledger_jurisdiction", "jurisdiction"),
+    Index("ix_gridcase_rm_problem_ledger_submitted_us", "submitted_us"),
 )
-"""The problem ledger (问题台账): one row per case."""
+"""The problem ledger (问题台账): one row per case, every field a plain column (moments as
+microseconds since the epoch) but the small collections (``extra``, ``turns``: JSON) and
+the trail (JSON, decoded only when read)."""
+
+LEDGER_VERSIONS = Table(
+    "gridcase_rm_problem_ledger_versions",
+    METADATA,
+    Column("case_id", String(36), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("valid_from_us", BigInteger, nullable=False),
+    *_ledger_columns(),
+    Index("ix_gridcase_rm_problem_ledger_versions_from", "valid_from_us"),
+)
+"""Every version of every ledger row (effective-dated): the row as it stood after each
+step, valid from that step's moment until the next step's. A case's steps never go back
+in time (a step is refused before the case's last), so the row as of T is the last
+version valid from T or earlier; its trail is the live row's first ``steps`` steps."""
+
+CASE_GRIDS = Table(
+    "gridcase_rm_case_grids",
+    METADATA,
+    Column("case_id", String(36), primary_key=True),
+    Column("grid", String(64), primary_key=True),
+    Column("jurisdiction", String(64), nullable=False),
+    Index("ix_gridcase_rm_case_grids_grid", "grid"),
+)
+"""Each case's grid(s) on the day received, for the queries that filter by grid."""
+
+GRID_MEMBERSHIPS = Table(
+    "gridcase_rm_grid_memberships",
+    METADATA,
+    Column("enterprise_key", String(36), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("grid", String(64), nullable=False),
+    Column("kind", String(64)),
+    Column("start", String(10), nullable=False),
+    Column("end", String(10)),
+)
+"""The grid spans of each enterprise as folded so far (what places a new case in a grid)."""
 
 UNIT_TURNS = Table(
     "gridcase_rm_unit_turns",
@@ -100,31 +192,220 @@ UNIT_TURNS = Table(
 """Which unit held each case in turn, and the working days it used."""
 
 
+_UTC_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_CST_EPOCH = datetime(1970, 1, 1, 8, tzinfo=CST)
+_CST_STEADY_US = int(datetime(1992, 1, 1, tzinfo=CST).timestamp()) * 1_000_000
+"""China has kept +08:00 all year since 1991: from then on a moment is the epoch in China
+time plus its microseconds (wall-clock arithmetic is exact); before, it is converted."""
+
+
 def _micros(moment: datetime) -> int:
-    return int(moment.timestamp() * 1_000_000)
+    return (moment - _UTC_EPOCH) // timedelta(microseconds=1)
 
 
-_EIGHT_HOURS = timedelta(hours=8)
+def _opt_micros(moment: datetime | None) -> int | None:
+    return None if moment is None else (moment - _UTC_EPOCH) // timedelta(microseconds=1)
+
+
+def _at(us: int) -> datetime:
+    """A stored moment back in China time, exactly."""
+    if us >= _CST_STEADY_US:
+        return _CST_EPOCH + timedelta(microseconds=us)
+    return (_UTC_EPOCH + timedelta(microseconds=us)).astimezone(CST)
+
+
+def _opt_at(us: int | None) -> datetime | None:
+    return None if us is None else _at(us)
 
 
 def _moment(text: str | None) -> datetime | None:
-    """A stored moment back in China time (every moment gridcase records is +08:00, and
-    China has kept +08:00 all year since 1991, so the zone is put on, not converted to)."""
+    """A moment stored as ISO 8601 (release 0.2's JSON rows) back in China time."""
     if not text:
         return None
-    found = datetime.fromisoformat(text)
-    if found.year > 1991 and found.utcoffset() == _EIGHT_HOURS:
-        return found.replace(tzinfo=CST)
-    return found.astimezone(CST)
+    return datetime.fromisoformat(text).astimezone(CST)
 
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
+def _encode_trail(trail: Iterable[Step]) -> str:
+    return orjson.dumps([(v, kind, _micros(at)) for v, kind, at in trail]).decode()
+
+
+def _trail_decoder(text: str, limit: int | None = None) -> Callable[[], list[Step]]:
+    def decode() -> list[Step]:
+        steps = orjson.loads(text)
+        if limit is not None:
+            steps = steps[:limit]
+        return [(v, kind, _at(us)) for v, kind, us in steps]
+
+    return decode
+
+
+def _encode_extra(row: LedgerRow) -> str | None:
+    """The row's small collections, those not empty, as JSON (None: all empty)."""
+    extra: dict[str, Any] = {}
+    if row.open_deadlines:
+        extra["d"] = {k: v.isoformat() for k, v in row.open_deadlines.items()}
+    if row.misses:
+        extra["m"] = row.misses
+    if row.delay_reasons:
+        extra["r"] = row.delay_reasons
+    if row.scores:
+        extra["s"] = row.scores
+    if row.late_entries:
+        extra["l"] = row.late_entries
+    return orjson.dumps(extra).decode() if extra else None
+
+
+def _encode_turns(row: LedgerRow) -> str | None:
+    if not row.unit_turns:
+        return None
+    return orjson.dumps(
+        [(t.unit, _micros(t.since), _opt_micros(t.until), t.working_days) for t in row.unit_turns]
+    ).decode()
+
+
+def ledger_values(row: LedgerRow) -> dict[str, Any]:
+    """The ledger table's row for one case (its trail included)."""
+    values = _plain_values(row)
+    values["case_id"] = str(row.case_id)
+    values["trail"] = _encode_trail(row.trail)
+    return values
+
+
+def version_values(row: LedgerRow, version: int, valid_from: datetime) -> dict[str, Any]:
+    """The row as it stands after step ``version``, valid from that step's moment."""
+    values = _plain_values(row)
+    values["case_id"] = str(row.case_id)
+    values["version"] = version
+    values["valid_from_us"] = _micros(valid_from)
+    return values
+
+
+def _plain_values(row: LedgerRow) -> dict[str, Any]:
+    due = row.next_due
+    return {
+        "jurisdiction": row.jurisdiction,
+        "enterprise": row.enterprise,
+        "title": row.title,
+        "category": row.category,
+        "channel": row.channel,
+        "submitted_us": _micros(row.submitted_at),
+        "state": row.state,
+        "final": row.final,
+        "owner_role": row.owner_role,
+        "owner_party": row.owner_party,
+        "unit": row.unit,
+        "level": row.level,
+        "next_due": due.isoformat() if due else None,
+        "overdue": row.overdue,
+        "escalations": row.escalations,
+        "returns": row.returns,
+        "satisfaction": row.satisfaction,
+        "responsible_leader": row.responsible_leader,
+        "measures": row.measures,
+        "time_limit_working_days": row.time_limit_working_days,
+        "result": row.result,
+        "progress": row.progress,
+        "progress_us": _opt_micros(row.progress_at),
+        "closed_us": _opt_micros(row.closed_at),
+        "last_us": _opt_micros(row.last_at),
+        "steps": row.steps,
+        "last_recorded_us": _opt_micros(row.last_recorded_at),
+        "resolved_us": _opt_micros(row.resolved_at),
+        "resolved_by": row.resolved_by,
+        "resolved_unit": row.resolved_unit,
+        "grids": orjson.dumps(row.grids).decode() if row.grids else "",
+        "extra": _encode_extra(row),
+        "turns": _encode_turns(row),
+    }
+
+
+_SELECTED = ("case_id", *(c.name for c in _ledger_columns()))
+_STEPS = _SELECTED.index("steps")
+
+
+def _from_columns(values: Sequence[Any], trail: Trail) -> LedgerRow:
+    """A ledger row from its plain columns (no JSON parsed but the small collections).
+
+    Built without ``__init__`` (every field is set here): a whole ledger is thousands of
+    rows, and this is the read the tables exist to make fast.
+    """
+    (
+        case_id, jurisdiction, enterprise, title, category, channel, submitted_us, state,
+        final, owner_role, owner_party, unit, level, _next_due, _overdue, escalations,
+        returns, satisfaction, responsible_leader, measures, time_limit, result, progress,
+        progress_us, closed_us, last_us, steps, last_recorded_us, resolved_us, resolved_by,
+        resolved_unit, grids, extra, turns,
+    ) = values  # fmt: skip
+    row = object.__new__(LedgerRow)
+    vars(row).update(
+        case_id=UUID(case_id),
+        jurisdiction=jurisdiction,
+        enterprise=enterprise,
+        title=title,
+        category=category,
+        channel=channel,
+        submitted_at=_at(submitted_us),
+        state=state,
+        final=bool(final),
+        owner_role=owner_role,
+        owner_party=owner_party,
+        unit=unit,
+        level=level,
+        open_deadlines={},
+        misses={},
+        delay_reasons=[],
+        responsible_leader=responsible_leader,
+        measures=measures,
+        time_limit_working_days=time_limit,
+        result=result,
+        progress=progress,
+        progress_at=None if progress_us is None else _at(progress_us),
+        satisfaction=satisfaction,
+        escalations=escalations,
+        returns=returns,
+        closed_at=None if closed_us is None else _at(closed_us),
+        last_at=None if last_us is None else _at(last_us),
+        steps=steps,
+        late_entries=[],
+        last_recorded_at=None if last_recorded_us is None else _at(last_recorded_us),
+        unit_turns=[]
+        if turns is None
+        else [
+            UnitTurn(u, _at(since), None if until is None else _at(until), days)
+            for u, since, until, days in orjson.loads(turns)
+        ],
+        resolved_at=None if resolved_us is None else _at(resolved_us),
+        resolved_by=resolved_by,
+        resolved_unit=resolved_unit,
+        scores={},
+        grids=tuple(orjson.loads(grids)) if grids else (),
+        trail=trail,
+    )
+    if extra is not None:
+        found = orjson.loads(extra)
+        if "d" in found:
+            row.open_deadlines = {k: date.fromisoformat(v) for k, v in found["d"].items()}
+        row.misses = found.get("m", row.misses)
+        row.delay_reasons = found.get("r", row.delay_reasons)
+        row.scores = found.get("s", row.scores)
+        if "l" in found:
+            row.late_entries = [(int(v), str(why)) for v, why in found["l"]]
+    return row
+
+
 def row_to_json(row: LedgerRow) -> str:
     """The whole ledger row as JSON (orjson: moments with their offset, days as ISO dates)."""
-    return orjson.dumps(row).decode()
+    return orjson.dumps(row, default=_unknown).decode()
+
+
+def _unknown(value: Any) -> Any:
+    if isinstance(value, Trail):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def row_from_json(text: str) -> LedgerRow:
@@ -147,33 +428,9 @@ def row_from_json(text: str) -> LedgerRow:
         )
         for t in d["unit_turns"]
     ]
-    d["trail"] = [(int(v), str(kind), _moment(at) or submitted) for v, kind, at in d["trail"]]
+    d["grids"] = tuple(d.get("grids", ()))
+    d["trail"] = Trail((int(v), str(kind), _moment(at) or submitted) for v, kind, at in d["trail"])
     return LedgerRow(**d)
-
-
-def ledger_values(row: LedgerRow) -> dict[str, Any]:
-    """The ledger table's row for one case."""
-    due = row.next_due
-    return {
-        "case_id": str(row.case_id),
-        "jurisdiction": row.jurisdiction,
-        "enterprise": row.enterprise,
-        "category": row.category,
-        "channel": row.channel,
-        "submitted_us": _micros(row.submitted_at),
-        "state": row.state,
-        "final": row.final,
-        "owner_role": row.owner_role,
-        "owner_party": row.owner_party,
-        "unit": row.unit,
-        "level": row.level,
-        "next_due": due.isoformat() if due else None,
-        "overdue": row.overdue,
-        "escalations": row.escalations,
-        "returns": row.returns,
-        "satisfaction": row.satisfaction,
-        "data": row_to_json(row),
-    }
 
 
 def unit_turn_values(row: LedgerRow) -> list[dict[str, Any]]:
@@ -192,23 +449,88 @@ def unit_turn_values(row: LedgerRow) -> list[dict[str, Any]]:
     ]
 
 
+def grid_values(row: LedgerRow) -> list[dict[str, Any]]:
+    """The case-grid table's rows for one case."""
+    return [
+        {"case_id": str(row.case_id), "grid": g, "jurisdiction": row.jurisdiction}
+        for g in row.grids
+    ]
+
+
+def _ledger_query(grid: str | None) -> Select[Any]:
+    query = select(*(LEDGER.c[name] for name in _SELECTED), LEDGER.c.trail)
+    if grid is not None:
+        query = query.where(
+            LEDGER.c.case_id.in_(select(CASE_GRIDS.c.case_id).where(CASE_GRIDS.c.grid == grid))
+        )
+    return query
+
+
+def _rows(conn: Connection, query: Select[Any], *, truncated: bool = False) -> list[LedgerRow]:
+    """Rows of ``query`` (the selected columns, then the trail; ``truncated``: a version's
+    trail is the first ``steps`` steps of the live row's)."""
+    return [
+        _from_columns(
+            values[:-1],
+            Trail.lazy(_trail_decoder(values[-1], values[_STEPS] if truncated else None)),
+        )
+        for values in conn.execute(query).tuples()
+    ]
+
+
 def read_ledger(
     conn: Connection,
     jurisdiction: str | None = None,
     *,
     received_since: datetime | None = None,
     received_before: datetime | None = None,
+    grid: str | None = None,
 ) -> list[LedgerRow]:
     """The problem ledger from its table, oldest submission first (of one jurisdiction;
-    of the cases received from ``received_since`` up to, not including, ``received_before``)."""
-    query = select(LEDGER.c.data).order_by(LEDGER.c.submitted_us, LEDGER.c.case_id)
+    of the cases received from ``received_since`` up to, not including, ``received_before``;
+    of the cases received while their enterprise was in ``grid``)."""
+    query = _ledger_query(grid).order_by(LEDGER.c.submitted_us, LEDGER.c.case_id)
     if jurisdiction is not None:
         query = query.where(LEDGER.c.jurisdiction == jurisdiction)
     if received_since is not None:
         query = query.where(LEDGER.c.submitted_us >= _micros(received_since))
     if received_before is not None:
         query = query.where(LEDGER.c.submitted_us < _micros(received_before))
-    return [row_from_json(text) for (text,) in conn.execute(query)]
+    return _rows(conn, query)
+
+
+def read_rows(conn: Connection, case_ids: Sequence[str]) -> list[LedgerRow]:
+    """The stored rows of these cases (any order): what a batch of events will change."""
+    return _rows(conn, _ledger_query(None).where(LEDGER.c.case_id.in_(case_ids)))
+
+
+def read_ledger_as_of(
+    conn: Connection, as_of: datetime, jurisdiction: str | None = None, *, grid: str | None = None
+) -> list[LedgerRow]:
+    """The problem ledger as of ``as_of`` from the row versions, in one query: per case,
+    the last version valid from ``as_of`` or earlier, with the first ``steps`` steps of
+    its trail (oldest submission first)."""
+    moment = _micros(as_of)
+    v = LEDGER_VERSIONS.alias("v")
+    w = LEDGER_VERSIONS.alias("w")
+    latest = (
+        select(func.max(w.c.version))
+        .where(w.c.case_id == v.c.case_id, w.c.valid_from_us <= moment)
+        .scalar_subquery()
+    )
+    query = (
+        select(*(v.c[name] for name in _SELECTED), LEDGER.c.trail)
+        .join_from(v, LEDGER, LEDGER.c.case_id == v.c.case_id)
+        .where(v.c.valid_from_us <= moment, v.c.version == latest)
+        .order_by(v.c.submitted_us, v.c.case_id)
+    )
+    if jurisdiction is not None:
+        query = query.where(v.c.jurisdiction == jurisdiction)
+    if grid is not None:
+        query = query.where(
+            v.c.case_id.in_(select(CASE_GRIDS.c.case_id).where(CASE_GRIDS.c.grid == grid))
+        )
+    return _rows(conn, query, truncated=True)
 
 
 @dataclass(frozen=True)
@@ -257,7 +579,7 @@ def _conditions(queue: Queue) -> Sequence[ColumnElement[bool]]:
 def read_queue(conn: Connection, queue: Queue) -> list[LedgerRow]:
     """The open cases of a work queue, the soonest deadline first (then oldest)."""
     query = (
-        select(LEDGER.c.data)
+        _ledger_query(None)
         .where(*_conditions(queue))
         .order_by(
             LEDGER.c.next_due.is_(None),  # no deadline last, on every database
@@ -266,4 +588,4 @@ def read_queue(conn: Connection, queue: Queue) -> list[LedgerRow]:
             LEDGER.c.case_id,
         )
     )
-    return [row_from_json(text) for (text,) in conn.execute(query)]
+    return _rows(conn, query)
