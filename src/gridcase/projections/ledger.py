@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequen
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 from uuid import UUID
 
 from gridcase.calendar import WorkingCalendar, national_calendar
@@ -38,6 +38,7 @@ from gridcase.storage.log import EventLog
 __all__ = [
     "CalendarOf",
     "GridsOn",
+    "LazyList",
     "LedgerRow",
     "ProblemLedger",
     "Step",
@@ -73,51 +74,61 @@ Step = tuple[int, str, datetime]
 """One step of a case as the ledger cites it: (version, kind, when)."""
 
 
-class Trail(Sequence[Step]):
-    """Every step of a case as (version, kind, when), decoded only when it is read.
+T = TypeVar("T")
 
-    The fold appends to it; a row read from the ledger table carries it still encoded,
-    so a query of the whole ledger does not pay for every step of every case (only the
-    findings read it). Equal to any trail or list of the same steps.
+
+class LazyList(Sequence[T]):
+    """A list decoded only when it is first read (then an ordinary list inside).
+
+    The fold appends to it; a row read from the ledger table carries its trail and unit
+    turns still encoded, so a query of the whole ledger does not pay for every step and
+    turn of every case (the findings read the trail, the exports the turns). Equal to
+    any lazy list or list of the same items.
     """
 
-    __slots__ = ("_decode", "_steps")
+    __slots__ = ("_decode", "_items", "_limit", "_text")
 
-    def __init__(self, steps: Iterable[Step] = ()) -> None:
-        self._steps: list[Step] | None = list(steps)
-        self._decode: Callable[[], list[Step]] | None = None
+    def __init__(self, items: Iterable[T] = ()) -> None:
+        self._items: list[T] | None = list(items)
+        self._decode: Callable[[str, int | None], list[T]] | None = None
+        self._text = ""
+        self._limit: int | None = None
 
     @classmethod
-    def lazy(cls, decode: Callable[[], list[Step]]) -> Trail:
-        """A trail whose steps ``decode`` gives the first time they are read."""
-        trail = cls()
-        trail._steps, trail._decode = None, decode
-        return trail
+    def encoded(
+        cls, decode: Callable[[str, int | None], list[T]], text: str, limit: int | None = None
+    ) -> LazyList[T]:
+        """The items ``decode(text, limit)`` gives, decoded the first time they are read."""
+        found: LazyList[T] = cls.__new__(cls)
+        found._items, found._decode, found._text, found._limit = None, decode, text, limit
+        return found
 
-    def _list(self) -> list[Step]:
-        if self._steps is None:
+    def _list(self) -> list[T]:
+        items = self._items
+        if items is None:
             assert self._decode is not None
-            self._steps, self._decode = self._decode(), None
-        return self._steps
+            items = self._items = self._decode(self._text, self._limit)
+            self._decode, self._text = None, ""
+        return items
 
-    def append(self, step: Step) -> None:
-        self._list().append(step)
+    def append(self, item: T) -> None:
+        self._list().append(item)
 
     @overload
-    def __getitem__(self, index: int) -> Step: ...
+    def __getitem__(self, index: int) -> T: ...
     @overload
-    def __getitem__(self, index: slice) -> list[Step]: ...
-    def __getitem__(self, index: int | slice) -> Step | list[Step]:
+    def __getitem__(self, index: slice) -> list[T]: ...
+    def __getitem__(self, index: int | slice) -> T | list[T]:
         return self._list()[index]
 
     def __len__(self) -> int:
         return len(self._list())
 
-    def __iter__(self) -> Iterator[Step]:
+    def __iter__(self) -> Iterator[T]:
         return iter(self._list())
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, Trail):
+        if isinstance(other, LazyList):
             return self._list() == other._list()
         if isinstance(other, list | tuple):
             return self._list() == list(other)
@@ -126,7 +137,13 @@ class Trail(Sequence[Step]):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"Trail({self._list()!r})"
+        return f"{type(self).__name__}({self._list()!r})"
+
+
+class Trail(LazyList[Step]):
+    """Every step of a case as (version, kind, when)."""
+
+    __slots__ = ()
 
 
 @cache
@@ -184,7 +201,7 @@ class LedgerRow:
     """Steps recorded later than the rules tolerate: (version, why late)."""
     last_recorded_at: datetime | None = None
     """When the last step was recorded (its ``last_at`` is when it happened, as claimed)."""
-    unit_turns: list[UnitTurn] = field(default_factory=list)
+    unit_turns: LazyList[UnitTurn] = field(default_factory=LazyList)
     """Which unit held the case in turn, and how many working days each used (after
     returns and redispatches a unit can have several turns)."""
     resolved_at: datetime | None = None

@@ -29,7 +29,6 @@ at a time; ``follow`` polls.
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -56,6 +55,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from gridcase.domain.assignment import Stint
 from gridcase.domain.case import Case
 from gridcase.domain.ids import enterprise_key
+from gridcase.kernel.collector import collector_paused
 from gridcase.projections.grid_days import GRID_TOPICS, apply_grid_event, grids_on
 from gridcase.projections.ledger import (
     CalendarOf,
@@ -399,23 +399,6 @@ Progress = Callable[[int, int], None]
 """Called after each batch with (position reached, head of the log)."""
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while a batch is folded and written.
-
-    A batch holds thousands of freshly decoded events and rows, none of them in a
-    cycle; the collector would scan them again and again as they age (measured: half of
-    a rebuild's time went to it). It is switched back on after the batch, if it was on.
-    """
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
-
-
 def ensure_schema(engine: Engine) -> bool:
     """Create the read models' tables; drop and recreate them if their layout is older
     than :data:`SCHEMA_VERSION` (the next catch-up rebuilds them from the log).
@@ -533,7 +516,7 @@ class ProjectionRunner:
         """
         view = projection.view
         started = view.max_tracking_id(APPLICATION_NAME)
-        with _collector_paused():
+        with collector_paused():
             page: list[tuple[int, Any]] = []
             for item in self.log.read(
                 after=started or 0, topics=projection.topics, page=min(self.batch, 1000)
