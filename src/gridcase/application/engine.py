@@ -39,7 +39,8 @@ from gridcase.domain.commands import ActOnCase, SubmitDemand
 from gridcase.kernel.clock import CST, Clock, SystemClock
 from gridcase.kernel.errors import Conflict, GridcaseError, InvalidInput, NotFound
 from gridcase.kernel.resources import rules_root
-from gridcase.projections.ledger import LedgerRow, ProblemLedger
+from gridcase.projections.ledger import LedgerRow
+from gridcase.projections.past_ledger import past_ledger
 from gridcase.projections.performance import (
     Dimension,
     Finding,
@@ -579,14 +580,18 @@ class Engine:
 
     # -- read models (SQL tables kept by the projection runner) ----------------------------
 
-    def read_models(self, url: str | None = None) -> ProjectionRunner:
+    def read_models(
+        self, url: str | None = None, *, history: bool | None = None
+    ) -> ProjectionRunner:
         """The projection runner keeping the ledger tables (the store's database, or ``url``).
 
-        One per engine; ``url`` counts only on the first call.
+        One per engine; ``url`` and ``history`` count only on the first call. ``history``
+        keeps (or stops keeping) every version of every ledger row, for ``as_of`` in one
+        query; left out, the tables keep doing what they did.
         """
         if self._read_models is None:
             self._read_models = ProjectionRunner(
-                self._store.log, read_model_engine(self.location, url)
+                self._store.log, read_model_engine(self.location, url), history=history
             )
         return self._read_models
 
@@ -603,39 +608,30 @@ class Engine:
         """The problem ledger (问题台账), oldest submission first, read from its tables.
 
         The runner first folds what was recorded since it last ran (nothing, when a
-        separate ``gridcase project --follow`` keeps it up). ``as_of`` gives the ledger
-        as it stood at that moment (the steps that happened by then, as claimed), from
-        the row versions in one query; ``as_known_at`` as it could be seen then (the
-        steps *recorded* by then: a step entered late and back-dated is in the first,
-        not in the second), rebuilt in memory (see docs/read-models.md).
-        ``received_since`` / ``received_before`` keep the cases received in that span
-        (a month's ledger, say); ``grid`` those received while their enterprise was in
-        that grid.
+        separate ``gridcase project --follow`` keeps it up). ``as_of``: as the ledger
+        stood then (the steps that happened by then, as claimed); ``as_known_at``: as it
+        could be seen then (the steps recorded by then); see
+        :func:`~gridcase.projections.past_ledger.past_ledger`. ``received_since`` /
+        ``received_before`` keep the cases received in that span (a month's ledger);
+        ``grid`` those received while their enterprise was in that grid.
         """
-        if as_of is not None and as_known_at is not None:
-            raise InvalidInput("ask for the ledger as of a moment, or as known at one, not both")
-        if as_known_at is not None:
-            known = to_cst(as_known_at, field="as_known_at")
-            rows = ProblemLedger.build(self._store.log, as_known_at=known).for_jurisdiction(
-                jurisdiction
+        runner = self.read_models()
+        if as_of is not None or as_known_at is not None:
+            rows = past_ledger(
+                runner,
+                self._store.log,
+                jurisdiction,
+                as_of=as_of,
+                as_known_at=as_known_at,
+                grid=grid,
             )
             return [
                 r
                 for r in rows
                 if (received_since is None or r.submitted_at >= received_since)
                 and (received_before is None or r.submitted_at < received_before)
-                and (grid is None or grid in r.grids)
             ]
-        runner = self.read_models()
         runner.catch_up()
-        if as_of is not None:
-            moment = to_cst(as_of, field="as_of")
-            return [
-                r
-                for r in runner.ledger_as_of(moment, jurisdiction, grid=grid)
-                if (received_since is None or r.submitted_at >= received_since)
-                and (received_before is None or r.submitted_at < received_before)
-            ]
         return runner.ledger(
             jurisdiction,
             received_since=received_since,

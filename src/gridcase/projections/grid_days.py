@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping
 from datetime import date
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -21,7 +22,7 @@ from gridcase.domain.enterprise import Enterprise
 from gridcase.domain.ids import enterprise_key
 from gridcase.storage.log import topics_of
 
-__all__ = ["GRID_TOPICS", "Memberships", "apply_grid_event", "grids_on"]
+__all__ = ["GRID_TOPICS", "Memberships", "apply_grid_event", "enterprise_id", "grids_on"]
 
 _JOINED: type[Any] = vars(Enterprise)["GridJoined"]  # made by the @event decorator
 _LEFT: type[Any] = vars(Enterprise)["GridLeft"]
@@ -31,6 +32,13 @@ GRID_TOPICS: tuple[str, ...] = tuple(topics_of([_JOINED, _LEFT]))
 
 Memberships = MutableMapping[UUID, list[Stint]]
 """Per enterprise (its aggregate id), its grid spans: ``holder`` is the grid."""
+
+
+@lru_cache(maxsize=1 << 16)
+def enterprise_id(jurisdiction: str, credit_code: str) -> UUID:
+    """The enterprise's aggregate id (a name-based UUID, remembered: a rebuild asks it
+    for every submission, and the same enterprises submit again and again)."""
+    return enterprise_key(jurisdiction, credit_code)
 
 
 def apply_grid_event(memberships: Memberships, event: Any) -> UUID | None:
@@ -51,7 +59,7 @@ def grids_on(
     memberships: Memberships, jurisdiction: str, credit_code: str, day: date
 ) -> tuple[str, ...]:
     """Every grid the enterprise was in on ``day`` (by grid id, sorted; Bijie's sit in two)."""
-    spans = memberships.get(enterprise_key(jurisdiction, credit_code))
+    spans = memberships.get(enterprise_id(jurisdiction, credit_code))
     if not spans:
         return ()
     return tuple(sorted({s.holder for s in spans if s.covers(day)}))

@@ -54,9 +54,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from gridcase.domain.assignment import Stint
 from gridcase.domain.case import Case
-from gridcase.domain.ids import enterprise_key
 from gridcase.kernel.collector import collector_paused
-from gridcase.projections.grid_days import GRID_TOPICS, apply_grid_event, grids_on
+from gridcase.projections.grid_days import (
+    GRID_TOPICS,
+    apply_grid_event,
+    enterprise_id,
+    grids_on,
+)
 from gridcase.projections.ledger import (
     CalendarOf,
     LedgerRow,
@@ -232,7 +236,7 @@ class LedgerProjection(Projection[SQLTrackingRecorder]):
         view: SQLTrackingRecorder,
         calendar_of: CalendarOf | None = None,
         *,
-        history: bool = True,
+        history: bool = False,
         as_of: datetime | None = None,
     ) -> None:
         super().__init__(view)
@@ -261,7 +265,7 @@ class LedgerProjection(Projection[SQLTrackingRecorder]):
                 self._rows[row.case_id] = row
                 self._stored.add(row.case_id)
         enterprises = {
-            enterprise_key(e.jurisdiction, e.enterprise)
+            enterprise_id(e.jurisdiction, e.enterprise)
             for _, e in page
             if isinstance(e, Case.Submitted)
         } | {e.originator_id for _, e in page if not isinstance(e, Case.Event)}
@@ -439,6 +443,7 @@ class ProjectionRunner:
         calendar_of: CalendarOf | None = None,
         batch: int = DEFAULT_BATCH,
         projections: Sequence[tuple[str, ProjectionFactory]] | None = None,
+        history: bool | None = None,
     ) -> None:
         if batch < 1:
             raise ValueError("a batch holds at least one event")
@@ -455,6 +460,22 @@ class ProjectionRunner:
             ledger[0] if ledger else LedgerProjection(SQLTrackingRecorder(engine, "_"))
         )
         self.view = self.projection.view
+        if ledger:
+            self.projection.history = self._keep_history(history)
+
+    def _keep_history(self, asked: bool | None) -> bool:
+        """Whether the ledger keeps its row versions: as stored with the tables unless
+        ``asked`` says otherwise, in which case the ledger's tables are emptied (the next
+        catch-up refolds them, with or without versions from the first event on)."""
+        with self.engine.begin() as conn:
+            stored = conn.execute(select(META.c.value).where(META.c.key == "history")).scalar()
+            if asked is None or (stored == "1") == asked:
+                return stored == "1"
+            LedgerProjection.clear(conn)
+            conn.execute(delete(TRACKING).where(TRACKING.c.projection == self.view.projection))
+            conn.execute(delete(META).where(META.c.key == "history"))
+            conn.execute(insert(META).values(key="history", value="1" if asked else "0"))
+            return asked
 
     def close(self) -> None:
         self.engine.dispose()
@@ -534,7 +555,10 @@ class ProjectionRunner:
                 # its row (PostgreSQL) or the write lock (SQLite), then finds it moved.
                 view.commit(conn, started)
                 projection.write(conn)
-        return len(page)
+            # Freed before the collector is back on, so it does not scan them once more.
+            folded = len(page)
+            page.clear()
+        return folded
 
     def rebuild(self, *, progress: Progress | None = None) -> int:
         """Empty the tables and fold the whole log again from position 0."""
@@ -579,10 +603,16 @@ class ProjectionRunner:
                 grid=grid,
             )
 
+    @property
+    def keeps_history(self) -> bool:
+        """Whether the ledger keeps every version of its rows (``as of`` in one query)."""
+        return self.projection.history
+
     def ledger_as_of(
         self, as_of: datetime, jurisdiction: str | None = None, *, grid: str | None = None
     ) -> list[LedgerRow]:
-        """The problem ledger as of a moment, from the row versions (one query)."""
+        """The problem ledger as of a moment, from the row versions (one query; the
+        runner must keep them: ``history=True``)."""
         if not self.projection.history:
             raise ValueError("this runner keeps no row versions (history=False)")
         with self._reading() as conn:
