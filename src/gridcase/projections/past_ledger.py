@@ -14,10 +14,12 @@ is always folded in memory (docs/read-models.md measures both ways).
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 from gridcase.calendar import to_cst
+from gridcase.domain.case import Case
 from gridcase.kernel.errors import InvalidInput
-from gridcase.projections.ledger import LedgerRow, ProblemLedger
+from gridcase.projections.ledger import CalendarOf, LedgerRow, ProblemLedger, apply_case_event
 from gridcase.projections.runner import ProjectionRunner
 from gridcase.storage.log import EventLog
 
@@ -49,6 +51,19 @@ def past_ledger(
         moment = to_cst(as_of, field="as_of")
         if runner.keeps_history:
             runner.catch_up()
-            return runner.ledger_as_of(moment, jurisdiction, grid=grid)
+            rows, late = runner.ledger_as_of(moment, jurisdiction, grid=grid)
+            cal = runner.projection.calendar_of
+            return [_refolded(log, r, moment, cal) if r.case_id in late else r for r in rows]
         rows = ProblemLedger.build(log, as_of=moment).for_jurisdiction(jurisdiction)
     return [r for r in rows if grid is None or grid in r.grids]
+
+
+def _refolded(log: EventLog, row: LedgerRow, as_of: datetime, cal: CalendarOf) -> LedgerRow:
+    """A case with a back-dated step, as of ``as_of``: its steps dated by then, folded in
+    the order recorded (its grids are those fixed at its submission, as on every row)."""
+    rows: dict[UUID, LedgerRow] = {}
+    grids = row.grids
+    for event in log.events_of(row.case_id):
+        if isinstance(event, Case.Event) and event.timestamp <= as_of:
+            apply_case_event(rows, event, cal, lambda *_: grids)
+    return rows[row.case_id]

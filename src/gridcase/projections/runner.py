@@ -240,7 +240,7 @@ class LedgerProjection(Projection[SQLTrackingRecorder]):
         as_of: datetime | None = None,
     ) -> None:
         super().__init__(view)
-        self._calendar_of: CalendarOf = calendar_of or national_calendar_of
+        self.calendar_of: CalendarOf = calendar_of or national_calendar_of
         self.history = history
         self.as_of = as_of
         """Fold only the case steps that happened by then (a ledger rebuilt as of a moment)."""
@@ -292,7 +292,7 @@ class LedgerProjection(Projection[SQLTrackingRecorder]):
             if self.as_of is not None and domain_event.timestamp > self.as_of:
                 self.view.insert_tracking(tracking)
                 return
-            changed = apply_case_event(self._rows, domain_event, self._calendar_of, self._grids_on)
+            changed = apply_case_event(self._rows, domain_event, self.calendar_of, self._grids_on)
             if changed is not None:
                 self._dirty.add(changed.case_id)
                 if self.history:
@@ -610,9 +610,10 @@ class ProjectionRunner:
 
     def ledger_as_of(
         self, as_of: datetime, jurisdiction: str | None = None, *, grid: str | None = None
-    ) -> list[LedgerRow]:
+    ) -> tuple[list[LedgerRow], set[UUID]]:
         """The problem ledger as of a moment, from the row versions (one query; the
-        runner must keep them: ``history=True``)."""
+        runner must keep them: ``history=True``), and the cases with a back-dated step
+        (to be folded from their events: :func:`tables.read_ledger_as_of`)."""
         if not self.projection.history:
             raise ValueError("this runner keeps no row versions (history=False)")
         with self._reading() as conn:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 from uuid import UUID, SafeUUID
 
@@ -55,6 +56,7 @@ __all__ = [
     "TRACKING",
     "UNIT_TURNS",
     "Queue",
+    "back_dated",
     "grid_values",
     "ledger_values",
     "read_ledger",
@@ -112,6 +114,7 @@ def _query_columns() -> list[Column[Any]]:
         Column("satisfaction", String(32)),
         Column("resolved_by", String(128)),
         Column("resolved_unit", String(128)),
+        Column("back_dated", Boolean, nullable=False),
         Column("packed", Text, nullable=False),
     ]
 
@@ -393,9 +396,21 @@ def ledger_values(row: LedgerRow) -> dict[str, Any]:
         "satisfaction": row.satisfaction,
         "resolved_by": row.resolved_by,
         "resolved_unit": row.resolved_unit,
+        "back_dated": back_dated(row),
         "packed": _pack(row),
         "trail": _encode_trail(row.trail),
     }
+
+
+def back_dated(row: LedgerRow) -> bool:
+    """Whether a step of the case is dated before a step recorded earlier (a late entry).
+
+    Such a case's row as of a moment is not one of its versions (the late step counts
+    from its claimed moment, the steps recorded before it from theirs), so the as-of
+    query leaves it to be folded from its events.
+    """
+    moments = [at for _, _, at in row.trail]
+    return any(later < earlier for earlier, later in pairwise(moments))
 
 
 def version_values(row: LedgerRow, version: int, valid_from: datetime) -> dict[str, Any]:
@@ -524,10 +539,11 @@ def read_rows(conn: Connection, case_ids: Sequence[str]) -> list[LedgerRow]:
 
 def read_ledger_as_of(
     conn: Connection, as_of: datetime, jurisdiction: str | None = None, *, grid: str | None = None
-) -> list[LedgerRow]:
+) -> tuple[list[LedgerRow], set[UUID]]:
     """The problem ledger as of ``as_of`` from the row versions, in one query: per case,
     the last version valid from ``as_of`` or earlier, with the first ``steps`` steps of
-    its trail (oldest submission first)."""
+    its trail (oldest submission first); and the cases among them with a back-dated
+    step (:func:`back_dated`), whose rows the caller folds from their events instead."""
     moment = _micros(as_of)
     v = LEDGER_VERSIONS.alias("v")
     w = LEDGER_VERSIONS.alias("w")
@@ -548,7 +564,19 @@ def read_ledger_as_of(
         query = query.where(
             v.c.case_id.in_(select(CASE_GRIDS.c.case_id).where(CASE_GRIDS.c.grid == grid))
         )
-    return _rows(conn, query, truncated=True)
+    rows = _rows(conn, query, truncated=True)
+    ids = [str(r.case_id) for r in rows]
+    late: set[UUID] = set()
+    for i in range(0, len(ids), 500):
+        late.update(
+            UUID(c)
+            for (c,) in conn.execute(
+                select(LEDGER.c.case_id).where(
+                    LEDGER.c.back_dated.is_(True), LEDGER.c.case_id.in_(ids[i : i + 500])
+                )
+            )
+        )
+    return rows, late
 
 
 @dataclass(frozen=True)
