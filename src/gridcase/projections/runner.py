@@ -258,17 +258,21 @@ class LedgerProjection(Projection[SQLTrackingRecorder]):
 
     def preload(self, conn: Connection, page: Sequence[tuple[int, Any]]) -> None:
         """Read the stored rows (and grid spans) a page of events will change, in few queries."""
-        cases = {e.originator_id for _, e in page if isinstance(e, Case.Event)}
+        cases: set[UUID] = set()
+        enterprises: set[UUID] = set()
+        event_class, submitted = Case.Event, Case.Submitted
+        for _, e in page:
+            if not isinstance(e, event_class):
+                enterprises.add(e.originator_id)  # a grid move
+                continue
+            cases.add(e.originator_id)
+            if isinstance(e, submitted):
+                enterprises.add(enterprise_id(e.jurisdiction, e.enterprise))
         wanted = sorted(str(c) for c in cases - self._rows.keys())
         for i in range(0, len(wanted), 500):
             for row in read_rows(conn, wanted[i : i + 500]):
                 self._rows[row.case_id] = row
                 self._stored.add(row.case_id)
-        enterprises = {
-            enterprise_id(e.jurisdiction, e.enterprise)
-            for _, e in page
-            if isinstance(e, Case.Submitted)
-        } | {e.originator_id for _, e in page if not isinstance(e, Case.Event)}
         keys = sorted(str(k) for k in enterprises - self._memberships.keys())
         for i in range(0, len(keys), 500):
             found = conn.execute(
