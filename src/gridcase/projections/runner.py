@@ -80,6 +80,7 @@ from gridcase.projections.tables import (
     UNIT_TURNS,
     Queue,
     grid_values,
+    insert_many,
     ledger_values,
     read_ledger,
     read_ledger_as_of,
@@ -320,16 +321,16 @@ class LedgerProjection(Projection[SQLTrackingRecorder]):
                 conn.execute(delete(LEDGER).where(LEDGER.c.case_id.in_(chunk)))
                 conn.execute(delete(UNIT_TURNS).where(UNIT_TURNS.c.case_id.in_(chunk)))
             rows = [self._rows[c] for c in sorted(self._dirty, key=str)]
-            conn.execute(insert(LEDGER), [ledger_values(r) for r in rows])
+            insert_many(conn, LEDGER, [ledger_values(r) for r in rows])
             turns = [t for r in rows for t in unit_turn_values(r)]
             if turns:
-                conn.execute(insert(UNIT_TURNS), turns)
+                insert_many(conn, UNIT_TURNS, turns)
             # A case's grids are fixed at its submission: only new rows have any to write.
             grids = [g for r in rows if r.case_id not in self._stored for g in grid_values(r)]
             if grids:
-                conn.execute(insert(CASE_GRIDS), grids)
+                insert_many(conn, CASE_GRIDS, grids)
         if self._versions:
-            conn.execute(insert(LEDGER_VERSIONS), self._versions)
+            insert_many(conn, LEDGER_VERSIONS, self._versions)
         if self._moved:
             keys = sorted(str(k) for k in self._moved)
             for i in range(0, len(keys), 500):

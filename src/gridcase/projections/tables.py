@@ -37,6 +37,7 @@ from sqlalchemy import (
     Text,
     and_,
     func,
+    insert,
     select,
 )
 from sqlalchemy.sql.elements import ColumnElement
@@ -58,6 +59,7 @@ __all__ = [
     "Queue",
     "back_dated",
     "grid_values",
+    "insert_many",
     "ledger_values",
     "read_ledger",
     "read_ledger_as_of",
@@ -194,12 +196,42 @@ _CST_STEADY_US = int(datetime(1992, 1, 1, tzinfo=CST).timestamp()) * 1_000_000
 time plus its microseconds (wall-clock arithmetic is exact); before, it is converted."""
 
 
+_ONE_US = timedelta(microseconds=1)
+_KNOWN: dict[int, tuple[datetime, int]] = {}
+"""Moments already turned into microseconds, by identity: a row's moments are the same
+few event timestamps again and again (its last step, its trail, its turns), and a
+rebuild writes each row several times. The entry keeps its datetime, so an id is never
+mistaken for another object's; the memo is emptied when it grows past 65,536."""
+
+
 def _micros(moment: datetime) -> int:
-    return (moment - _UTC_EPOCH) // timedelta(microseconds=1)
+    key = id(moment)
+    found = _KNOWN.get(key)
+    if found is not None and found[0] is moment:
+        return found[1]
+    us = (moment - _UTC_EPOCH) // _ONE_US
+    if len(_KNOWN) >= 65_536:
+        _KNOWN.clear()
+    _KNOWN[key] = (moment, us)
+    return us
 
 
 def _opt_micros(moment: datetime | None) -> int | None:
-    return None if moment is None else (moment - _UTC_EPOCH) // timedelta(microseconds=1)
+    return None if moment is None else _micros(moment)
+
+
+def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows through the driver's ``executemany``, past SQLAlchemy's per-row
+    parameter processing (measured: as costly as the insert itself; every value here is
+    a plain str, int, bool or None, which both drivers take as they are)."""
+    if not rows:
+        return
+    compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(rows[0]))
+    if compiled.positional:
+        order = compiled.positiontup or ()
+        conn.exec_driver_sql(compiled.string, [tuple(r[k] for k in order) for r in rows])
+    else:
+        conn.exec_driver_sql(compiled.string, list(rows))
 
 
 def _at(us: int) -> datetime:
@@ -464,9 +496,10 @@ def row_from_json(text: str) -> LedgerRow:
 
 def unit_turn_values(row: LedgerRow) -> list[dict[str, Any]]:
     """The unit-turn table's rows for one case, in turn order."""
+    case_id = str(row.case_id)
     return [
         {
-            "case_id": str(row.case_id),
+            "case_id": case_id,
             "turn": i,
             "jurisdiction": row.jurisdiction,
             "unit": t.unit,
