@@ -141,9 +141,51 @@ class LazyList(Sequence[T]):
 
 
 class Trail(LazyList[Step]):
-    """Every step of a case as (version, kind, when)."""
+    """Every step of a case as (version, kind, when).
 
-    __slots__ = ()
+    Steps appended to a trail still encoded are kept beside the text, so a rebuild that
+    reads a row, appends a step and writes it back never decodes the steps before
+    (:meth:`spliced`).
+    """
+
+    __slots__ = ("_tail",)
+
+    def __init__(self, items: Iterable[Step] = ()) -> None:
+        super().__init__(items)
+        self._tail: list[Step] = []
+
+    @classmethod
+    def encoded(
+        cls, decode: Callable[[str, int | None], list[Step]], text: str, limit: int | None = None
+    ) -> Trail:
+        found = cls.__new__(cls)
+        found._items, found._decode, found._text, found._limit = None, decode, text, limit
+        found._tail = []
+        return found
+
+    def _list(self) -> list[Step]:
+        if self._items is not None:
+            return self._items
+        items = super()._list()
+        items.extend(self._tail)
+        self._tail = []
+        return items
+
+    def append(self, item: Step) -> None:
+        if self._items is None:
+            self._tail.append(item)
+        else:
+            self._items.append(item)
+
+    def spliced(self, encode: Callable[[list[Step]], str]) -> str | None:
+        """The trail's JSON array, when it is still the text it was read from with steps
+        appended: that text with ``encode(appended)`` spliced on (None: decoded since)."""
+        if self._items is not None or self._limit is not None:
+            return None
+        if not self._tail:
+            return self._text
+        more = encode(self._tail)
+        return f"{self._text[:-1]}{',' if self._text != '[]' else ''}{more[1:]}"
 
 
 @cache
@@ -211,6 +253,8 @@ class LedgerRow:
     resolved_unit: str | None = None
     scores: dict[str, int] = field(default_factory=dict)
     """Qingdao's 1-5 scores, as rated: efficiency, attitude, quality."""
+    back_dated: bool = False
+    """A step is dated before the step recorded before it (a late entry dated back)."""
     grids: tuple[str, ...] = ()
     """The grid(s) the enterprise was in on the day the demand was received (China date),
     as the log had said when the submission was recorded; by grid id, sorted."""
@@ -333,6 +377,8 @@ def apply_case_event(
     row.owner_party = event.owner_party
     row.unit = event.unit
     row.level = event.level
+    if row.last_at is not None and event.timestamp < row.last_at:
+        row.back_dated = True
     row.last_at = event.timestamp
     row.last_recorded_at = event.recorded_at or row.last_recorded_at
     row.steps += 1

@@ -87,6 +87,7 @@ from gridcase.projections.tables import (
     read_queue,
     read_rows,
     unit_turn_values,
+    upsert_many,
     version_values,
 )
 from gridcase.storage.log import EventLog
@@ -248,7 +249,8 @@ class LedgerProjection(Projection[SQLTrackingRecorder]):
         self._rows: dict[UUID, LedgerRow] = {}
         self._dirty: set[UUID] = set()
         self._stored: set[UUID] = set()
-        """Cases whose row is in the table already (their old row is replaced on write)."""
+        """Cases whose row is in the table already (updated in place on write, their
+        unit turns written anew)."""
         self._versions: list[dict[str, Any]] = []
         self._memberships: dict[UUID, list[Stint]] = {}
         self._moved: set[UUID] = set()
@@ -317,11 +319,10 @@ class LedgerProjection(Projection[SQLTrackingRecorder]):
         if self._dirty:
             ids = sorted(str(c) for c in self._dirty & self._stored)
             for i in range(0, len(ids), 500):
-                chunk = ids[i : i + 500]
-                conn.execute(delete(LEDGER).where(LEDGER.c.case_id.in_(chunk)))
-                conn.execute(delete(UNIT_TURNS).where(UNIT_TURNS.c.case_id.in_(chunk)))
-            rows = [self._rows[c] for c in sorted(self._dirty, key=str)]
-            insert_many(conn, LEDGER, [ledger_values(r) for r in rows])
+                conn.execute(delete(UNIT_TURNS).where(UNIT_TURNS.c.case_id.in_(ids[i : i + 500])))
+            # UUIDs sort as their text does (fixed-width hex): no text made for the order.
+            rows = [self._rows[c] for c in sorted(self._dirty)]
+            upsert_many(conn, LEDGER, [ledger_values(r) for r in rows], "case_id")
             turns = [t for r in rows for t in unit_turn_values(r)]
             if turns:
                 insert_many(conn, UNIT_TURNS, turns)

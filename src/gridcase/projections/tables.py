@@ -15,14 +15,13 @@ The work queues are queries over the open rows of the ledger table; none reads t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from itertools import pairwise
+from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
-from uuid import UUID, SafeUUID
+from uuid import UUID
 
-import orjson
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -40,11 +39,21 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
-from gridcase.kernel.clock import CST
 from gridcase.kernel.collector import collector_paused
-from gridcase.projections.ledger import LazyList, LedgerRow, Step, Trail, UnitTurn
+from gridcase.projections.ledger import LedgerRow
+from gridcase.projections.ledger_codec import (
+    KNOWN,
+    encode_trail,
+    iso,
+    micros,
+    pack,
+    row_from_json,
+    row_to_json,
+    unpack,
+)
 
 __all__ = [
     "CASE_GRIDS",
@@ -68,6 +77,7 @@ __all__ = [
     "row_from_json",
     "row_to_json",
     "unit_turn_values",
+    "upsert_many",
     "version_values",
 ]
 
@@ -189,220 +199,39 @@ UNIT_TURNS = Table(
 """Which unit held each case in turn, and the working days it used."""
 
 
-_UTC_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_CST_EPOCH = datetime(1970, 1, 1, 8, tzinfo=CST)
-_CST_STEADY_US = int(datetime(1992, 1, 1, tzinfo=CST).timestamp()) * 1_000_000
-"""China has kept +08:00 all year since 1991: from then on a moment is the epoch in China
-time plus its microseconds (wall-clock arithmetic is exact); before, it is converted."""
+def upsert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], key: str) -> None:
+    """Insert the rows, or update those whose ``key`` is there already, in place
+    (``INSERT … ON CONFLICT DO UPDATE``, on SQLite and PostgreSQL alike): a row written
+    again by a later batch keeps its place, and the indexes whose columns did not change
+    are left alone (measured: cheaper than deleting the old row and inserting anew)."""
+    if not rows:
+        return
+    statement: Any
+    if conn.dialect.name == "postgresql":
+        statement = postgresql.insert(table)
+    else:
+        statement = sqlite.insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[key], set_={c: statement.excluded[c] for c in rows[0] if c != key}
+    )
+    _execute_many(conn, statement, rows)
 
 
-_ONE_US = timedelta(microseconds=1)
-_KNOWN: dict[int, tuple[datetime, int]] = {}
-"""Moments already turned into microseconds, by identity: a row's moments are the same
-few event timestamps again and again (its last step, its trail, its turns), and a
-rebuild writes each row several times. The entry keeps its datetime, so an id is never
-mistaken for another object's; the memo is emptied when it grows past 65,536."""
-
-
-def _micros(moment: datetime) -> int:
-    key = id(moment)
-    found = _KNOWN.get(key)
-    if found is not None and found[0] is moment:
-        return found[1]
-    us = (moment - _UTC_EPOCH) // _ONE_US
-    if len(_KNOWN) >= 65_536:
-        _KNOWN.clear()
-    _KNOWN[key] = (moment, us)
-    return us
-
-
-def _opt_micros(moment: datetime | None) -> int | None:
-    return None if moment is None else _micros(moment)
+def _execute_many(conn: Connection, statement: Any, rows: Sequence[dict[str, Any]]) -> None:
+    compiled = statement.compile(dialect=conn.dialect, column_keys=list(rows[0]))
+    if compiled.positional:
+        values = itemgetter(*(compiled.positiontup or ()))
+        conn.exec_driver_sql(compiled.string, [values(r) for r in rows])
+    else:
+        conn.exec_driver_sql(compiled.string, list(rows))
 
 
 def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert rows through the driver's ``executemany``, past SQLAlchemy's per-row
     parameter processing (measured: as costly as the insert itself; every value here is
     a plain str, int, bool or None, which both drivers take as they are)."""
-    if not rows:
-        return
-    compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(rows[0]))
-    if compiled.positional:
-        order = compiled.positiontup or ()
-        conn.exec_driver_sql(compiled.string, [tuple(r[k] for k in order) for r in rows])
-    else:
-        conn.exec_driver_sql(compiled.string, list(rows))
-
-
-def _at(us: int) -> datetime:
-    """A stored moment back in China time, exactly."""
-    if us >= _CST_STEADY_US:
-        return _CST_EPOCH + timedelta(0, 0, us)
-    return (_UTC_EPOCH + timedelta(microseconds=us)).astimezone(CST)
-
-
-def _opt_at(us: int | None) -> datetime | None:
-    return None if us is None else _at(us)
-
-
-def _moment(text: str | None) -> datetime | None:
-    """A moment stored as ISO 8601 (release 0.2's JSON rows) back in China time."""
-    if not text:
-        return None
-    return datetime.fromisoformat(text).astimezone(CST)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
-
-
-def _encode_trail(trail: Iterable[Step]) -> str:
-    return orjson.dumps([(v, kind, _micros(at)) for v, kind, at in trail]).decode()
-
-
-def _decode_trail(text: str, limit: int | None) -> list[Step]:
-    steps = orjson.loads(text)
-    if limit is not None:
-        steps = steps[:limit]
-    return [(v, kind, _at(us)) for v, kind, us in steps]
-
-
-def _decode_turns(text: str, _limit: int | None) -> list[UnitTurn]:
-    return [
-        UnitTurn(unit, _at(since), None if until is None else _at(until), days)
-        for unit, since, until, days in orjson.loads(text)
-    ]
-
-
-def _pack(row: LedgerRow) -> str:
-    """Every field of the row but its trail, as one JSON array (:func:`_unpack` reads it)."""
-    case = row.case_id.int
-    return orjson.dumps(
-        (
-            case >> 64,
-            case & 0xFFFF_FFFF_FFFF_FFFF,
-            row.jurisdiction,
-            row.enterprise,
-            row.title,
-            row.category,
-            row.channel,
-            _micros(row.submitted_at),
-            row.state,
-            row.final,
-            row.owner_role,
-            row.owner_party,
-            row.unit,
-            row.level,
-            row.responsible_leader,
-            row.measures,
-            row.time_limit_working_days,
-            row.result,
-            row.progress,
-            _opt_micros(row.progress_at),
-            row.satisfaction,
-            row.escalations,
-            row.returns,
-            _opt_micros(row.closed_at),
-            _opt_micros(row.last_at),
-            row.steps,
-            _opt_micros(row.last_recorded_at),
-            _opt_micros(row.resolved_at),
-            row.resolved_by,
-            row.resolved_unit,
-            row.grids or None,
-            {k: v.isoformat() for k, v in row.open_deadlines.items()} or None,
-            row.misses or None,
-            row.delay_reasons or None,
-            row.scores or None,
-            row.late_entries or None,
-            # Kept as a text of its own inside: decoded only when the turns are read.
-            orjson.dumps(
-                [
-                    (t.unit, _micros(t.since), _opt_micros(t.until), t.working_days)
-                    for t in row.unit_turns
-                ]
-            ).decode()
-            if row.unit_turns
-            else None,
-        )
-    ).decode()
-
-
-_UNKNOWN_SAFETY = SafeUUID.unknown
-"""What ``UUID(text)`` sets (an enum member: read once, not per row)."""
-
-
-def _unpack(
-    packed: str, trail: str, moments: dict[int, datetime], truncated: bool = False
-) -> LedgerRow:
-    """The ledger row :func:`_pack` wrote, with its trail (``truncated``: only its first
-    ``steps`` steps, as a row version has them).
-
-    Built without ``__init__`` (every field is set here), and a moment met again in the
-    same read is the same (immutable) datetime: a whole ledger is thousands of rows,
-    and this is the read the tables exist to make fast.
-    """
-    (
-        case_hi, case_lo, jurisdiction, enterprise, title, category, channel, submitted_us,
-        state, final, owner_role, owner_party, unit, level, responsible_leader, measures,
-        time_limit, result, progress, progress_us, satisfaction, escalations, returns,
-        closed_us, last_us, steps, last_recorded_us, resolved_us, resolved_by, resolved_unit,
-        grids, deadlines, misses, delay_reasons, scores, late_entries, turns,
-    ) = orjson.loads(packed)  # fmt: skip
-    get = moments.get
-
-    def at(us: int) -> datetime:
-        found = moments[us] = _at(us)
-        return found
-
-    case_id = object.__new__(UUID)
-    object.__setattr__(case_id, "int", case_hi << 64 | case_lo)
-    object.__setattr__(case_id, "is_safe", _UNKNOWN_SAFETY)
-    row = object.__new__(LedgerRow)
-    row.__dict__ = {
-        "case_id": case_id,
-        "jurisdiction": jurisdiction,
-        "enterprise": enterprise,
-        "title": title,
-        "category": category,
-        "channel": channel,
-        "submitted_at": get(submitted_us) or at(submitted_us),
-        "state": state,
-        "final": final,
-        "owner_role": owner_role,
-        "owner_party": owner_party,
-        "unit": unit,
-        "level": level,
-        "open_deadlines": {}
-        if deadlines is None
-        else {k: date.fromisoformat(v) for k, v in deadlines.items()},
-        "misses": misses or {},
-        "delay_reasons": delay_reasons or [],
-        "responsible_leader": responsible_leader,
-        "measures": measures,
-        "time_limit_working_days": time_limit,
-        "result": result,
-        "progress": progress,
-        "progress_at": None if progress_us is None else get(progress_us) or at(progress_us),
-        "satisfaction": satisfaction,
-        "escalations": escalations,
-        "returns": returns,
-        "closed_at": None if closed_us is None else get(closed_us) or at(closed_us),
-        "last_at": None if last_us is None else get(last_us) or at(last_us),
-        "steps": steps,
-        "late_entries": [] if late_entries is None else [(v, why) for v, why in late_entries],
-        "last_recorded_at": None
-        if last_recorded_us is None
-        else get(last_recorded_us) or at(last_recorded_us),
-        "unit_turns": LazyList() if turns is None else LazyList.encoded(_decode_turns, turns),
-        "resolved_at": None if resolved_us is None else get(resolved_us) or at(resolved_us),
-        "resolved_by": resolved_by,
-        "resolved_unit": resolved_unit,
-        "scores": scores or {},
-        "grids": () if grids is None else tuple(grids),
-        "trail": Trail.encoded(_decode_trail, trail, steps if truncated else None),
-    }
-    return row
+    if rows:
+        _execute_many(conn, insert(table), rows)
 
 
 def ledger_values(row: LedgerRow) -> dict[str, Any]:
@@ -414,7 +243,7 @@ def ledger_values(row: LedgerRow) -> dict[str, Any]:
         "enterprise": row.enterprise,
         "category": row.category,
         "channel": row.channel,
-        "submitted_us": _micros(row.submitted_at),
+        "submitted_us": micros(row.submitted_at),
         "state": row.state,
         "final": row.final,
         "owner_role": row.owner_role,
@@ -429,8 +258,8 @@ def ledger_values(row: LedgerRow) -> dict[str, Any]:
         "resolved_by": row.resolved_by,
         "resolved_unit": row.resolved_unit,
         "back_dated": back_dated(row),
-        "packed": _pack(row),
-        "trail": _encode_trail(row.trail),
+        "packed": pack(row),
+        "trail": encode_trail(row.trail),
     }
 
 
@@ -441,8 +270,7 @@ def back_dated(row: LedgerRow) -> bool:
     from its claimed moment, the steps recorded before it from theirs), so the as-of
     query leaves it to be folded from its events.
     """
-    moments = [at for _, _, at in row.trail]
-    return any(later < earlier for earlier, later in pairwise(moments))
+    return row.back_dated
 
 
 def version_values(row: LedgerRow, version: int, valid_from: datetime) -> dict[str, Any]:
@@ -450,48 +278,11 @@ def version_values(row: LedgerRow, version: int, valid_from: datetime) -> dict[s
     return {
         "case_id": str(row.case_id),
         "version": version,
-        "valid_from_us": _micros(valid_from),
+        "valid_from_us": micros(valid_from),
         "jurisdiction": row.jurisdiction,
-        "submitted_us": _micros(row.submitted_at),
-        "packed": _pack(row),
+        "submitted_us": micros(row.submitted_at),
+        "packed": pack(row),
     }
-
-
-def row_to_json(row: LedgerRow) -> str:
-    """The whole ledger row as JSON (orjson: moments with their offset, days as ISO dates)."""
-    return orjson.dumps(row, default=_unknown).decode()
-
-
-def _unknown(value: Any) -> Any:
-    if isinstance(value, LazyList):
-        return list(value)
-    raise TypeError(f"{type(value).__name__} is not JSON")
-
-
-def row_from_json(text: str) -> LedgerRow:
-    """The ledger row :func:`row_to_json` wrote, equal to the one the fold made."""
-    d = orjson.loads(text)
-    submitted = _moment(d["submitted_at"])
-    assert submitted is not None
-    d["case_id"] = UUID(d["case_id"])
-    d["submitted_at"] = submitted
-    d["open_deadlines"] = {k: date.fromisoformat(v) for k, v in d["open_deadlines"].items()}
-    for name in ("closed_at", "last_at", "last_recorded_at", "resolved_at", "progress_at"):
-        d[name] = _moment(d[name])
-    d["late_entries"] = [(int(v), str(why)) for v, why in d["late_entries"]]
-    d["unit_turns"] = [
-        UnitTurn(
-            unit=t["unit"],
-            since=_moment(t["since"]) or submitted,
-            until=_moment(t["until"]),
-            working_days=t["working_days"],
-        )
-        for t in d["unit_turns"]
-    ]
-    d["grids"] = tuple(d.get("grids", ()))
-    d["unit_turns"] = LazyList(d["unit_turns"])
-    d["trail"] = Trail((int(v), str(kind), _moment(at) or submitted) for v, kind, at in d["trail"])
-    return LedgerRow(**d)
 
 
 def unit_turn_values(row: LedgerRow) -> list[dict[str, Any]]:
@@ -504,7 +295,7 @@ def unit_turn_values(row: LedgerRow) -> list[dict[str, Any]]:
             "jurisdiction": row.jurisdiction,
             "unit": t.unit,
             "since": t.since.isoformat(),
-            "until": _iso(t.until),
+            "until": iso(t.until),
             "working_days": t.working_days,
         }
         for i, t in enumerate(row.unit_turns, start=1)
@@ -528,7 +319,9 @@ def _ledger_query(grid: str | None) -> Select[Any]:
     return query
 
 
-def _rows(conn: Connection, query: Select[Any], *, truncated: bool = False) -> list[LedgerRow]:
+def _rows(
+    conn: Connection, query: Select[Any], *, truncated: bool = False, rewrite: bool = False
+) -> list[LedgerRow]:
     """Rows of ``query`` (the selected columns, then the trail; ``truncated``: a version's
     trail is the first ``steps`` steps of the live row's).
 
@@ -540,8 +333,12 @@ def _rows(conn: Connection, query: Select[Any], *, truncated: bool = False) -> l
     with collector_paused():
         found = conn.execute(query).tuples().all()
         if truncated:
-            return [_unpack(packed, trail, moments, True) for packed, trail in found]
-        return [_unpack(packed, trail, moments) for packed, trail in found]
+            return [unpack(packed, trail, moments, True) for packed, trail in found]
+        if rewrite:
+            if len(KNOWN) >= 65_536:
+                KNOWN.clear()
+            return [unpack(packed, trail, moments, False, KNOWN) for packed, trail in found]
+        return [unpack(packed, trail, moments) for packed, trail in found]
 
 
 def read_ledger(
@@ -559,15 +356,15 @@ def read_ledger(
     if jurisdiction is not None:
         query = query.where(LEDGER.c.jurisdiction == jurisdiction)
     if received_since is not None:
-        query = query.where(LEDGER.c.submitted_us >= _micros(received_since))
+        query = query.where(LEDGER.c.submitted_us >= micros(received_since))
     if received_before is not None:
-        query = query.where(LEDGER.c.submitted_us < _micros(received_before))
+        query = query.where(LEDGER.c.submitted_us < micros(received_before))
     return _rows(conn, query)
 
 
 def read_rows(conn: Connection, case_ids: Sequence[str]) -> list[LedgerRow]:
     """The stored rows of these cases (any order): what a batch of events will change."""
-    return _rows(conn, _ledger_query(None).where(LEDGER.c.case_id.in_(case_ids)))
+    return _rows(conn, _ledger_query(None).where(LEDGER.c.case_id.in_(case_ids)), rewrite=True)
 
 
 def read_ledger_as_of(
@@ -577,7 +374,7 @@ def read_ledger_as_of(
     the last version valid from ``as_of`` or earlier, with the first ``steps`` steps of
     its trail (oldest submission first); and the cases among them with a back-dated
     step (:func:`back_dated`), whose rows the caller folds from their events instead."""
-    moment = _micros(as_of)
+    moment = micros(as_of)
     v = LEDGER_VERSIONS.alias("v")
     w = LEDGER_VERSIONS.alias("w")
     latest = (
