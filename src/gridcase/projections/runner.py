@@ -67,6 +67,7 @@ from gridcase.projections.ledger import (
     apply_case_event,
     national_calendar_of,
 )
+from gridcase.projections.ledger_codec import KNOWN
 from gridcase.projections.log import event_topics
 from gridcase.projections.tables import (
     CASE_GRIDS,
@@ -365,6 +366,7 @@ class LedgerProjection(Projection[SQLTrackingRecorder]):
         self._versions.clear()
         self._memberships.clear()
         self._moved.clear()
+        KNOWN.clear()  # the batch's moments: memory stays a batch's worth
 
     @staticmethod
     def clear(conn: Connection) -> None:
