@@ -77,12 +77,15 @@ def project_command(
                     bar.__enter__()
                 bar.update(done - bar.pos)
 
+            stop = threading.Event()
+            if follow:
+                # Before the first catch-up: a SIGTERM while it runs stops the follow
+                # after it, instead of killing the process mid-batch.
+                signal.signal(signal.SIGTERM, lambda *_: stop.set())
             folded = runner.rebuild(progress=progress) if rebuild else runner.catch_up()
             if bar is not None:
                 bar.__exit__(None, None, None)
             if follow:
-                stop = threading.Event()
-                signal.signal(signal.SIGTERM, lambda *_: stop.set())
                 if not as_json:
                     click.echo(f"following {engine.location.display} (Ctrl-C stops)", err=True)
                 try:
