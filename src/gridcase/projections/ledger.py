@@ -152,7 +152,7 @@ class Trail(LazyList[Step]):
 
     def __init__(self, items: Iterable[Step] = ()) -> None:
         super().__init__(items)
-        self._tail: list[Step] = []
+        self._tail: list[Step] | None = None
 
     @classmethod
     def encoded(
@@ -160,22 +160,25 @@ class Trail(LazyList[Step]):
     ) -> Trail:
         found = cls.__new__(cls)
         found._items, found._decode, found._text, found._limit = None, decode, text, limit
-        found._tail = []
+        found._tail = None  # made on the first append: a row read is not always folded
         return found
 
     def _list(self) -> list[Step]:
         if self._items is not None:
             return self._items
         items = super()._list()
-        items.extend(self._tail)
-        self._tail = []
+        if self._tail:
+            items.extend(self._tail)
+        self._tail = None
         return items
 
     def append(self, item: Step) -> None:
-        if self._items is None:
-            self._tail.append(item)
-        else:
+        if self._items is not None:
             self._items.append(item)
+        elif self._tail is None:
+            self._tail = [item]
+        else:
+            self._tail.append(item)
 
     def spliced(self, encode: Callable[[list[Step]], str]) -> str | None:
         """The trail's JSON array, when it is still the text it was read from with steps
