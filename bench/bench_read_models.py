@@ -9,7 +9,11 @@ redispatched on the way, one in fifty stays open), in four equal steps up to
   the table vs built by the fold from position 0 as ``cases list`` did before, and the
   work queue of open cases (what grows with the work on the desks, not with the log);
 * a full rebuild of the tables (events/s) vs merely reading and decoding the same
-  events through the recorder (events/s), and their ratio;
+  events through the recorder (events/s), and their ratio; and the same rebuild
+  keeping every row version (``history``: what answers "as of" in one query);
+* the ledger as of a moment halfway through the log, three ways: the fold in memory
+  up to it (what ``engine.ledger(as_of=…)`` does without versions), a rebuild into a
+  temporary table up to it, and one query of the row versions;
 * the runner's peak Python memory during the rebuild (tracemalloc) and the fold's.
 
 Last measured: see docs/read-models.md (2-core machine shared with other work).
@@ -28,10 +32,16 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlalchemy import create_engine
+
 from gridcase import Action, ActOnCase, Engine, ManualClock, SubmitDemand
 from gridcase.kernel.clock import CST
 from gridcase.projections.ledger import ProblemLedger
-from gridcase.projections.runner import ProjectionRunner, read_model_engine
+from gridcase.projections.runner import (
+    ProjectionRunner,
+    ledger_rebuilt_as_of,
+    read_model_engine,
+)
 from gridcase.projections.tables import Queue
 from malu_setup import code
 
@@ -114,7 +124,7 @@ def peak(fn: Callable[[], object]) -> float:
         tracemalloc.stop()
 
 
-def measure(engine: Engine, repeat: int) -> None:
+def measure(engine: Engine, repeat: int, folder: str) -> None:
     log = engine.log
     head = log.head()
     topics = ProblemLedger.topics
@@ -138,10 +148,23 @@ def measure(engine: Engine, repeat: int) -> None:
     )
     t_read, events = best(lambda: sum(1 for _ in log.read(topics=topics)), 2)
     fresh = ProjectionRunner(log, read_model_engine(engine.location))
-    t_rebuild, _ = best(fresh.rebuild, 1)
+    t_rebuild, _ = best(fresh.rebuild, 2)  # as many tries as read+decode gets
     mem_runner = peak(fresh.rebuild)
     fresh.close()
+    versions = create_engine(f"sqlite:///{folder}/versions.db")
+    kept = ProjectionRunner(log, versions, history=True)
+    t_history, _ = best(kept.rebuild, 2)
     mem_fold = peak(lambda: ProblemLedger.build(log))
+    first, last_at = rows[0].submitted_at, max(r.last_at or r.submitted_at for r in rows)
+    halfway = first + (last_at - first) / 2
+    t_asof_fold, asof_rows = best(
+        lambda: ProblemLedger.build(log, as_of=halfway).for_jurisdiction("malu"), 1
+    )
+    t_asof_temp, temp_rows = best(lambda: ledger_rebuilt_as_of(log, halfway, "malu"), 1)
+    t_asof_versions, (version_rows, late) = best(lambda: kept.ledger_as_of(halfway, "malu"), repeat)
+    kept.close()
+    assert asof_rows == temp_rows == version_rows, "the three as-of ways disagree"
+    assert not late, "no step of the benchmark is entered late"
     print(f"log {head:>7} events, {events} case events, {len(rows)} cases, {len(open_rows)} open")
     print(
         f"  ledger query: table {t_table * 1000:8.1f} ms, fold {t_fold * 1000:8.1f} ms, "
@@ -158,6 +181,16 @@ def measure(engine: Engine, repeat: int) -> None:
     print(
         f"  rebuild {events / t_rebuild:8.0f} events/s, read+decode {events / t_read:8.0f} "
         f"events/s, ratio {t_read / t_rebuild:5.2f}"
+    )
+    print(
+        f"  rebuild keeping row versions {events / t_history:8.0f} events/s, "
+        f"ratio to read+decode {t_read / t_history:5.2f}"
+    )
+    print(
+        f"  ledger as of {halfway:%Y-%m-%d %H:%M} ({len(asof_rows)} cases): "
+        f"fold {t_asof_fold * 1000:8.1f} ms, temporary table {t_asof_temp * 1000:8.1f} ms, "
+        f"row versions {t_asof_versions * 1000:8.1f} ms, "
+        f"ratio fold / versions {t_asof_fold / t_asof_versions:6.1f}x"
     )
     print(f"  peak memory: runner rebuild {mem_runner:6.1f} MiB, fold {mem_fold:6.1f} MiB")
 
@@ -186,7 +219,7 @@ def main() -> None:
                     one_case(engine, clock, i, enterprises)
                     i += 1
                 print(f"(filled to {engine.log.head()} events in {time.perf_counter() - t0:.0f} s)")
-                measure(engine, args.repeat)
+                measure(engine, args.repeat, folder)
 
 
 if __name__ == "__main__":

@@ -340,13 +340,16 @@ PAYLOADS: dict[Action, list[dict[str, Any]]] = {
 )
 def test_rebuild_equals_the_live_runner(steps: list[tuple[Any, ...]], batch: int) -> None:
     """Whatever the commands: a runner kept live after every command, a rebuild from
-    zero and the in-memory fold give the same ledger."""
+    zero and the in-memory fold give the same ledger; and the live runner's row
+    versions give the fold's ledger as of every moment a step happened at (and between)."""
     with tempfile.TemporaryDirectory() as folder:
         clock = ManualClock(cst(2026, 3, 30, 9))
         with AdminEngine(f"sqlite:///{folder}/g.db", rules=BOOK, clock=clock) as engine:
             _malu(engine)
             cases = [_submit(engine, f"s{i}") for i in range(3)]
-            live = ProjectionRunner(engine.log, read_model_engine(engine.location), batch=batch)
+            live = ProjectionRunner(
+                engine.log, read_model_engine(engine.location), batch=batch, history=True
+            )
             for n, (which, action, who, pick, hours) in enumerate(steps):
                 clock.advance(timedelta(hours=hours))
                 options = PAYLOADS.get(action, [{}])
@@ -373,9 +376,14 @@ def test_rebuild_equals_the_live_runner(steps: list[tuple[Any, ...]], batch: int
             assert fresh.ledger() == kept == _fold(engine.log)
             assert {r.case_id for r in kept} == set(cases)
             assert all(
-                isinstance(e, Case.Event)
+                isinstance(e, Case.Event) or type(e).__name__ in {"GridJoined", "GridLeft"}
                 for _, e in engine.log.read(topics=fresh.projection.topics)
             )
+            moments = sorted({at for r in kept for _, _, at in r.trail})
+            for moment in [*moments, *(m + timedelta(minutes=1) for m in moments)]:
+                rows, late = live.ledger_as_of(moment)
+                assert not late  # nothing here is entered late
+                assert rows == ProblemLedger.build(engine.log, as_of=moment).for_jurisdiction()
             live.close()
             fresh.close()
 
@@ -424,10 +432,13 @@ class TestTheCommands:
         sheet = load_workbook(path).active
         values = list(sheet.iter_rows(values_only=True))
         assert values[0][0] == "案件编号 (case id)"
-        assert values[0][-1] == "各单位用时(工作日) (working days by unit in turn)"
+        assert values[0][-2:] == (
+            "各单位用时(工作日) (working days by unit in turn)",
+            "所属网格 (grid(s) when received)",
+        )
         assert [v[0] for v in values[1:]] == [str(r.case_id) for r in rows]
         moved = next(v for v in values[1:] if v[0] == str(cases["moved"]))
-        assert moved[-1] == "planning 3 | economy …"
+        assert moved[-2] == "planning 3 | economy …"
 
     def test_queue_overdue(self, malu: tuple[Engine, ManualClock, Any]) -> None:
         engine, _, _ = malu

@@ -35,6 +35,7 @@ from gridcase.application import (
     visits,
 )
 from gridcase.application.administration import administered, bootstrap_administrator
+from gridcase.application.case_summary import CaseSummary
 from gridcase.application.live_roster import LiveRoster
 from gridcase.application.results import CommandResult, RecordedStep
 from gridcase.application.roster import Roster
@@ -47,10 +48,11 @@ from gridcase.domain import roster_commands as rc
 from gridcase.domain.case import Case
 from gridcase.domain.case_state import CaseState, evolve
 from gridcase.domain.commands import ActOnCase, SubmitDemand
-from gridcase.kernel.clock import CST, Clock, SystemClock
+from gridcase.kernel.clock import Clock, SystemClock
 from gridcase.kernel.errors import Conflict, GridcaseError, InvalidInput, NotFound
 from gridcase.kernel.resources import rules_root
-from gridcase.projections.ledger import LedgerRow, ProblemLedger
+from gridcase.projections.ledger import LedgerRow
+from gridcase.projections.past_ledger import past_ledger
 from gridcase.projections.performance import (
     Dimension,
     Finding,
@@ -62,7 +64,7 @@ from gridcase.projections.runner import ProjectionRunner, read_model_engine
 from gridcase.projections.tables import Queue
 from gridcase.projections.visit_findings import VisitFinding
 from gridcase.storage.log import EventLog, event_topics
-from gridcase.storage.rows import CaseRow, case_row_of
+from gridcase.storage.rows import case_row_of
 from gridcase.storage.sealing import Algorithm, KeyProvider
 from gridcase.storage.security import SecurityEntry
 from gridcase.storage.store import DEFAULT_CACHE_SIZE, Store
@@ -156,50 +158,6 @@ class AdvanceReport:
     @property
     def steps(self) -> int:
         return sum(len(r.steps) for r in self.fired)
-
-
-@dataclass(frozen=True)
-class CaseSummary:
-    """One case as the case index keeps it (written with the case's events)."""
-
-    case_id: UUID
-    jurisdiction: str
-    enterprise: str
-    category: str
-    state: str
-    final: bool
-    level: int
-    """The escalation level (0: not escalated)."""
-    owner_role: str | None
-    owner_party: str | None
-    unit: str | None
-    next_deadline: datetime | None
-    """The earliest open deadline (24:00 of its last day is 00:00 of the next), or None."""
-    submitted_at: datetime
-    last_at: datetime
-    version: int
-
-    @classmethod
-    def of(cls, row: CaseRow) -> CaseSummary:
-        def moment(seconds: int) -> datetime:
-            return datetime.fromtimestamp(seconds, CST)
-
-        return cls(
-            case_id=row.case_id,
-            jurisdiction=row.jurisdiction,
-            enterprise=row.enterprise,
-            category=row.category,
-            state=row.state,
-            final=row.final,
-            level=row.level,
-            owner_role=row.owner_role,
-            owner_party=row.owner_party,
-            unit=row.unit,
-            next_deadline=None if row.next_deadline is None else moment(row.next_deadline),
-            submitted_at=moment(row.submitted_at),
-            last_at=moment(row.last_at),
-            version=row.version,
-        )
 
 
 P = ParamSpec("P")
@@ -608,14 +566,18 @@ class Engine:
 
     # -- read models (SQL tables kept by the projection runner) ----------------------------
 
-    def read_models(self, url: str | None = None) -> ProjectionRunner:
+    def read_models(
+        self, url: str | None = None, *, history: bool | None = None
+    ) -> ProjectionRunner:
         """The projection runner keeping the ledger tables (the store's database, or ``url``).
 
-        One per engine; ``url`` counts only on the first call.
+        One per engine; ``url`` and ``history`` count only on the first call. ``history``
+        keeps (or stops keeping) every version of every ledger row, for ``as_of`` in one
+        query; left out, the tables keep doing what they did.
         """
         if self._read_models is None:
             self._read_models = ProjectionRunner(
-                self._store.log, read_model_engine(self.location, url)
+                self._store.log, read_model_engine(self.location, url), history=history
             )
         return self._read_models
 
@@ -626,32 +588,49 @@ class Engine:
         as_of: datetime | None = None,
         received_since: datetime | None = None,
         received_before: datetime | None = None,
+        grid: str | None = None,
+        as_known_at: datetime | None = None,
     ) -> list[LedgerRow]:
-        """The problem ledger (问题台账), oldest submission first, read from its table.
+        """The problem ledger (问题台账), oldest submission first, read from its tables.
 
         The runner first folds what was recorded since it last ran (nothing, when a
-        separate ``gridcase project --follow`` keeps it up). ``as_of`` rebuilds the
-        ledger as of that moment in memory instead (see docs/read-models.md).
-        ``received_since`` / ``received_before`` keep the cases received in that span
-        (a month's ledger, say).
+        separate ``gridcase project --follow`` keeps it up). ``as_of``: as the ledger
+        stood then (the steps that happened by then, as claimed); ``as_known_at``: as it
+        could be seen then (the steps recorded by then); see
+        :func:`~gridcase.projections.past_ledger.past_ledger`. ``received_since`` /
+        ``received_before`` keep the cases received in that span (a month's ledger);
+        ``grid`` those received while their enterprise was in that grid.
         """
-        if as_of is not None:
-            rows = ProblemLedger.build(self._store.log, as_of=as_of).for_jurisdiction(jurisdiction)
+        runner = self.read_models()
+        if as_of is not None or as_known_at is not None:
+            rows = past_ledger(
+                runner,
+                self._store.log,
+                jurisdiction,
+                as_of=as_of,
+                as_known_at=as_known_at,
+                grid=grid,
+            )
             return [
                 r
                 for r in rows
                 if (received_since is None or r.submitted_at >= received_since)
                 and (received_before is None or r.submitted_at < received_before)
             ]
-        runner = self.read_models()
         runner.catch_up()
         return runner.ledger(
-            jurisdiction, received_since=received_since, received_before=received_before
+            jurisdiction,
+            received_since=received_since,
+            received_before=received_before,
+            grid=grid,
         )
 
-    def performance(self, by: Dimension, jurisdiction: str | None = None) -> list[PerformanceRow]:
-        """Performance figures per unit, officer, month or jurisdiction, from the ledger table."""
-        return performance(self.ledger(jurisdiction), by)
+    def performance(
+        self, by: Dimension, jurisdiction: str | None = None, *, grid: str | None = None
+    ) -> list[PerformanceRow]:
+        """Performance figures per unit, officer, month, jurisdiction or grid, from the
+        ledger table (of the cases received in ``grid``, if given)."""
+        return performance(self.ledger(jurisdiction, grid=grid), by)
 
     def findings(self, jurisdiction: str | None = None) -> list[Finding | VisitFinding]:
         """Compliance findings with what proves them: each case's (from the ledger table),

@@ -406,6 +406,7 @@ PROBLEM_LEDGER_LABELS: dict[str, tuple[str, str]] = {
     "progress": ("办理进展", "progress"),
     "progress_at": ("进展时间", "progress reported"),
     "unit_turns": ("各单位用时(工作日)", "working days by unit in turn"),
+    "grids": ("所属网格", "grid(s) when received"),
 }
 """The problem ledger's columns in order, with their Chinese and English headers."""
 
@@ -458,6 +459,7 @@ def _case_cells(r: LedgerRow) -> dict[str, Cell]:
         "progress": r.progress,
         "progress_at": r.progress_at.isoformat() if r.progress_at else None,
         "unit_turns": _turns(r),
+        "grids": " | ".join(r.grids),
     }
 
 

@@ -16,7 +16,10 @@ Definitions (docs/read-models.md repeats them):
   **resolution rate**: cases resolved or closed; **satisfaction rate**: satisfied or
   basically satisfied among the rated;
 * a case counts to the **unit** that resolved it (else the unit holding it), to the
-  **officer** who resolved it, and to the **month** it was received in (China time).
+  **officer** who resolved it, to the **month** it was received in (China time) and to
+  each **grid** its enterprise was in on the day it was received (an enterprise in two
+  grids counts to both, so the grids' cases add up to more than the jurisdiction's; a
+  case of an enterprise in no grid counts to none).
 """
 
 from __future__ import annotations
@@ -47,15 +50,15 @@ __all__ = [
     "year_view",
 ]
 
-Dimension = Literal["jurisdiction", "unit", "officer", "month"]
-DIMENSIONS: tuple[Dimension, ...] = ("jurisdiction", "unit", "officer", "month")
+Dimension = Literal["jurisdiction", "unit", "officer", "month", "grid"]
+DIMENSIONS: tuple[Dimension, ...] = ("jurisdiction", "unit", "officer", "month", "grid")
 
 _SATISFIED = {Satisfaction.SATISFIED.value, Satisfaction.BASICALLY_SATISFIED.value}
 
 
 @dataclass(frozen=True)
 class PerformanceRow:
-    """The figures of one unit, officer, month or jurisdiction."""
+    """The figures of one unit, officer, month, jurisdiction or grid."""
 
     dimension: Dimension
     key: str
@@ -93,14 +96,18 @@ def _p90(values: Sequence[int]) -> float | None:
     return round(statistics.quantiles(values, n=10, method="inclusive")[-1], 2)
 
 
-def _keys(row: LedgerRow, dimension: Dimension) -> str | None:
+def _keys(row: LedgerRow, dimension: Dimension) -> Sequence[str | None]:
+    """The groups a case counts to: one, but for a case whose enterprise was in several
+    grids on the day received, which counts to each of them."""
     if dimension == "jurisdiction":
-        return row.jurisdiction
+        return (row.jurisdiction,)
     if dimension == "unit":
-        return row.resolved_unit or (row.unit_turns[-1].unit if row.unit_turns else row.unit)
+        return (row.resolved_unit or (row.unit_turns[-1].unit if row.unit_turns else row.unit),)
     if dimension == "officer":
-        return row.resolved_by
-    return row.submitted_at.astimezone(CST).strftime("%Y-%m")
+        return (row.resolved_by,)
+    if dimension == "grid":
+        return row.grids
+    return (row.submitted_at.astimezone(CST).strftime("%Y-%m"),)
 
 
 def _figures(
@@ -151,9 +158,9 @@ def performance(
     cal = calendar_of or national_calendar_of
     groups: dict[tuple[str, str], list[LedgerRow]] = defaultdict(list)
     for row in rows:
-        key = _keys(row, dimension)
-        if key is not None:
-            groups[(row.jurisdiction, key)].append(row)
+        for key in _keys(row, dimension):
+            if key is not None:
+                groups[(row.jurisdiction, key)].append(row)
     return [
         _figures(dimension, key, jurisdiction, members, cal)
         for (jurisdiction, key), members in sorted(groups.items())

@@ -3,9 +3,12 @@
 Every table is named ``gridcase_rm_*`` and lives in the store's own database unless
 another URL is given. The problem ledger keeps one row per case: the columns the
 queries filter and sort on (jurisdiction, holder, unit, next deadline, overdue …) and
-the whole :class:`~gridcase.projections.ledger.LedgerRow` as JSON, so a row read back is
-exactly the row the fold made. The unit turns (working days used by each unit in turn)
-are a table of their own, so they can be summed per unit in SQL.
+every other field of the :class:`~gridcase.projections.ledger.LedgerRow` as plain
+columns too (moments as integer microseconds), so a row read back is exactly the row
+the fold made and reading the whole ledger parses no JSON but a few small collections;
+every step of the case (the trail) is kept encoded and decoded only when read. The unit
+turns (working days used by each unit in turn) are a table of their own, so they can be
+summed per unit in SQL.
 
 The work queues are queries over the open rows of the ledger table; none reads the log.
 """
@@ -14,44 +17,83 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
-import orjson
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
     Connection,
+    Index,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
     Text,
     and_,
+    func,
+    insert,
     select,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
-from gridcase.kernel.clock import CST
-from gridcase.projections.ledger import LedgerRow, UnitTurn
+from gridcase.kernel.collector import collector_paused
+from gridcase.projections.ledger import LedgerRow
+from gridcase.projections.ledger_codec import (
+    KNOWN,
+    encode_trail,
+    iso,
+    micros,
+    pack,
+    row_from_json,
+    row_to_json,
+    unpack,
+)
 
 __all__ = [
+    "CASE_GRIDS",
+    "GRID_MEMBERSHIPS",
     "LEDGER",
+    "LEDGER_VERSIONS",
+    "META",
     "METADATA",
+    "SCHEMA_VERSION",
     "TRACKING",
     "UNIT_TURNS",
     "Queue",
+    "back_dated",
+    "grid_values",
+    "insert_many",
     "ledger_values",
     "read_ledger",
+    "read_ledger_as_of",
     "read_queue",
+    "read_rows",
     "row_from_json",
     "row_to_json",
     "unit_turn_values",
+    "upsert_many",
+    "version_values",
 ]
 
 METADATA = MetaData()
+
+SCHEMA_VERSION = 2
+"""The read models' table layout. An older store's tables (release 0.2 had none of this
+number) are dropped and rebuilt from the log when a runner opens them."""
+
+META = Table(
+    "gridcase_rm_meta",
+    METADATA,
+    Column("key", String(64), primary_key=True),
+    Column("value", String(64), nullable=False),
+)
+"""The schema version of the read-model tables (key ``schema``)."""
 
 TRACKING = Table(
     "gridcase_rm_tracking",
@@ -62,29 +104,86 @@ TRACKING = Table(
 )
 """How far each projection has folded the log: committed with its rows, in one transaction."""
 
+
+def _query_columns() -> list[Column[Any]]:
+    """The columns the queries filter, sort and sum on (the row itself is ``packed``)."""
+    return [
+        Column("jurisdiction", String(64), nullable=False),
+        Column("enterprise", String(64), nullable=False),
+        Column("category", String(64), nullable=False),
+        Column("channel", String(64), nullable=False),
+        Column("submitted_us", BigInteger, nullable=False),
+        Column("state", String(64), nullable=False),
+        Column("final", Boolean, nullable=False),
+        Column("owner_role", String(64)),
+        Column("owner_party", String(128)),
+        Column("unit", String(128)),
+        Column("level", Integer, nullable=False),
+        Column("next_due", String(10)),
+        Column("overdue", Boolean, nullable=False),
+        Column("escalations", Integer, nullable=False),
+        Column("returns", Integer, nullable=False),
+        Column("satisfaction", String(32)),
+        Column("resolved_by", String(128)),
+        Column("resolved_unit", String(128)),
+        Column("back_dated", Boolean, nullable=False),
+        Column("packed", Text, nullable=False),
+    ]
+
+
 LEDGER = Table(
     "gridcase_rm_problem_ledger",
     METADATA,
     Column("case_id", String(36), primary_key=True),
-    Column("jurisdiction", String(64), nullable=False, index=True),
-    Column("enterprise", String(64), nullable=False),
-    Column("category", String(64), nullable=False),
-    Column("channel", String(64), nullable=False),
-    Column("submitted_us", BigInteger, nullable=False, index=True),
-    Column("state", String(64), nullable=False),
-    Column("final", Boolean, nullable=False),
-    Column("owner_role", String(64)),
-    Column("owner_party", String(128)),
-    Column("unit", String(128)),
-    Column("level", Integer, nullable=False),
-    Column("next_due", String(10)),
-    Column("overdue", Boolean, nullable=False),
-    Column("escalations", Integer, nullable=False),
-    Column("returns", Integer, nullable=False),
-    Column("satisfaction", String(32)),
-    Column("data", Text, nullable=False),
+    *_query_columns(),
+    Column("trail", Text, nullable=False),
+    # The ledger's order (oldest submission first), within a jurisdiction or overall.
+    Index("ix_gridcase_rm_problem_ledger_jurisdiction", "jurisdiction", "submitted_us", "case_id"),
+    Index("ix_gridcase_rm_problem_ledger_submitted_us", "submitted_us", "case_id"),
 )
-"""The problem ledger (问题台账): one row per case."""
+"""The problem ledger (问题台账): one row per case. The queries filter and sort on plain
+columns; the row itself is read from ``packed``, one JSON array of its fields (moments as
+microseconds since the epoch), and its trail from ``trail``, decoded only when read.
+Measured: fetching some thirty columns a row costs more than one ``orjson.loads`` of the
+same values, so the row is read from one column and the columns serve the queries."""
+
+LEDGER_VERSIONS = Table(
+    "gridcase_rm_problem_ledger_versions",
+    METADATA,
+    Column("case_id", String(36), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("valid_from_us", BigInteger, nullable=False),
+    Column("jurisdiction", String(64), nullable=False),
+    Column("submitted_us", BigInteger, nullable=False),
+    Column("packed", Text, nullable=False),
+    Index("ix_gridcase_rm_problem_ledger_versions_from", "valid_from_us"),
+)
+"""Every version of every ledger row (effective-dated): the row as it stood after each
+step, valid from that step's moment until the next step's. A case's steps never go back
+in time (a step is refused before the case's last), so the row as of T is the last
+version valid from T or earlier; its trail is the live row's first ``steps`` steps."""
+
+CASE_GRIDS = Table(
+    "gridcase_rm_case_grids",
+    METADATA,
+    Column("case_id", String(36), primary_key=True),
+    Column("grid", String(64), primary_key=True),
+    Column("jurisdiction", String(64), nullable=False),
+    Index("ix_gridcase_rm_case_grids_grid", "grid"),
+)
+"""Each case's grid(s) on the day received, for the queries that filter by grid."""
+
+GRID_MEMBERSHIPS = Table(
+    "gridcase_rm_grid_memberships",
+    METADATA,
+    Column("enterprise_key", String(36), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("grid", String(64), nullable=False),
+    Column("kind", String(64)),
+    Column("start", String(10), nullable=False),
+    Column("end", String(10)),
+)
+"""The grid spans of each enterprise as folded so far (what places a new case in a grid)."""
 
 UNIT_TURNS = Table(
     "gridcase_rm_unit_turns",
@@ -100,59 +199,43 @@ UNIT_TURNS = Table(
 """Which unit held each case in turn, and the working days it used."""
 
 
-def _micros(moment: datetime) -> int:
-    return int(moment.timestamp() * 1_000_000)
+def upsert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], key: str) -> None:
+    """Insert the rows, or update those whose ``key`` is there already, in place
+    (``INSERT … ON CONFLICT DO UPDATE``, on SQLite and PostgreSQL alike): a row written
+    again by a later batch keeps its place, and the indexes whose columns did not change
+    are left alone (measured: cheaper than deleting the old row and inserting anew)."""
+    if not rows:
+        return
+    statement: Any
+    if conn.dialect.name == "postgresql":
+        statement = postgresql.insert(table)
+    else:
+        statement = sqlite.insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[key], set_={c: statement.excluded[c] for c in rows[0] if c != key}
+    )
+    _execute_many(conn, statement, rows)
 
 
-_EIGHT_HOURS = timedelta(hours=8)
+def _execute_many(conn: Connection, statement: Any, rows: Sequence[dict[str, Any]]) -> None:
+    compiled = statement.compile(dialect=conn.dialect, column_keys=list(rows[0]))
+    if compiled.positional:
+        values = itemgetter(*(compiled.positiontup or ()))
+        conn.exec_driver_sql(compiled.string, [values(r) for r in rows])
+    else:
+        conn.exec_driver_sql(compiled.string, list(rows))
 
 
-def _moment(text: str | None) -> datetime | None:
-    """A stored moment back in China time (every moment gridcase records is +08:00, and
-    China has kept +08:00 all year since 1991, so the zone is put on, not converted to)."""
-    if not text:
-        return None
-    found = datetime.fromisoformat(text)
-    if found.year > 1991 and found.utcoffset() == _EIGHT_HOURS:
-        return found.replace(tzinfo=CST)
-    return found.astimezone(CST)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
-
-
-def row_to_json(row: LedgerRow) -> str:
-    """The whole ledger row as JSON (orjson: moments with their offset, days as ISO dates)."""
-    return orjson.dumps(row).decode()
-
-
-def row_from_json(text: str) -> LedgerRow:
-    """The ledger row :func:`row_to_json` wrote, equal to the one the fold made."""
-    d = orjson.loads(text)
-    submitted = _moment(d["submitted_at"])
-    assert submitted is not None
-    d["case_id"] = UUID(d["case_id"])
-    d["submitted_at"] = submitted
-    d["open_deadlines"] = {k: date.fromisoformat(v) for k, v in d["open_deadlines"].items()}
-    for name in ("closed_at", "last_at", "last_recorded_at", "resolved_at", "progress_at"):
-        d[name] = _moment(d[name])
-    d["late_entries"] = [(int(v), str(why)) for v, why in d["late_entries"]]
-    d["unit_turns"] = [
-        UnitTurn(
-            unit=t["unit"],
-            since=_moment(t["since"]) or submitted,
-            until=_moment(t["until"]),
-            working_days=t["working_days"],
-        )
-        for t in d["unit_turns"]
-    ]
-    d["trail"] = [(int(v), str(kind), _moment(at) or submitted) for v, kind, at in d["trail"]]
-    return LedgerRow(**d)
+def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows through the driver's ``executemany``, past SQLAlchemy's per-row
+    parameter processing (measured: as costly as the insert itself; every value here is
+    a plain str, int, bool or None, which both drivers take as they are)."""
+    if rows:
+        _execute_many(conn, insert(table), rows)
 
 
 def ledger_values(row: LedgerRow) -> dict[str, Any]:
-    """The ledger table's row for one case."""
+    """The ledger table's row for one case (its trail included)."""
     due = row.next_due
     return {
         "case_id": str(row.case_id),
@@ -160,7 +243,7 @@ def ledger_values(row: LedgerRow) -> dict[str, Any]:
         "enterprise": row.enterprise,
         "category": row.category,
         "channel": row.channel,
-        "submitted_us": _micros(row.submitted_at),
+        "submitted_us": micros(row.submitted_at),
         "state": row.state,
         "final": row.final,
         "owner_role": row.owner_role,
@@ -172,24 +255,90 @@ def ledger_values(row: LedgerRow) -> dict[str, Any]:
         "escalations": row.escalations,
         "returns": row.returns,
         "satisfaction": row.satisfaction,
-        "data": row_to_json(row),
+        "resolved_by": row.resolved_by,
+        "resolved_unit": row.resolved_unit,
+        "back_dated": back_dated(row),
+        "packed": pack(row),
+        "trail": encode_trail(row.trail),
+    }
+
+
+def back_dated(row: LedgerRow) -> bool:
+    """Whether a step of the case is dated before a step recorded earlier (a late entry).
+
+    Such a case's row as of a moment is not one of its versions (the late step counts
+    from its claimed moment, the steps recorded before it from theirs), so the as-of
+    query leaves it to be folded from its events.
+    """
+    return row.back_dated
+
+
+def version_values(row: LedgerRow, version: int, valid_from: datetime) -> dict[str, Any]:
+    """The row as it stands after step ``version``, valid from that step's moment."""
+    return {
+        "case_id": str(row.case_id),
+        "version": version,
+        "valid_from_us": micros(valid_from),
+        "jurisdiction": row.jurisdiction,
+        "submitted_us": micros(row.submitted_at),
+        "packed": pack(row),
     }
 
 
 def unit_turn_values(row: LedgerRow) -> list[dict[str, Any]]:
     """The unit-turn table's rows for one case, in turn order."""
+    case_id = str(row.case_id)
     return [
         {
-            "case_id": str(row.case_id),
+            "case_id": case_id,
             "turn": i,
             "jurisdiction": row.jurisdiction,
             "unit": t.unit,
             "since": t.since.isoformat(),
-            "until": _iso(t.until),
+            "until": iso(t.until),
             "working_days": t.working_days,
         }
         for i, t in enumerate(row.unit_turns, start=1)
     ]
+
+
+def grid_values(row: LedgerRow) -> list[dict[str, Any]]:
+    """The case-grid table's rows for one case."""
+    return [
+        {"case_id": str(row.case_id), "grid": g, "jurisdiction": row.jurisdiction}
+        for g in row.grids
+    ]
+
+
+def _ledger_query(grid: str | None) -> Select[Any]:
+    query = select(LEDGER.c.packed, LEDGER.c.trail)
+    if grid is not None:
+        query = query.where(
+            LEDGER.c.case_id.in_(select(CASE_GRIDS.c.case_id).where(CASE_GRIDS.c.grid == grid))
+        )
+    return query
+
+
+def _rows(
+    conn: Connection, query: Select[Any], *, truncated: bool = False, rewrite: bool = False
+) -> list[LedgerRow]:
+    """Rows of ``query`` (the selected columns, then the trail; ``truncated``: a version's
+    trail is the first ``steps`` steps of the live row's).
+
+    The cycle collector is paused while they are built: thousands of new objects, none
+    in a cycle, would otherwise set it scanning them again and again (measured: two
+    thirds of the read).
+    """
+    moments: dict[int, datetime] = {}
+    with collector_paused():
+        found = conn.execute(query).tuples().all()
+        if truncated:
+            return [unpack(packed, trail, moments, True) for packed, trail in found]
+        if rewrite:
+            if len(KNOWN) >= 65_536:
+                KNOWN.clear()
+            return [unpack(packed, trail, moments, False, KNOWN) for packed, trail in found]
+        return [unpack(packed, trail, moments) for packed, trail in found]
 
 
 def read_ledger(
@@ -198,17 +347,66 @@ def read_ledger(
     *,
     received_since: datetime | None = None,
     received_before: datetime | None = None,
+    grid: str | None = None,
 ) -> list[LedgerRow]:
     """The problem ledger from its table, oldest submission first (of one jurisdiction;
-    of the cases received from ``received_since`` up to, not including, ``received_before``)."""
-    query = select(LEDGER.c.data).order_by(LEDGER.c.submitted_us, LEDGER.c.case_id)
+    of the cases received from ``received_since`` up to, not including, ``received_before``;
+    of the cases received while their enterprise was in ``grid``)."""
+    query = _ledger_query(grid).order_by(LEDGER.c.submitted_us, LEDGER.c.case_id)
     if jurisdiction is not None:
         query = query.where(LEDGER.c.jurisdiction == jurisdiction)
     if received_since is not None:
-        query = query.where(LEDGER.c.submitted_us >= _micros(received_since))
+        query = query.where(LEDGER.c.submitted_us >= micros(received_since))
     if received_before is not None:
-        query = query.where(LEDGER.c.submitted_us < _micros(received_before))
-    return [row_from_json(text) for (text,) in conn.execute(query)]
+        query = query.where(LEDGER.c.submitted_us < micros(received_before))
+    return _rows(conn, query)
+
+
+def read_rows(conn: Connection, case_ids: Sequence[str]) -> list[LedgerRow]:
+    """The stored rows of these cases (any order): what a batch of events will change."""
+    return _rows(conn, _ledger_query(None).where(LEDGER.c.case_id.in_(case_ids)), rewrite=True)
+
+
+def read_ledger_as_of(
+    conn: Connection, as_of: datetime, jurisdiction: str | None = None, *, grid: str | None = None
+) -> tuple[list[LedgerRow], set[UUID]]:
+    """The problem ledger as of ``as_of`` from the row versions, in one query: per case,
+    the last version valid from ``as_of`` or earlier, with the first ``steps`` steps of
+    its trail (oldest submission first); and the cases among them with a back-dated
+    step (:func:`back_dated`), whose rows the caller folds from their events instead."""
+    moment = micros(as_of)
+    v = LEDGER_VERSIONS.alias("v")
+    w = LEDGER_VERSIONS.alias("w")
+    latest = (
+        select(func.max(w.c.version))
+        .where(w.c.case_id == v.c.case_id, w.c.valid_from_us <= moment)
+        .scalar_subquery()
+    )
+    query = (
+        select(v.c.packed, LEDGER.c.trail)
+        .join_from(v, LEDGER, LEDGER.c.case_id == v.c.case_id)
+        .where(v.c.valid_from_us <= moment, v.c.version == latest)
+        .order_by(v.c.submitted_us, v.c.case_id)
+    )
+    if jurisdiction is not None:
+        query = query.where(v.c.jurisdiction == jurisdiction)
+    if grid is not None:
+        query = query.where(
+            v.c.case_id.in_(select(CASE_GRIDS.c.case_id).where(CASE_GRIDS.c.grid == grid))
+        )
+    rows = _rows(conn, query, truncated=True)
+    ids = [str(r.case_id) for r in rows]
+    late: set[UUID] = set()
+    for i in range(0, len(ids), 500):
+        late.update(
+            UUID(c)
+            for (c,) in conn.execute(
+                select(LEDGER.c.case_id).where(
+                    LEDGER.c.back_dated.is_(True), LEDGER.c.case_id.in_(ids[i : i + 500])
+                )
+            )
+        )
+    return rows, late
 
 
 @dataclass(frozen=True)
@@ -257,7 +455,7 @@ def _conditions(queue: Queue) -> Sequence[ColumnElement[bool]]:
 def read_queue(conn: Connection, queue: Queue) -> list[LedgerRow]:
     """The open cases of a work queue, the soonest deadline first (then oldest)."""
     query = (
-        select(LEDGER.c.data)
+        _ledger_query(None)
         .where(*_conditions(queue))
         .order_by(
             LEDGER.c.next_due.is_(None),  # no deadline last, on every database
@@ -266,4 +464,4 @@ def read_queue(conn: Connection, queue: Queue) -> list[LedgerRow]:
             LEDGER.c.case_id,
         )
     )
-    return [row_from_json(text) for (text,) in conn.execute(query)]
+    return _rows(conn, query)

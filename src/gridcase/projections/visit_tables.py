@@ -26,7 +26,7 @@ What each table holds:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -278,8 +278,9 @@ class VisitTables(Projection[SQLTrackingRecorder]):
 
         return make
 
-    def preload(self, conn: Connection, ids: set[UUID]) -> None:
+    def preload(self, conn: Connection, page: Sequence[tuple[int, Any]]) -> None:
         """Replay the aggregates a page of events touches, as of the position committed."""
+        ids = {event.originator_id for _, event in page}
         self._aggs.update(self._as_folded(conn, ids - self._aggs.keys()))
 
     def _as_folded(self, conn: Connection, ids: Iterable[UUID]) -> dict[UUID, Aggregate]:

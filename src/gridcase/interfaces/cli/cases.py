@@ -349,6 +349,19 @@ def cases_show(
     help="The ledger as it stood at this moment (ISO 8601; China time if no offset).",
 )
 @click.option(
+    "--as-known-at",
+    "as_known_at",
+    callback=optional(parse_moment),
+    default=None,
+    help="The ledger as it could be seen at this moment: only the steps recorded by then "
+    "(a step entered late is left out until it was recorded).",
+)
+@click.option(
+    "--grid",
+    default=None,
+    help="Only the cases received while their enterprise was in this grid.",
+)
+@click.option(
     "--id",
     "id_prefix",
     default=None,
@@ -360,6 +373,8 @@ def cases_show(
 def cases_list(
     jurisdiction: str | None,
     as_of: datetime | None,
+    as_known_at: datetime | None,
+    grid: str | None,
     id_prefix: str | None,
     fmt: str,
     output: Path | None,
@@ -368,7 +383,8 @@ def cases_list(
     rules_folder: Path | None,
 ) -> None:
     """The problem ledger (问题台账): one row per case, its id first, read from its table
-    (caught up first; --as-of rebuilds it as of that moment).
+    (caught up first; --as-of as it stood at that moment, --as-known-at as it could be
+    seen then).
 
     The table shows each id's shortest unique start (8 digits or more; --wide shows it
     whole); csv, json, jsonl and xlsx carry every column of docs/ledgers.md (the workbook
@@ -381,7 +397,7 @@ def cases_list(
         with library_errors():
             if jurisdiction is not None:
                 require_jurisdiction(engine, jurisdiction)
-            rows = engine.ledger(jurisdiction, as_of=as_of)
+            rows = engine.ledger(jurisdiction, as_of=as_of, as_known_at=as_known_at, grid=grid)
     finally:
         engine.close()
     if id_prefix:

@@ -42,6 +42,12 @@ __all__ = ["project_command"]
     default=None,
     help="Write the tables into this database (a SQLAlchemy URL) instead of the store's.",
 )
+@click.option(
+    "--history/--no-history",
+    default=None,
+    help="Keep (or stop keeping) every version of every ledger row, so --as-of is one "
+    "query; changing it refolds the ledger. Left out: as the tables were.",
+)
 @json_option
 @url_option
 @rules_folder_option
@@ -50,6 +56,7 @@ def project_command(
     follow: bool,
     interval: float,
     tables_url: str | None,
+    history: bool | None,
     as_json: bool,
     url: str | None,
     rules_folder: Path | None,
@@ -62,7 +69,10 @@ def project_command(
             stop = threading.Event()
             if follow:  # before the first catch-up: a SIGTERM during it stops cleanly too
                 signal.signal(signal.SIGTERM, lambda *_: stop.set())
-            runners = [engine.read_models(tables_url), engine.visit_books.runner(tables_url)]
+            runners = [
+                engine.read_models(tables_url, history=history),
+                engine.visit_books.runner(tables_url),
+            ]
             bar: Any = None
 
             def progress(done: int, total: int) -> None:
