@@ -48,6 +48,7 @@ from sqlalchemy import (
     insert,
     inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -419,9 +420,28 @@ def ensure_schema(engine: Engine) -> bool:
     """Create the read models' tables; drop and recreate them if their layout is older
     than :data:`SCHEMA_VERSION` (the next catch-up rebuilds them from the log).
 
-    Returns whether the tables were (re)created empty.
+    Returns whether the tables were (re)created empty. Openers meet: a runner process
+    started beside a portal, two runners of one engine. On PostgreSQL they take turns
+    (a transaction-level advisory lock per schema), so none drops or creates tables
+    another is creating; elsewhere one that finds the tables made meanwhile (the schema
+    row already there) looks again.
     """
+    for _ in range(3):
+        try:
+            return _ensure_schema(engine)
+        except IntegrityError:
+            continue  # another opener wrote the schema row first: look again
+    return _ensure_schema(engine)
+
+
+def _ensure_schema(engine: Engine) -> bool:
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(
+                text(
+                    "SELECT pg_advisory_xact_lock(hashtext('gridcase.read_models:' || current_schema()))"
+                )
+            )
         names = set(inspect(conn).get_table_names())
         found = None
         if META.name in names:
