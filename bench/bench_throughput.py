@@ -68,9 +68,10 @@ def gridcase_writer(url: str, n: int, batch: int = 0) -> float:
         return EVENTS_PER_CASE * n / (time.perf_counter() - t0)
 
 
-def malu_case(engine: Engine, clock: ManualClock, i: int) -> None:
+def malu_case(engine: Engine, clock: ManualClock, i: int) -> list[str]:
     """Case ``i`` (enterprise ``code(i)``) submitted, dispatched, accepted, resolved and
-    confirmed, one command each; the clock then moves on 30 s."""
+    confirmed, one command each; the clock then moves on 30 s. Returns the command ids
+    sent, in order."""
     ent = code(i)
     case_id = engine.submit(
         SubmitDemand(
@@ -83,6 +84,7 @@ def malu_case(engine: Engine, clock: ManualClock, i: int) -> None:
             command_id=f"s{i}",
         )
     ).case_id
+    sent = [f"s{i}"]
     for action, actor, role, payload in (
         (Action.DISPATCH, "c", "center", {"unit": "planning"}),
         (Action.ACCEPT, "u", "unit", {}),
@@ -90,7 +92,9 @@ def malu_case(engine: Engine, clock: ManualClock, i: int) -> None:
         (Action.CONFIRM_COMPLETION, ent, "enterprise", {}),
     ):
         engine.act(ActOnCase(case_id, action, actor, role, f"{action}{i}", payload=payload))
+        sent.append(f"{action}{i}")
     clock.advance(timedelta(seconds=30))
+    return sent
 
 
 def bare_writer(env: dict[str, str], n: int, batch: int = 0) -> float:

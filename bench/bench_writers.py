@@ -30,8 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_throughput import BOOK
-from gridcase import Action, ActOnCase, Engine, ManualClock, SubmitDemand
+from bench_throughput import BOOK, malu_case
+from gridcase import Engine, ManualClock
 from gridcase.kernel.clock import CST
 from malu_setup import code, register_malu
 
@@ -54,28 +54,7 @@ def writer(url: str, indices: list[int]) -> list[str]:
     sent: list[str] = []
     with Engine(url, rules=BOOK, clock=clock) as engine:
         for i in indices:
-            ent = code(i)
-            case_id = engine.submit(
-                SubmitDemand(
-                    jurisdiction="malu",
-                    enterprise=ent,
-                    category="consultation",
-                    title="t",
-                    actor=ent,
-                    role="enterprise",
-                    command_id=f"s{i}",
-                )
-            ).case_id
-            sent.append(f"s{i}")
-            for action, actor, role, payload in (
-                (Action.DISPATCH, "c", "center", {"unit": "planning"}),
-                (Action.ACCEPT, "u", "unit", {}),
-                (Action.RESOLVE, "u", "unit", {"result": "ok"}),
-                (Action.CONFIRM_COMPLETION, ent, "enterprise", {}),
-            ):
-                engine.act(ActOnCase(case_id, action, actor, role, f"{action}{i}", payload=payload))
-                sent.append(f"{action}{i}")
-            clock.advance(timedelta(seconds=30))
+            sent.extend(malu_case(engine, clock, i))
     return sent
 
 

@@ -320,9 +320,10 @@ class CommandRunner:
         published_races = lost = 0
         while True:
             try:
-                return self._attempt(
-                    handler, command, kind, cid, digest, moment, late_reason, trace
-                )
+                with self._store.session():
+                    return self._attempt(
+                        handler, command, kind, cid, digest, moment, late_reason, trace
+                    )
             except _PublishedMeanwhile:
                 published_races += 1
                 if published_races == PUBLISH_RACES:
@@ -353,23 +354,7 @@ class CommandRunner:
         late_reason: str | None,
         trace: _Trace,
     ) -> CommandResult:
-        with self._store.session():
-            return self._decide_and_save(
-                handler, command, kind, command_id, digest, moment, late_reason, trace
-            )
-
-    def _decide_and_save(
-        self,
-        handler: Handler[C],
-        command: C,
-        kind: str,
-        command_id: str | None,
-        digest: str,
-        moment: datetime,
-        late_reason: str | None,
-        trace: _Trace,
-    ) -> CommandResult:
-        """Inside the command's write transaction: read, decide, authorise, save."""
+        """One try, inside the command's write transaction: read, decide, authorise, save."""
         recorded = to_cst(self.clock.now())
         work = UnitOfWork(self._store, self._rules, moment, self.stamp, self._roster_view, recorded)
         trace.work = work
